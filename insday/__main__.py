@@ -1,0 +1,3 @@
+from insday.cli import main
+
+main()

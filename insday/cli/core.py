@@ -1,0 +1,132 @@
+"""Foundation commands: init, units, templates, ingest, docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from insday.cli.common import context, err, out, parse_moment, print_json
+
+STATUS_ZH = {"accepted": "受理", "rejected": "退回", "duplicate": "重复"}
+TIMELINESS_ZH = {"on_time": "按时", "late": "逾期", None: ""}
+KIND_ZH = {"property": "财产险", "life": "人身险", "city": "地市协会"}
+
+
+def init() -> None:
+    """Create or upgrade the database schema and load the campaign (roster, essays). Safe to rerun."""
+    from sqlalchemy.engine import make_url
+
+    from insday.db.bootstrap import init_database
+
+    ctx = context()
+    for folder in ("archive", "inbox", "outbox", "public"):
+        ctx.settings.path(folder).mkdir(parents=True, exist_ok=True)
+    info = init_database(ctx.engine, ctx.campaign)
+    url = make_url(ctx.settings.db_url).render_as_string(hide_password=True)
+    action = "created" if info["revision_before"] is None else (
+        "upgraded" if info["revision_before"] != info["revision"] else "already current")
+    out.print(f"database {url}: schema {action} (revision {info['revision']})")
+    out.print(f"campaign {ctx.campaign.name}: {info['units']} member units loaded"
+              + (f", {info['inactive']} no longer listed marked inactive" if info["inactive"] else ""))
+    out.print(f"home: {ctx.settings.home.resolve()}")
+
+
+def units(as_json: Annotated[bool, typer.Option("--json", help="Print the roster as JSON.")] = False) -> None:
+    """List the member units of the campaign's roster."""
+    ctx = context()
+    if as_json:
+        print_json([u.as_dict() for u in ctx.campaign.units])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{ctx.campaign.title} 会员单位（{len(ctx.campaign.units)}）")
+    for head in ("代码", "单位名称", "简称", "类型", "联系人", "邮箱", "电话"):
+        table.add_column(head)
+    for u in ctx.campaign.units:
+        table.add_row(u.code, u.name, "、".join(u.short_names), KIND_ZH.get(u.kind, u.kind), u.contact, u.email,
+                      u.phone)
+    out.print(table)
+
+
+def templates(
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write to [default: INSDAY_HOME/templates].")] = None,
+    report_type: Annotated[list[str] | None, typer.Option("--type", help="Only this report type (repeatable).")] = None,
+) -> None:
+    """Write one blank xlsx template per report type, to hand out to member units."""
+    from insday.templates import write_templates
+
+    ctx = context()
+    unknown = set(report_type or ()) - set(ctx.campaign.report_types)
+    if unknown:
+        raise typer.BadParameter(f"unknown report type(s): {', '.join(sorted(unknown))}; "
+                                 f"known: {', '.join(ctx.campaign.report_types)}", param_hint="--type")
+    target = out_dir or ctx.settings.path("templates")
+    for path in write_templates(ctx.campaign, target, report_type):
+        out.print(str(path))
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).", exists=True)],
+    received_at: Annotated[str | None, typer.Option(
+        help="When the files were received (ISO 8601; local campaign time if no offset) [default: now].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+) -> None:
+    """Archive, validate and store received report files. Exit 1 if any file was rejected."""
+    from insday.intake.service import ingest_paths
+
+    ctx = context()
+    moment = parse_moment(received_at, ctx.campaign, "--received-at")
+    ctx.ensure_db()
+    results = ingest_paths(ctx, paths, received_at=moment)
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "rejected", "duplicate")}
+    if as_json:
+        print_json({"files": [r.as_dict() for r in results], **counts})
+    else:
+        _print_results(ctx, results, counts)
+    raise typer.Exit(1 if counts["rejected"] else 0)
+
+
+def _print_results(ctx, results, counts) -> None:
+    from rich.table import Table
+
+    campaign = ctx.campaign
+    table = Table(title="报送文件处理结果")
+    for head in ("文件", "报表", "单位", "期间", "结果", "时效", "版本", "错误", "提示"):
+        table.add_column(head)
+    for r in results:
+        rt = campaign.report_types.get(r.report_type) if r.report_type else None
+        unit = campaign.unit_by_code.get(r.unit)
+        style = {"accepted": "green", "rejected": "red", "duplicate": "yellow"}[r.status]
+        table.add_row(Path(r.path).name, rt.title if rt else "?", unit.name if unit else (r.unit or "?"),
+                      str(r.period or ""), f"[{style}]{STATUS_ZH[r.status]}[/{style}]",
+                      TIMELINESS_ZH[r.timeliness], str(r.version or ""), str(len(r.errors)), str(len(r.warnings)))
+    out.print(table)
+    for r in results:
+        for e in r.errors:
+            out.print(f"[red]错误[/red] {e['message']}", highlight=False)
+        for w in r.warnings:
+            out.print(f"[yellow]提示[/yellow] {w['message']}", highlight=False)
+    out.print(f"受理 {counts['accepted']}，退回 {counts['rejected']}，重复 {counts['duplicate']}")
+
+
+def docs() -> None:
+    """Build Great Expectations Data Docs (HTML validation reports) under INSDAY_HOME/docs/."""
+    from insday.intake.docs import build_docs
+
+    ctx = context()
+    ctx.ensure_db()
+    index = build_docs(ctx.campaign, ctx.engine, ctx.settings.archive_dir, ctx.settings.path("docs"))
+    out.print(f"data docs: {index.resolve()}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(units)
+    app.command()(templates)
+    app.command()(ingest)
+    app.command()(docs)
+
+
+__all__ = ["register", "err"]

@@ -1,0 +1,51 @@
+"""Schema migrations (Alembic) and loading the campaign's reference data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, select, text
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(connection=None):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema. Concurrent callers on PostgreSQL wait for each other."""
+    from alembic import command
+
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(78078)"))
+        command.upgrade(alembic_config(conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def load_reference_data(session, campaign) -> dict[str, int]:
+    """Upsert the roster (and the association itself); units no longer listed become inactive."""
+    from insday.db.models import Unit
+
+    rows = [*campaign.units, campaign.association_unit]
+    existing = {u.code: u for u in session.scalars(select(Unit))}
+    for u in rows:
+        unit = existing.pop(u.code, None) or Unit(code=u.code)
+        unit.name, unit.short_names, unit.kind = u.name, list(u.short_names), u.kind
+        unit.contact, unit.email, unit.phone, unit.active = u.contact, u.email, u.phone, True
+        session.add(unit)
+    for stale in existing.values():
+        stale.active = False
+    return {"units": len(campaign.units), "inactive": len(existing)}

@@ -1,0 +1,7 @@
+"""All models; importing this package registers every table on ``Base.metadata``."""
+
+from insday.db.models.base import Base
+from insday.db.models.core import Submission, Unit, utcnow
+from insday.db.models.reports import ROW_MODELS, DailyReport
+
+__all__ = ["Base", "DailyReport", "ROW_MODELS", "Submission", "Unit", "utcnow"]

@@ -1,0 +1,33 @@
+"""Settings, campaign and database together: what every command, task and flow works against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from insday.campaign import Campaign, get_campaign
+from insday.settings import Settings, get_settings
+
+
+@dataclass
+class Env:
+    settings: Settings
+    campaign: Campaign
+
+    @cached_property
+    def engine(self):
+        from insday.db import get_engine
+
+        return get_engine(self.settings.db_url)
+
+    def ensure_db(self) -> None:
+        """Create or upgrade the schema (and load the roster) if it is not at the latest revision."""
+        from insday.db.bootstrap import ensure_database
+
+        ensure_database(self.engine, self.campaign)
+
+
+def load_env(settings: Settings | None = None) -> Env:
+    """The configured environment; raises CampaignError if the campaign definition is invalid."""
+    settings = settings or get_settings()
+    return Env(settings, get_campaign(settings.campaign))

@@ -1,0 +1,1 @@
+"""Report intake: read, identify, validate and store what member units send."""

@@ -1,0 +1,253 @@
+"""Ingest received files: archive, identify, parse, validate (batched), store.
+
+Order of work keeps the invariants: the bytes are archived before anything else;
+each file's submission and rows are stored in one transaction (all or nothing),
+together with whatever ``on_result`` writes (receipts); the same bytes twice are a
+duplicate and change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from insday.campaign import Campaign
+from insday.db import session_scope
+from insday.db.models import ROW_MODELS, Submission
+from insday.deadlines import deadline_for
+from insday.intake.parse import ParsedFile, Parser
+from insday.intake.validate import Validator
+
+log = logging.getLogger("insday.intake")
+
+_TEMP_PREFIXES = ("~$", ".~lock", ".")
+_TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", "~", ".swp")
+
+
+def is_temporary(path: Path) -> bool:
+    """Office lock files, hidden files and files a program is still writing."""
+    name = path.name
+    return name.startswith(_TEMP_PREFIXES) or name.lower().endswith(_TEMP_SUFFIXES)
+
+
+def collect_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Files named, and files under folders named (recursively), in a stable order."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(sorted(f for f in p.rglob("*") if f.is_file() and not is_temporary(f)
+                                and not any(part.startswith(".") for part in f.relative_to(p).parts)))
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise FileNotFoundError(p)
+    return found
+
+
+def archive(archive_dir: Path, data: bytes, sha256: str, suffix: str) -> str:
+    """Keep the bytes under archive/<2 hex>/<sha256><suffix>; atomic, written once."""
+    rel = f"{sha256[:2]}/{sha256}{suffix.lower()}"
+    target = archive_dir / rel
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    return rel
+
+
+@dataclass
+class FileResult:
+    path: str
+    sha256: str
+    filename: str
+    report_type: str | None = None
+    unit: str | None = None
+    period: date | None = None
+    status: str = "rejected"
+    timeliness: str | None = None
+    version: int | None = None
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    submission_id: int | None = None
+    received_at: datetime | None = None
+    deadline_id: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path, "sha256": self.sha256, "report_type": self.report_type, "unit": self.unit,
+            "period": self.period.isoformat() if self.period else None, "status": self.status,
+            "timeliness": self.timeliness, "version": self.version, "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+ResultHook = Callable[[Session, FileResult], None]
+
+
+@dataclass
+class Received:
+    """One file as it arrived: where from, its bytes and their hash."""
+
+    path: Path
+    data: bytes
+    sha256: str
+    filename: str
+    archive_path: str = ""
+
+
+class Intake:
+    """Ingests batches of files for one campaign and database. Reuse it: GX loads once."""
+
+    def __init__(self, campaign: Campaign, engine: Engine, archive_dir: Path):
+        self.campaign = campaign
+        self.engine = engine
+        self.archive_dir = archive_dir
+        self.parser = Parser(campaign)
+        self.validator = Validator(campaign)
+
+    def receive(self, path: Path, filename: str | None = None) -> Received:
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        name = filename or path.name
+        item = Received(path, data, sha, name)
+        item.archive_path = archive(self.archive_dir, data, sha, Path(name).suffix)
+        return item
+
+    def ingest(self, paths: Iterable[Path | str], *, received_at: datetime | None = None, source: str = "cli",
+               sender: str | None = None, on_result: ResultHook | None = None) -> list[FileResult]:
+        items = [self.receive(p) for p in collect_files(paths)]
+        return self.ingest_received(items, received_at=received_at, source=source, sender=sender,
+                                    on_result=on_result)
+
+    def ingest_received(self, items: list[Received], *, received_at: datetime | None = None, source: str = "cli",
+                        sender: str | None = None, on_result: ResultHook | None = None) -> list[FileResult]:
+        received_at = received_at or datetime.now(timezone.utc)
+        if received_at.tzinfo is None:
+            raise ValueError("received_at must be timezone-aware")
+        known = self._known([i.sha256 for i in items])
+        results: list[FileResult | None] = [None] * len(items)
+        fresh: list[tuple[int, Received, ParsedFile]] = []
+        seen_now: dict[str, int] = {}
+        for n, item in enumerate(items):
+            if item.sha256 in known or item.sha256 in seen_now:
+                continue  # resolved below, once the first copy is stored
+            seen_now[item.sha256] = n
+            fresh.append((n, item, self._parse(item)))
+
+        batch = [p for _, _, p in fresh]
+        for parsed in batch:
+            self._check_submitter(parsed)
+        self.validator.validate(batch)
+
+        for n, item, parsed in fresh:
+            results[n] = self._store(item, parsed, received_at, source, sender, on_result)
+        for n, item in enumerate(items):
+            if results[n] is None:
+                results[n] = self._duplicate(item, on_result)
+        return results  # type: ignore[return-value]
+
+    # ----- steps ----------------------------------------------------------
+
+    def _known(self, hashes: list[str]) -> set[str]:
+        if not hashes:
+            return set()
+        with session_scope(self.engine) as s:
+            return set(s.scalars(select(Submission.sha256).where(Submission.sha256.in_(hashes))))
+
+    def _parse(self, item: Received) -> ParsedFile:
+        try:
+            return self.parser.parse(item.path, item.data, item.filename)
+        except Exception as exc:  # a damaged file can break any reader; never lose the file over it
+            log.exception("could not parse %s", item.filename)
+            parsed = ParsedFile(path=item.path, filename=item.filename)
+            parsed.error(f"文件无法解析（{type(exc).__name__}）。请用 Excel 打开确认后另存为 .xlsx 重新报送")
+            return parsed
+
+    def _check_submitter(self, parsed: ParsedFile) -> None:
+        if not (parsed.report_type and parsed.unit):
+            return
+        rt = self.campaign.report_type(parsed.report_type)
+        expected = {u.code for u in self.campaign.members(rt.who)} if rt.who != "claimants" else \
+            {u.code for u in self.campaign.members("companies")}
+        if parsed.unit not in expected:
+            name = self.campaign.unit_by_code.get(parsed.unit)
+            parsed.error(f"「{name.name if name else parsed.unit}」无需报送「{rt.title}」，请核对报表或单位名称")
+
+    def _store(self, item: Received, parsed: ParsedFile, received_at: datetime, source: str,
+               sender: str | None, on_result: ResultHook | None) -> FileResult:
+        accepted = not parsed.errors and parsed.unit is not None
+        deadline = deadline_for(self.campaign, parsed.report_type, parsed.period) if accepted else None
+        for attempt in range(3):
+            result = FileResult(
+                path=str(item.path), sha256=item.sha256, filename=item.filename, report_type=parsed.report_type,
+                unit=parsed.unit, period=parsed.period, status="accepted" if accepted else "rejected",
+                errors=[i.as_dict() for i in parsed.errors], warnings=[i.as_dict() for i in parsed.warnings],
+                received_at=received_at, deadline_id=deadline.id if deadline else None,
+                timeliness=deadline.timeliness(received_at) if deadline else None)
+            try:
+                with session_scope(self.engine) as s:
+                    sub = Submission(
+                        sha256=item.sha256, filename=item.filename, archive_path=item.archive_path,
+                        size=len(item.data), source=source, sender=sender, report_type=parsed.report_type,
+                        unit_code=parsed.unit if parsed.unit in self.campaign.unit_by_code
+                        or parsed.unit == self.campaign.association.code else None,
+                        period=parsed.period, period_key=parsed.period.isoformat() if parsed.period else "-",
+                        received_at=received_at, status=result.status, timeliness=result.timeliness,
+                        deadline_id=result.deadline_id, errors=result.errors, warnings=result.warnings,
+                        row_count=len(parsed.records) if accepted else 0)
+                    if accepted:
+                        sub.version = result.version = self._next_version(s, parsed)
+                    s.add(sub)
+                    s.flush()
+                    result.submission_id = sub.id
+                    if accepted:
+                        self._insert_rows(s, sub.id, parsed)
+                    if on_result:
+                        on_result(s, result)
+                return result
+            except IntegrityError:
+                if self._known([item.sha256]):
+                    return self._duplicate(item, on_result)  # a concurrent run stored it first
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _next_version(s: Session, parsed: ParsedFile) -> int:
+        latest = s.scalar(select(func.max(Submission.version)).where(
+            Submission.unit_code == parsed.unit, Submission.report_type == parsed.report_type,
+            Submission.period_key == (parsed.period.isoformat() if parsed.period else "-")))
+        return (latest or 0) + 1
+
+    def _insert_rows(self, s: Session, submission_id: int, parsed: ParsedFile) -> None:
+        rt = self.campaign.report_type(parsed.report_type)
+        model = ROW_MODELS[rt.table]
+        keys = [c.key for c in rt.columns]
+        rows = [{"submission_id": submission_id, "row_no": r["_row"], **{k: r.get(k) for k in keys}}
+                for r in parsed.records]
+        s.execute(insert(model), rows)
+
+    def _duplicate(self, item: Received, on_result: ResultHook | None) -> FileResult:
+        with session_scope(self.engine) as s:
+            sub = s.scalars(select(Submission).where(Submission.sha256 == item.sha256)).one()
+            result = FileResult(
+                path=str(item.path), sha256=item.sha256, filename=item.filename, report_type=sub.report_type,
+                unit=sub.unit_code, period=sub.period, status="duplicate", version=sub.version,
+                submission_id=sub.id, received_at=sub.received_at, deadline_id=sub.deadline_id)
+            if on_result:
+                on_result(s, result)
+            return result

@@ -1,0 +1,31 @@
+"""Ingest entry point shared by the CLI and the Prefect tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from insday.env import Env
+from insday.intake.pipeline import FileResult, Intake, Received
+
+
+_INTAKES: dict[tuple, Intake] = {}
+
+
+def get_intake(env: Env) -> Intake:
+    """One Intake (and so one GX context) per campaign, database and archive in a process."""
+    key = (id(env.campaign), env.settings.db_url, str(env.settings.archive_dir.resolve()))
+    if key not in _INTAKES:
+        _INTAKES[key] = Intake(env.campaign, env.engine, env.settings.archive_dir)
+    return _INTAKES[key]
+
+
+def ingest_paths(env: Env, paths: Iterable[Path | str], *, received_at: datetime | None = None,
+                 source: str = "cli", sender: str | None = None) -> list[FileResult]:
+    return get_intake(env).ingest(paths, received_at=received_at, source=source, sender=sender)
+
+
+def ingest_received(env: Env, items: list[Received], *, received_at: datetime | None = None,
+                    source: str = "cli", sender: str | None = None) -> list[FileResult]:
+    return get_intake(env).ingest_received(items, received_at=received_at, source=source, sender=sender)

@@ -1,0 +1,75 @@
+"""The one settings object. Every knob is an ``INSDAY_*`` environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr, computed_field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from insday.paths import SHIPPED_CAMPAIGN
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INSDAY_", extra="ignore")
+
+    home: Path = Path("./var")
+    database_url: str | None = None
+    campaign: Path = SHIPPED_CAMPAIGN
+
+    # Outgoing mail. No host: every message is written as a .eml file under home/outbox/.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_password_block: str | None = None  # name of a Prefect Secret block holding the password
+    smtp_ssl: bool = False
+    smtp_starttls: bool = False
+    smtp_from: str = "insday@example.org"
+    smtp_timeout: float = 30.0
+
+    # Incoming mail (optional): attachments of unseen messages are ingested.
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_ssl: bool = True
+    imap_folder: str = "INBOX"
+
+    # National step platform.
+    steps_api_url: str | None = None
+    steps_api_token: SecretStr | None = None
+    steps_api_timeout: float = 20.0
+    steps_api_retries: int = 3
+
+    # The association's technical contact: receives flow failure alerts.
+    tech_contact_email: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'insday.db').resolve()}"
+
+    def path(self, *parts: str) -> Path:
+        """A folder or file under ``home``; folders are created on demand by callers."""
+        return self.home.joinpath(*parts)
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.path("archive")
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.path("outbox")
+
+    @property
+    def public_dir(self) -> Path:
+        return self.path("public")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

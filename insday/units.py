@@ -1,0 +1,73 @@
+"""Match the name a submitter wrote to a member unit: code, full name or short name.
+
+Never guesses: a name that fits several units is an error naming them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from insday.campaign import Unit, text_key
+
+# Stripped from both sides before comparing, longest first.
+_SUFFIXES = re.compile(
+    r"(股份有限公司|有限责任公司|有限公司)?(吉林省分公司|吉林分公司|吉林省|吉林|省分公司|分公司)?$"
+)
+_NOISE = re.compile(r"[()（）【】\[\]《》\"'“”·.。,，-]")
+
+
+def _core(text: str) -> str:
+    key = _NOISE.sub("", text_key(text))
+    for _ in range(2):
+        key = _SUFFIXES.sub("", key) or key
+    return key
+
+
+@dataclass(frozen=True)
+class Match:
+    code: str | None
+    problem: str | None = None
+    fix: str | None = None
+    note: str | None = None  # accepted, but worth telling the submitter
+
+
+class UnitMatcher:
+    def __init__(self, units: list[Unit]):
+        self.units = {u.code: u for u in units}
+        self._exact: dict[str, set[str]] = defaultdict(set)
+        self._core: dict[str, set[str]] = defaultdict(set)
+        for u in units:
+            for name in (u.code, u.name, *u.short_names):
+                self._exact[text_key(name)].add(u.code)
+                self._core[_core(name)].add(u.code)
+
+    def resolve(self, written: str) -> Match:
+        key = text_key(written)
+        if not key:
+            return Match(None, "为空", "请填写单位名称")
+        for table, probe in ((self._exact, key), (self._core, _core(written))):
+            codes = table.get(probe)
+            if codes and len(codes) == 1:
+                return Match(next(iter(codes)))
+            if codes:
+                return self._ambiguous(written, codes)
+        core = _core(written)
+        if len(core) >= 2:
+            codes = {c for name, cs in self._core.items() if core in name for c in cs}
+            if len(codes) == 1:
+                code = next(iter(codes))
+                return Match(code, note=f"单位名称「{written}」按简称识别为「{self.units[code].name}」，请核对")
+            if codes:
+                return self._ambiguous(written, codes)
+        close = difflib.get_close_matches(core, list(self._core), n=3, cutoff=0.6)
+        names = sorted({self.units[c].name for k in close for c in self._core[k]})
+        hint = f"您是不是要填：{'、'.join(names)}？" if names else ""
+        return Match(None, "不在会员单位名单中", f"请从模板的下拉列表中选择单位名称，或填写单位全称。{hint}")
+
+    def _ambiguous(self, written: str, codes: set[str]) -> Match:
+        names = "、".join(self.units[c].name for c in sorted(codes))
+        return Match(None, f"可能指多家单位（{names}）",
+                     "无法确定是哪一家，请填写单位全称或从模板的下拉列表中选择")

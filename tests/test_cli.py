@@ -1,0 +1,96 @@
+"""The command line contract: exit codes, JSON shapes, help on every command."""
+
+import json
+from datetime import datetime
+
+import pytest
+import typer
+from filemaker import daily_row, write_xlsx
+from typer.testing import CliRunner
+
+from insday.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def _command_paths(command, prefix=()):
+    yield prefix
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _command_paths(sub, (*prefix, name))
+
+
+def test_help_on_every_command():
+    paths = list(_command_paths(typer.main.get_command(app)))
+    assert ("ingest",) in paths
+    for path in paths:
+        result = run(*path, "--help")
+        assert result.exit_code == 0, path
+        assert "Usage" in result.output
+
+
+def test_init_twice_is_safe(env):
+    first, second = run("init"), run("init")
+    assert first.exit_code == second.exit_code == 0
+    assert "already current" in second.output
+    assert "63 member units" in second.output
+
+
+def test_units_json(env):
+    result = run("units", "--json")
+    units = json.loads(result.stdout)
+    assert len(units) == len(env.campaign.units)
+    assert set(units[0]) == {"code", "name", "short_names", "kind", "contact", "email", "phone"}
+    assert isinstance(units[0]["short_names"], list)
+
+
+def test_ingest_json_contract_and_exit_codes(env, tmp_path):
+    good = write_xlsx(tmp_path / "in" / "good.xlsx", [daily_row()])
+    result = run("ingest", str(good), "--received-at", "2019-06-27T09:00", "--json")
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"files", "accepted", "rejected", "duplicate"}
+    [f] = payload["files"]
+    assert set(f) == {"path", "sha256", "report_type", "unit", "period", "status", "timeliness", "version",
+                      "errors", "warnings"}
+    assert (f["unit"], f["period"], f["status"], f["timeliness"], f["version"]) == (
+        "P01", "2019-06-26", "accepted", "on_time", 1)
+
+    bad = write_xlsx(tmp_path / "in" / "bad.xlsx", [daily_row(unit="P02", steps="x")])
+    result = run("ingest", str(tmp_path / "in"), "--received-at", "2019-06-27T11:00+08:00", "--json")
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert (payload["accepted"], payload["rejected"], payload["duplicate"]) == (0, 1, 1)
+    rejected = next(f for f in payload["files"] if f["status"] == "rejected")
+    assert rejected["errors"][0] == {"row": 2, "column": "步数", "message": rejected["errors"][0]["message"]}
+    assert bad.name in rejected["errors"][0]["message"]
+
+
+def test_ingest_table_output(env, tmp_path):
+    path = write_xlsx(tmp_path / "bad.xlsx", [daily_row(steps="x")])
+    result = run("ingest", str(path))
+    assert result.exit_code == 1
+    assert "退回" in result.output and "不是数字" in result.output
+
+
+@pytest.mark.parametrize("args", [("ingest", "/no/such/file.xlsx"), ("ingest", "--received-at", "yesterday", "."),
+                                  ("no-such-command",)])
+def test_usage_errors_exit_2(env, args):
+    assert run(*args).exit_code == 2
+
+
+def test_docs_builds_validation_reports(env, tmp_path):
+    write_xlsx(tmp_path / "in" / "a.xlsx", [daily_row()])
+    write_xlsx(tmp_path / "in" / "b.xlsx", [daily_row(unit="P02", steps=-1)])
+    run("ingest", str(tmp_path / "in"), "--received-at", datetime(2019, 6, 27, 9).isoformat())
+    result = run("docs")
+    assert result.exit_code == 0
+    docs = env.settings.path("docs")
+    assert (docs / "index.html").exists()
+    pages = list((docs / "validations" / "daily_report").rglob("*.html"))
+    assert len(pages) == 1
+    html = pages[0].read_text(encoding="utf-8")
+    assert "b.xlsx" in html and "steps" in html
