@@ -50,17 +50,32 @@ def _fresh_postgres_database(base_url: str, name: str) -> str:
     return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_postgres_database(base_url: str, name: str) -> None:
+    from sqlalchemy import create_engine
+
+    get_engine.cache_clear()
+    admin = create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def db_url(request, tmp_path_factory) -> str:
-    """A migrated database of each kind, once per session (per xdist worker)."""
+def db_url(request, tmp_path_factory):
+    """A migrated database of each kind, once per session (per xdist worker). PostgreSQL
+    databases are named per process, so parallel test runs on one server never collide."""
     if request.param == "postgresql":
         if not PG_URL:
             pytest.skip("INSDAY_TEST_DATABASE_URL is not set")
-        url = _fresh_postgres_database(PG_URL, f"insday_test_{_worker(request)}")
+        name = f"insday_test_{_worker(request)}_{os.getpid()}"
+        url = _fresh_postgres_database(PG_URL, name)
+        upgrade(get_engine(url))
+        yield url
+        _drop_postgres_database(PG_URL, name)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'insday.db'}"
-    upgrade(get_engine(url))
-    return url
+        upgrade(get_engine(url))
+        yield url
 
 
 def empty_database(url: str) -> None:

@@ -1,0 +1,1 @@
+"""Deployments: schedules and parameters of the flows, nothing else."""

@@ -1,0 +1,1 @@
+"""Prefect flows, one per file, reading like the campaign calendar."""

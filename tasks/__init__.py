@@ -1,0 +1,1 @@
+"""Thin Prefect tasks around insday's domain functions: coarse, one per stage."""
