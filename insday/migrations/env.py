@@ -8,10 +8,15 @@ config = context.config
 connection = config.attributes["connection"]
 def render_item(type_, obj, autogen_context):
     """Write insday's column types as the plain types they store, so migrations need no app import."""
+    from sqlalchemy import JSON
+
     from insday.db.types import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, JSON):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
     return False
 
 
