@@ -25,9 +25,7 @@ NO_PRIZE = "未获奖"
 
 def exact(value) -> Fraction:
     """A score as an exact fraction: 25.5 -> 51/2 (floats read as the decimal they print as)."""
-    if isinstance(value, (int, Fraction)):
-        return Fraction(value)
-    if isinstance(value, Decimal):
+    if isinstance(value, (int, Fraction, Decimal)):
         return Fraction(value)
     return Fraction(repr(float(value)))
 
