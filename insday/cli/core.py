@@ -29,7 +29,8 @@ def init() -> None:
         "upgraded" if info["revision_before"] != info["revision"] else "already current")
     out.print(f"database {url}: schema {action} (revision {info['revision']})")
     out.print(f"campaign {ctx.campaign.name}: {info['units']} member units loaded"
-              + (f", {info['inactive']} no longer listed marked inactive" if info["inactive"] else ""))
+              + (f", {info['inactive']} no longer listed marked inactive" if info["inactive"] else "")
+              + f"; {info['essays']} essays")
     out.print(f"home: {ctx.settings.home.resolve()}")
 
 

@@ -36,8 +36,9 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def load_reference_data(session, campaign) -> dict[str, int]:
-    """Upsert the roster (and the association itself); units no longer listed become inactive."""
-    from insday.db.models import Unit
+    """Upsert the roster (and the association itself) and the essay roster; units and essays
+    no longer listed become inactive."""
+    from insday.db.models import Essay, Unit
 
     rows = [*campaign.units, campaign.association_unit]
     existing = {u.code: u for u in session.scalars(select(Unit))}
@@ -48,4 +49,12 @@ def load_reference_data(session, campaign) -> dict[str, int]:
         session.add(unit)
     for stale in existing.values():
         stale.active = False
-    return {"units": len(campaign.units), "inactive": len(existing)}
+    session.flush()  # essays refer to units
+    essays = {e.id: e for e in session.scalars(select(Essay))}
+    for e in campaign.essay_list:
+        essay = essays.pop(e.id, None) or Essay(id=e.id)
+        essay.title, essay.author, essay.unit, essay.category, essay.active = e.title, e.author, e.unit, e.category, True
+        session.add(essay)
+    for stale in essays.values():
+        stale.active = False
+    return {"units": len(campaign.units), "inactive": len(existing), "essays": len(campaign.essay_list)}

@@ -151,7 +151,7 @@ class Intake:
         batch = [p for _, _, p in fresh]
         for parsed in batch:
             self._check_submitter(parsed)
-        self.validator.validate(batch)
+        self.validator.validate(batch, engine=self.engine, received_at=received_at)
 
         for n, item, parsed in fresh:
             results[n] = self._store(item, parsed, received_at, source, sender, on_result)

@@ -1,19 +1,22 @@
 """Validation: the report type's Great Expectations suite (``expectations/<type>.json``),
 run once over a whole batch of files, plus the rules GX cannot express (dates inside the
-campaign window, duplicate rows).
+campaign window, duplicate rows, and per report type the rules in ``REPORT_RULES``).
 
 GX is imported on first use only; one context serves the whole process.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from string import Template
 from typing import TYPE_CHECKING
 
 from insday.campaign import Campaign, ReportType
@@ -23,6 +26,7 @@ from insday.paths import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy import Engine
 
 # Columns computed before validation, named with a leading underscore: fn(record, campaign).
 DERIVED = {
@@ -31,6 +35,30 @@ DERIVED = {
         else r["steps"] / r["participants"] if r["participants"] else (math.inf if r["steps"] else None),
     },
 }
+
+
+# Rules of one report type that GX cannot express (they may need stored data and the time
+# the file was received): "module:function", called as fn(RuleContext, ReportType, ParsedFile)
+# and adding issues to the file. Imported on first use.
+REPORT_RULES = {
+    "scoring_sheet": "insday.essays.checks:check_scoring_sheet",
+    "votes": "insday.essays.checks:check_votes",
+}
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    campaign: Campaign
+    engine: Engine | None = None  # None (no database at hand): rules that need stored data are skipped
+    received_at: datetime | None = None
+
+
+def report_rule(report_type: str):
+    target = REPORT_RULES.get(report_type)
+    if target is None:
+        return None
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def suite_path(report_type: str):
@@ -42,7 +70,8 @@ def load_suite(report_type: str) -> dict:
 
 
 def expectation_parameters(campaign: Campaign) -> dict:
-    """Values suites refer to as {"$PARAMETER": name}, taken from the campaign definition."""
+    """Values suites refer to as {"$PARAMETER": name} (and messages as ${name}), taken from
+    the campaign definition."""
     params: dict = {
         "min_daily_steps": campaign.steps.min_daily_steps,
         "min_coverage_yuan": campaign.steps.project_minimums.coverage_yuan,
@@ -50,9 +79,10 @@ def expectation_parameters(campaign: Campaign) -> dict:
         "min_term_months": campaign.steps.project_minimums.term_months,
         "survey_min": campaign.survey.scale[0],
         "survey_max": campaign.survey.scale[1],
+        "essay_ids": [e.id for e in campaign.essay_list],
     }
     for criterion in campaign.essays.rubric:
-        params[f"max_{criterion.key}"] = criterion.max
+        params[f"max_{criterion.key}"] = int(criterion.max) if criterion.max.is_integer() else criterion.max
     return params
 
 
@@ -159,10 +189,15 @@ class Validator:
                 header = parsed.headers.get(source, source)
                 value = record.get(source)
                 parsed.issues.append(cell_issue(severity, parsed.filename, row, header, value,
-                                                meta.get("problem", "不符合要求"), meta.get("fix", "请核对")))
+                                                self._text(meta.get("problem", "不符合要求")),
+                                                self._text(meta.get("fix", "请核对"))))
 
-    def check_rules(self, rt: ReportType, parsed: ParsedFile) -> None:
-        """Rules outside GX: dates inside the report's window, duplicate rows."""
+    def _text(self, message: str) -> str:
+        """A suite's message with ${parameter} filled in."""
+        return Template(message).safe_substitute(self.params)
+
+    def check_rules(self, rt: ReportType, parsed: ParsedFile, context: RuleContext | None = None) -> None:
+        """Rules outside GX: dates inside the report's window, duplicate rows, the report type's own."""
         if rt.window:
             window = self.campaign.window(rt.window)
             days = self.campaign.window_days(rt.window)
@@ -194,14 +229,20 @@ class Validator:
                     f"与第{seen[key]}行重复（{what}相同）", "请删除重复的行，或核对后改正"))
             else:
                 seen[key] = r["_row"]
+        rule = report_rule(rt.key)
+        if rule is not None:
+            rule(context or RuleContext(self.campaign), rt, parsed)
 
-    def validate(self, batch: list[ParsedFile]) -> None:
-        """Validate a batch in place: rules per file, then one suite run per report type."""
+    def validate(self, batch: list[ParsedFile], *, engine: Engine | None = None,
+                 received_at: datetime | None = None) -> None:
+        """Validate a batch in place: rules per file, then one suite run per report type.
+        ``engine`` and ``received_at`` let report-type rules read what was stored by then."""
+        context = RuleContext(self.campaign, engine, received_at)
         by_type: dict[str, list[ParsedFile]] = {}
         for parsed in batch:
             if parsed.report_type and parsed.records:
                 rt = self.campaign.report_type(parsed.report_type)
-                self.check_rules(rt, parsed)
+                self.check_rules(rt, parsed, context)
                 by_type.setdefault(rt.key, []).append(parsed)
         for key, files in by_type.items():
             self.run_suite(self.campaign.report_type(key), files)
