@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
 from collections import Counter
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from insday.campaign import Campaign, ReportType
 from insday.intake.issues import cell_issue
 from insday.intake.parse import ParsedFile
 from insday.paths import EXPECTATIONS_DIR
+from insday.reports.rules import check_report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,10 +52,24 @@ def expectation_parameters(campaign: Campaign) -> dict:
         "min_term_months": campaign.steps.project_minimums.term_months,
         "survey_min": campaign.survey.scale[0],
         "survey_max": campaign.survey.scale[1],
+        "leaderboard_size": campaign.videos.leaderboard_size,
     }
     for criterion in campaign.essays.rubric:
         params[f"max_{criterion.key}"] = criterion.max
     return params
+
+
+def fill_parameters(text: str, params: dict) -> str:
+    """Messages may cite campaign values: ``{min_coverage_yuan}`` -> ``15,000,000``."""
+    def value(m: re.Match) -> str:
+        v = params.get(m.group(1))
+        if v is None:
+            return m.group(0)
+        if isinstance(v, (int, float)) and abs(v) >= 10_000:
+            return f"{v:,.0f}"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    return re.sub(r"\{(\w+)\}", value, text)
 
 
 def _plain(value):
@@ -159,7 +175,8 @@ class Validator:
                 header = parsed.headers.get(source, source)
                 value = record.get(source)
                 parsed.issues.append(cell_issue(severity, parsed.filename, row, header, value,
-                                                meta.get("problem", "不符合要求"), meta.get("fix", "请核对")))
+                                                fill_parameters(meta.get("problem", "不符合要求"), self.params),
+                                                fill_parameters(meta.get("fix", "请核对"), self.params)))
 
     def check_rules(self, rt: ReportType, parsed: ParsedFile) -> None:
         """Rules outside GX: dates inside the report's window, duplicate rows."""
@@ -196,12 +213,14 @@ class Validator:
                 seen[key] = r["_row"]
 
     def validate(self, batch: list[ParsedFile]) -> None:
-        """Validate a batch in place: rules per file, then one suite run per report type."""
+        """Validate a batch in place: rules per file (the generic ones, then the report
+        type's own in insday.reports.rules), then one suite run per report type."""
         by_type: dict[str, list[ParsedFile]] = {}
         for parsed in batch:
             if parsed.report_type and parsed.records:
                 rt = self.campaign.report_type(parsed.report_type)
                 self.check_rules(rt, parsed)
+                check_report(self.campaign, parsed)
                 by_type.setdefault(rt.key, []).append(parsed)
         for key, files in by_type.items():
             self.run_suite(self.campaign.report_type(key), files)
