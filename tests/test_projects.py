@@ -11,7 +11,7 @@ from reportmaker import PROJECT_HEADER, at, project_row, write
 
 from insday.deadlines import ProjectClaim, registry
 from insday.intake.service import ingest_paths
-from insday.reports.projects import project_claims, projects
+from insday.reports.projects import project_claims, project_deadline_states, projects
 
 
 def send(env, tmp_path, name, rows, when):
@@ -63,3 +63,12 @@ def test_deadline_states(claimed, tmp_path):
     [picc] = [p for p in projects(claimed, at("2019-11-21 00:00")) if p["project_id"] == "JL-01"]
     assert (picc["unit"], picc["coverage"], picc["claims_paid"], picc["donated_on"]) == (
         "P01", 20_000_000, 120000, date(2019, 11, 15))
+
+
+def test_deadline_states_per_claimant(claimed, tmp_path):
+    # 人保财险 claims a second project and donates and publishes only the first.
+    send(claimed, tmp_path, "picc2.xlsx", [project_row("JL-01", "人保财险", donated="2019-09-01", published="2019-09-02"),
+                                           project_row("JL-02", "人保财险", region="吉林省和龙市")], at("2019-09-03 10:00"))
+    states = project_deadline_states(claimed, at("2019-11-09 00:00"))
+    assert states["project_donation"] == {"P01": "overdue", "P04": "met"}  # JL-02 not donated
+    assert states["project_results:GS-07"] == {"P04": "open"}

@@ -204,3 +204,31 @@ def test_survey_errors(env, tmp_path):
         (survey_row(5, when="2019-05-02 08:00"), "提交时间", "不在满意度问卷调查期间"),
         (survey_row(5, company="国寿财险"), "答卷编号", "与第6行重复"),
     ])
+
+
+# ----- templates --------------------------------------------------------------
+
+
+def test_filled_templates_are_accepted(env, tmp_path):
+    from filemaker import fill_template
+
+    from insday.templates import write_templates
+
+    filled = {
+        "indicators": [["中国人民财产保险股份有限公司吉林省分公司", 250000, 30000, 2100, 8000, 1200000, 350000, "王丽",
+                        "0431-85000312"]],
+        "events": [[datetime(2019, 7, 1), "长春市保险行业协会", "进社区", "保险知识进社区", "南关区", 150, 300, None]],
+        "videos": [["中国人民财产保险股份有限公司吉林省分公司", "理赔小故事", "张三", "抖音", "https://v.douyin.com/a/",
+                    datetime(2019, 6, 22)]],
+        "video_leaderboard": [[datetime(2019, 6, 22), 1, "扶贫路上", "长春市保险行业协会", "孙七", 2000, None]],
+        "project": [["JL-01", "中国人民财产保险股份有限公司吉林省分公司", "吉林省汪清县", "中国人民财产保险股份有限公司",
+                     20_000_000, 800, 12, None, None, None, None, None, None]],
+        "survey": [["1", datetime(2019, 4, 12, 10, 23), "中国人民财产保险股份有限公司吉林省分公司", 5, 4, 4, 3, 5, None]],
+    }
+    paths = []
+    for key, rows in filled.items():
+        [template] = write_templates(env.campaign, tmp_path / "t", [key])
+        paths.append(fill_template(template, tmp_path / f"{key}.xlsx", rows))
+    results = ingest_paths(env, paths, received_at=at("2019-07-02 10:00"))
+    assert [(r.report_type, r.status) for r in results] == [(k, "accepted") for k in filled], \
+        [r.errors for r in results]

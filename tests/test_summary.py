@@ -175,3 +175,14 @@ def test_archived_zip_is_the_record(env, tmp_path):
     assert [p.read_bytes() for p in archived] == [path.read_bytes()]
     with zipfile.ZipFile(io.BytesIO(archived[0].read_bytes())) as book:
         assert "人保财险活动总结/照片/IMG_001.JPG" in book.namelist()
+
+
+def test_summary_template_tells_what_to_pack(campaign, tmp_path):
+    from openpyxl import load_workbook
+
+    from insday.templates import HELP_SHEET, write_templates
+
+    [path] = write_templates(campaign, tmp_path, ["summary"])
+    rows = [[c.value for c in r][:3] for r in load_workbook(path)[HELP_SHEET].iter_rows()]
+    assert ["活动方案", "是", '文件名含"方案"的 Word/PDF/WPS 文件'] in rows
+    assert ["视频", "否", 'mp4/mov 视频，或"视频链接.txt"'] in rows

@@ -76,6 +76,22 @@ def projects(env: Env, as_of: datetime) -> list[dict]:
     return out
 
 
+def project_deadline_states(env: Env, as_of: datetime) -> dict[str, dict[str, str]]:
+    """Deadline id -> {claimant: state}, for the deadline status and reminders: a claimant
+    has met ``project_donation`` only when every project it claimed is donated and
+    published; ``project_results:<id>`` when that project's results are published.
+    A reminder is due to the claimants whose state is ``open`` or ``overdue``."""
+    rank = {"overdue": 3, "open": 2, "met_late": 1, "met": 0}  # the worst of a unit's projects
+    states: dict[str, dict[str, str]] = {}
+    for p in projects(env, as_of):
+        for d in p["deadlines"]:
+            units = states.setdefault(d["id"], {})
+            current = units.get(p["unit"])
+            if current is None or rank[d["state"]] > rank[current]:
+                units[p["unit"]] = d["state"]
+    return states
+
+
 def projects_report(env: Env, as_of: datetime) -> dict:
     """JSON-ready: ``{"as_of", "projects": [...], "overdue": n}``."""
     items = projects(env, as_of)
