@@ -73,8 +73,8 @@ def test_leaderboard_good_file(env, tmp_path):
 
 
 def test_project_good_file_accepts_wan_notation(env, tmp_path):
-    r = one(env, write(tmp_path / "p.xlsx", PROJECT_HEADER, [project_row(coverage="1500万", people=500, term=12,
-                                                                         donated="2019-08-01", published="2019-08-05")]))
+    row = project_row(coverage="1500万", people=500, term=12, donated="2019-08-01", published="2019-08-05")
+    r = one(env, write(tmp_path / "p.xlsx", PROJECT_HEADER, [row]))
     assert (r.status, r.unit) == ("accepted", "P01"), r.errors
     [p] = stored(env, ProjectRow)
     assert (Decimal(str(p.coverage)), p.people, p.term_months, p.published_on) == (
@@ -174,7 +174,7 @@ def test_short_leaderboard_is_a_warning(env, tmp_path):
 
 def test_project_minimums_and_dates(env, tmp_path):
     assert_each_refused(env, tmp_path / "p.xlsx", PROJECT_HEADER, [
-        (project_row("P1", coverage=14_999_999), "保障额度(元)", "低于保障额度下限。保障额度须不低于 15,000,000 元"),
+        (project_row("P1", coverage=14_999_999), "保障额度(元)", "低于保障额度下限。保障额度须不低于 1500 万元"),
         (project_row("P2", coverage="1000万"), "保障额度(元)", "低于保障额度下限"),
         (project_row("P3", people=499), "覆盖人数", "低于覆盖人数下限。覆盖人数须不少于 500 人"),
         (project_row("P4", term=11), "保障期限(月)", "短于保障期限下限。保障期限须不少于 12 个月"),

@@ -11,7 +11,8 @@ import typer
 from insday.cli.common import context, err, out, parse_moment, print_json
 
 AsOf = Annotated[str | None, typer.Option(
-    "--as-of", help="Use what was received by this moment (ISO 8601; local campaign time if no offset) [default: now].")]
+    "--as-of",
+    help="Use what was received by this moment (ISO 8601; local campaign time if no offset) [default: now].")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 Out = Annotated[Path | None, typer.Option("--out", help="Folder to write to [default: INSDAY_HOME/reports/<name>].")]
 
@@ -105,7 +106,8 @@ def outreach(as_of: AsOf = None, as_json: Json = False) -> None:
 
 
 def videos_board(
-    day: Annotated[str | None, typer.Option(help="The board's day, YYYY-MM-DD [default: the latest with a board].")] = None,
+    day: Annotated[str | None, typer.Option(
+        help="The board's day, YYYY-MM-DD [default: the latest with a board].")] = None,
     as_of: AsOf = None, as_json: Json = False,
 ) -> None:
     """One day's video leaderboard and champion, every champion so far, and submissions per unit."""

@@ -28,7 +28,6 @@ from insday.deadlines import deadline_for
 from insday.intake.bundle import zip_folder
 from insday.intake.parse import ParsedFile, Parser
 from insday.intake.validate import Validator
-from insday.reports.rules import check_against_store
 
 log = logging.getLogger("insday.intake")
 
@@ -179,8 +178,7 @@ class Intake:
         batch = [p for _, _, p in fresh]
         for parsed in batch:
             self._check_submitter(parsed)
-        self.validator.validate(batch)
-        check_against_store(self.campaign, self.engine, batch)
+        self.validator.validate(batch, engine=self.engine, received_at=received_at)
 
         for n, item, parsed in fresh:
             results[n] = self._store(item, parsed, received_at, source, sender, on_result)

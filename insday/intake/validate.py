@@ -1,30 +1,32 @@
 """Validation: the report type's Great Expectations suite (``expectations/<type>.json``),
 run once over a whole batch of files, plus the rules GX cannot express (dates inside the
-campaign window, duplicate rows).
+campaign window, duplicate rows, and per report type the rules in ``REPORT_RULES``).
 
 GX is imported on first use only; one context serves the whole process.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
-import re
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from string import Template
 from typing import TYPE_CHECKING
 
 from insday.campaign import Campaign, ReportType
 from insday.intake.issues import cell_issue
 from insday.intake.parse import ParsedFile
 from insday.paths import EXPECTATIONS_DIR
-from insday.reports.rules import check_report
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy import Engine
 
 # Columns computed before validation, named with a leading underscore: fn(record, campaign).
 DERIVED = {
@@ -33,6 +35,32 @@ DERIVED = {
         else r["steps"] / r["participants"] if r["participants"] else (math.inf if r["steps"] else None),
     },
 }
+
+
+# Rules of one report type that GX cannot express (they may need stored data and the time
+# the file was received): "module:function", called as fn(RuleContext, ReportType, ParsedFile)
+# and adding issues to the file. Imported on first use.
+REPORT_RULES = {
+    "videos": "insday.reports.rules:check_videos",
+    "video_leaderboard": "insday.reports.rules:check_video_leaderboard",
+    "project": "insday.reports.rules:check_project",
+    "survey": "insday.reports.rules:check_survey",
+}
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    campaign: Campaign
+    engine: Engine | None = None  # None (no database at hand): rules that need stored data are skipped
+    received_at: datetime | None = None
+
+
+def report_rule(report_type: str):
+    target = REPORT_RULES.get(report_type)
+    if target is None:
+        return None
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def suite_path(report_type: str):
@@ -44,7 +72,8 @@ def load_suite(report_type: str) -> dict:
 
 
 def expectation_parameters(campaign: Campaign) -> dict:
-    """Values suites refer to as {"$PARAMETER": name}, taken from the campaign definition."""
+    """Values suites refer to as {"$PARAMETER": name} (and messages as ${name}), taken from
+    the campaign definition."""
     params: dict = {
         "min_daily_steps": campaign.steps.min_daily_steps,
         "min_coverage_yuan": campaign.steps.project_minimums.coverage_yuan,
@@ -52,24 +81,13 @@ def expectation_parameters(campaign: Campaign) -> dict:
         "min_term_months": campaign.steps.project_minimums.term_months,
         "survey_min": campaign.survey.scale[0],
         "survey_max": campaign.survey.scale[1],
+        "essay_ids": [e.id for e in campaign.essay_list],
+        "min_coverage_wan": f"{campaign.steps.project_minimums.coverage_yuan / 10_000:g}",
         "leaderboard_size": campaign.videos.leaderboard_size,
     }
     for criterion in campaign.essays.rubric:
-        params[f"max_{criterion.key}"] = criterion.max
+        params[f"max_{criterion.key}"] = int(criterion.max) if criterion.max.is_integer() else criterion.max
     return params
-
-
-def fill_parameters(text: str, params: dict) -> str:
-    """Messages may cite campaign values: ``{min_coverage_yuan}`` -> ``15,000,000``."""
-    def value(m: re.Match) -> str:
-        v = params.get(m.group(1))
-        if v is None:
-            return m.group(0)
-        if isinstance(v, (int, float)) and abs(v) >= 10_000:
-            return f"{v:,.0f}"
-        return f"{v:g}" if isinstance(v, float) else str(v)
-
-    return re.sub(r"\{(\w+)\}", value, text)
 
 
 def _plain(value):
@@ -175,11 +193,15 @@ class Validator:
                 header = parsed.headers.get(source, source)
                 value = record.get(source)
                 parsed.issues.append(cell_issue(severity, parsed.filename, row, header, value,
-                                                fill_parameters(meta.get("problem", "不符合要求"), self.params),
-                                                fill_parameters(meta.get("fix", "请核对"), self.params)))
+                                                self._text(meta.get("problem", "不符合要求")),
+                                                self._text(meta.get("fix", "请核对"))))
 
-    def check_rules(self, rt: ReportType, parsed: ParsedFile) -> None:
-        """Rules outside GX: dates inside the report's window, duplicate rows."""
+    def _text(self, message: str) -> str:
+        """A suite's message with ${parameter} filled in."""
+        return Template(message).safe_substitute(self.params)
+
+    def check_rules(self, rt: ReportType, parsed: ParsedFile, context: RuleContext | None = None) -> None:
+        """Rules outside GX: dates inside the report's window, duplicate rows, the report type's own."""
         if rt.window:
             window = self.campaign.window(rt.window)
             days = self.campaign.window_days(rt.window)
@@ -211,16 +233,20 @@ class Validator:
                     f"与第{seen[key]}行重复（{what}相同）", "请删除重复的行，或核对后改正"))
             else:
                 seen[key] = r["_row"]
+        rule = report_rule(rt.key)
+        if rule is not None:
+            rule(context or RuleContext(self.campaign), rt, parsed)
 
-    def validate(self, batch: list[ParsedFile]) -> None:
-        """Validate a batch in place: rules per file (the generic ones, then the report
-        type's own in insday.reports.rules), then one suite run per report type."""
+    def validate(self, batch: list[ParsedFile], *, engine: Engine | None = None,
+                 received_at: datetime | None = None) -> None:
+        """Validate a batch in place: rules per file, then one suite run per report type.
+        ``engine`` and ``received_at`` let report-type rules read what was stored by then."""
+        context = RuleContext(self.campaign, engine, received_at)
         by_type: dict[str, list[ParsedFile]] = {}
         for parsed in batch:
             if parsed.report_type and parsed.records:
                 rt = self.campaign.report_type(parsed.report_type)
-                self.check_rules(rt, parsed)
-                check_report(self.campaign, parsed)
+                self.check_rules(rt, parsed, context)
                 by_type.setdefault(rt.key, []).append(parsed)
         for key, files in by_type.items():
             self.run_suite(self.campaign.report_type(key), files)

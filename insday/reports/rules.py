@@ -1,27 +1,25 @@
-"""Rules of the report types that their GX suites cannot express, run beside the suite.
-
-``check_report`` is pure: it looks at one parsed file, adds issues, and may normalise a
-value (a video link pasted with its share text). ``check_against_store`` also reads what
-is already stored (a project id claimed by another company).
+"""Intake rules of the report types that their GX suites cannot express (hooked in through
+``REPORT_RULES`` in insday.intake.validate). Each adds Chinese issues naming file, row,
+column, value and fix; some normalise a value (a video link pasted with its share text).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from insday.campaign import Campaign, text_key
+from insday.campaign import ReportType, text_key
 from insday.intake.bundle import URL
 from insday.intake.issues import cell_issue
 from insday.intake.parse import ParsedFile
+from insday.intake.validate import RuleContext
 
 
-def _error(parsed: ParsedFile, record: dict, key: str, problem: str, fix: str, severity: str = "error") -> None:
-    parsed.issues.append(cell_issue(severity, parsed.filename, record["_row"], parsed.headers[key],
-                                    record.get(key), problem, fix))
+def _error(parsed: ParsedFile, record: dict, key: str, problem: str, fix: str) -> None:
+    parsed.issues.append(cell_issue("error", parsed.filename, record["_row"], parsed.headers[key], record.get(key),
+                                    problem, fix))
 
 
-def _videos(campaign: Campaign, parsed: ParsedFile) -> None:
-    """A link pasted with the platform's share text ("复制打开抖音… https://v.douyin.com/x/") keeps the address."""
+def check_videos(context: RuleContext, rt: ReportType, parsed: ParsedFile) -> None:
+    """A link pasted with the platform's share text ("复制打开抖音… https://v.douyin.com/x/")
+    keeps just the address."""
     extracted = 0
     for r in parsed.records:
         link = r.get("link")
@@ -33,8 +31,8 @@ def _videos(campaign: Campaign, parsed: ParsedFile) -> None:
         parsed.warn(f"{extracted} 个链接含分享文字，已自动提取其中的网址")
 
 
-def _video_leaderboard(campaign: Campaign, parsed: ParsedFile) -> None:
-    """Votes do not increase down the ranks; a video is on a day's board once; the board is full."""
+def check_video_leaderboard(context: RuleContext, rt: ReportType, parsed: ParsedFile) -> None:
+    """Votes do not increase down the ranks; a video is on a day's board once; a short board is noted."""
     rows = sorted((r for r in parsed.records if r.get("rank") is not None), key=lambda r: r["rank"])
     for above, below in zip(rows, rows[1:]):
         if above.get("votes") is not None and below.get("votes") is not None and below["votes"] > above["votes"]:
@@ -46,54 +44,27 @@ def _video_leaderboard(campaign: Campaign, parsed: ParsedFile) -> None:
         if key in seen:
             _error(parsed, r, "title", f"与第{seen[key]}行是同一作品（标题和作者相同）", "同一作品每天只能上榜一次，请核对")
         seen.setdefault(key, r["_row"])
-    size = campaign.videos.leaderboard_size
+    size = context.campaign.videos.leaderboard_size
     missing = [n for n in range(1, size + 1) if n not in {r["rank"] for r in rows}]
     if missing and len(missing) < size:
         parsed.warn(f"榜单缺少第{'、'.join(map(str, missing))}名（每日榜单共 {size} 名），请核对是否漏填")
 
 
-def _project(campaign: Campaign, parsed: ParsedFile) -> None:
-    """The claimed region is one of the helped regions (written to province, or further down)."""
+def check_project(context: RuleContext, rt: ReportType, parsed: ParsedFile) -> None:
+    """The claimed region is a helped region (written to the province, or further down);
+    a project id already claimed by another company is refused: the claimant of a project
+    is the company that reported it first, and its deadlines are that company's."""
+    campaign = context.campaign
     helped = [r for r in campaign.steps.regions if r.helped]
-    names = sorted({text_key(n) for r in helped for n in (r.name, r.full_name)}, key=len, reverse=True)
+    names = [text_key(n) for r in helped for n in (r.name, r.full_name)]
     for r in parsed.records:
         region = r.get("region")
         if region and not any(text_key(region).startswith(n) for n in names):
             _error(parsed, r, "region", "不是重点扶贫地区",
                    f"请填写{len(helped)}个重点扶贫地区之一（如 {'、'.join(h.name for h in helped[:4])}），"
                    "可写到县，如 吉林省汪清县")
-
-
-def _survey(campaign: Campaign, parsed: ParsedFile) -> None:
-    """The company rated is an insurer, not a city association."""
-    companies = {u.code for u in campaign.members("companies")}
-    for r in parsed.records:
-        if r.get("company") and r["company"] not in companies:
-            parsed.issues.append(cell_issue("error", parsed.filename, r["_row"], parsed.headers["company"],
-                                            campaign.unit_by_code[r["company"]].name, "不是保险公司",
-                                            "请填写被评价的保险公司名称"))
-
-
-RULES: dict[str, Callable[[Campaign, ParsedFile], None]] = {
-    "videos": _videos,
-    "video_leaderboard": _video_leaderboard,
-    "project": _project,
-    "survey": _survey,
-}
-
-
-def check_report(campaign: Campaign, parsed: ParsedFile) -> None:
-    rule = RULES.get(parsed.report_type or "")
-    if rule and parsed.records:
-        rule(campaign, parsed)
-
-
-def check_against_store(campaign: Campaign, engine, files: list[ParsedFile]) -> None:
-    """A project id already claimed by another company is an error: the claimant of a
-    project is the company that reported it first, and its deadlines are that company's."""
-    projects = [f for f in files if f.report_type == "project" and f.unit and f.records]
-    ids = {r["project_id"] for f in projects for r in f.records if r.get("project_id")}
-    if not ids:
+    ids = {r["project_id"] for r in parsed.records if r.get("project_id")}
+    if context.engine is None or not ids or parsed.unit is None:
         return
     from sqlalchemy import select
 
@@ -101,13 +72,25 @@ def check_against_store(campaign: Campaign, engine, files: list[ParsedFile]) -> 
     from insday.db.models import Submission
     from insday.db.models.reports import ProjectRow
 
-    with session_scope(engine) as s:
-        claimed = dict(s.execute(
-            select(ProjectRow.project_id, ProjectRow.unit).join(Submission, Submission.id == ProjectRow.submission_id)
-            .where(Submission.status == "accepted", ProjectRow.project_id.in_(ids))).all())
-    for f in projects:
-        for r in f.records:
-            owner = claimed.get(r.get("project_id"))
-            if owner and owner != f.unit:
-                _error(f, r, "project_id", f"已由「{campaign.unit_by_code[owner].name}」认领",
-                       "同一项目只能由认领的公司报送，请核对项目编号")
+    query = (select(ProjectRow.project_id, ProjectRow.unit).join(Submission, Submission.id == ProjectRow.submission_id)
+             .where(Submission.status == "accepted", ProjectRow.project_id.in_(ids), ProjectRow.unit != parsed.unit))
+    if context.received_at is not None:
+        query = query.where(Submission.received_at <= context.received_at)
+    with session_scope(context.engine) as s:
+        claimed = dict(s.execute(query).all())
+    for r in parsed.records:
+        owner = claimed.get(r.get("project_id"))
+        if owner:
+            _error(parsed, r, "project_id", f"已由「{campaign.unit_by_code[owner].name}」认领",
+                   "同一项目只能由认领的公司报送，请核对项目编号")
+
+
+def check_survey(context: RuleContext, rt: ReportType, parsed: ParsedFile) -> None:
+    """The company rated is an insurer, not a city association."""
+    campaign = context.campaign
+    companies = {u.code for u in campaign.members("companies")}
+    for r in parsed.records:
+        if r.get("company") and r["company"] not in companies:
+            parsed.issues.append(cell_issue("error", parsed.filename, r["_row"], parsed.headers["company"],
+                                            campaign.unit_by_code[r["company"]].name, "不是保险公司",
+                                            "请填写被评价的保险公司名称"))
