@@ -138,10 +138,10 @@ def zip_folder(folder: Path) -> bytes:
                 path = Path(root) / name
                 if is_temporary(path) or not path.is_file():
                     continue
-                name = f"{folder.name}/{path.relative_to(folder).as_posix()}"
-                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}",
+                                       date_time=(1980, 1, 1, 0, 0, 0))
                 info.external_attr = 0o644 << 16
-                with path.open("rb") as src, book.open(info, "w") as dst:
+                with path.open("rb") as src, book.open(info, "w", force_zip64=path.stat().st_size >= 2**31) as dst:
                     while chunk := src.read(1024**2):
                         dst.write(chunk)
     return buffer.getvalue()
