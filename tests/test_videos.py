@@ -79,7 +79,7 @@ def test_certificate_list(boards, tmp_path):
         ("P04", "王五", ["2019-06-20", "2019-06-21"], 1, ["2019-06-21"], "短视频日冠军"),
     ]
     assert people[2]["titles"] == ["理赔小故事", "新作品"]
-    path = write_certificates(boards, at("2019-07-09 00:00"), tmp_path)
+    path = write_certificates(people, tmp_path)
     sheet = load_workbook(path)["证书名单"]
     assert [c.value for c in sheet[1]][:4] == ["序号", "姓名", "单位", "证书"]
     assert [sheet.cell(row=r, column=2).value for r in range(2, 7)] == ["孙七", "赵六", "张三", "李四", "王五"]

@@ -137,8 +137,8 @@ def videos_certificates(as_of: AsOf = None, out_dir: Out = None, as_json: Json =
     from insday.reports.videos import video_certificates, write_certificates
 
     ctx, moment = _setup(as_of)
-    path = write_certificates(ctx, moment, folder(ctx, "videos", out_dir))
     people = video_certificates(ctx, moment)
+    path = write_certificates(people, folder(ctx, "videos", out_dir))
     if as_json:
         print_json({"as_of": moment.isoformat(), "certificates": people, "file": str(path)})
         return

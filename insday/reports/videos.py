@@ -89,11 +89,10 @@ def video_certificates(env: Env, as_of: datetime) -> list[dict]:
     return jsonable(out)
 
 
-def write_certificates(env: Env, as_of: datetime, out: Path) -> Path:
-    """The certificate list as xlsx (证书名单), one row per creator."""
+def write_certificates(people: list[dict], out: Path) -> Path:
+    """The certificate list (``video_certificates``) as xlsx (证书名单), one row per creator."""
     from insday.reports.xlsx import INTEGER, Table, write_workbook
 
-    people = video_certificates(env, as_of)
     rows = [[n, p["author"], p["name"], p["award"], "；".join(p["titles"]),
              "、".join(day_text(date.fromisoformat(d)) for d in p["days"]), len(p["days"]), p["best_rank"],
              "、".join(day_text(date.fromisoformat(d)) for d in p["champion_days"])]
