@@ -82,12 +82,16 @@ class Column(_Model):
     required: bool = False
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] | None = None
+    choice_aliases: dict[str, str] = {}  # other words submitters use -> the choice they mean
     optional_column: bool = False
 
     @model_validator(mode="after")
     def _choices(self):
         if (self.type == "choice") != bool(self.choices):
             raise ValueError("类型为 choice 的列必须给出 choices，其他类型不能给出")
+        unknown = sorted(set(self.choice_aliases.values()) - set(self.choices or ()))
+        if unknown:
+            raise ValueError(f"choice_aliases 指向的值 {unknown} 不在 choices 中")
         return self
 
 
@@ -95,7 +99,13 @@ class BundlePart(_Model):
     key: str
     title: str
     required: bool = False
-    patterns: tuple[str, ...]
+    patterns: tuple[str, ...]  # shell patterns matched against the path inside the bundle
+    link_patterns: tuple[str, ...] = ()  # text files that stand for the part by the web addresses in them
+    hint: str | None = None  # what to include, as the template tells the submitter
+
+
+# The columns a bundle's rows are stored in: one row per member (and per link) and part.
+BUNDLE_COLUMNS = {"part", "path", "size", "sha256", "link"}
 
 
 class ReportType(_Model):
@@ -121,6 +131,11 @@ class ReportType(_Model):
             raise ValueError("列 key 重复")
         if self.kind == "table" and not self.columns:
             raise ValueError("表格类报表必须定义 columns")
+        if self.kind == "bundle":
+            if not self.parts or len({p.key for p in self.parts}) != len(self.parts):
+                raise ValueError("打包类报表必须定义 parts，且 key 不重复")
+            if not BUNDLE_COLUMNS <= set(keys):
+                raise ValueError(f"打包类报表的 columns 须包含 {sorted(BUNDLE_COLUMNS)}")
         if not set(self.unique) <= set(keys):
             raise ValueError(f"unique 中的列 {sorted(set(self.unique) - set(keys))} 不存在")
         if self.period != "none" and self.period not in keys:
@@ -288,6 +303,19 @@ class EssayRules(_Model):
 class SurveyRules(_Model):
     min_responses: int = 30
     scale: tuple[int, int] = (1, 5)
+    questions: tuple[str, ...] = ()  # survey columns holding scores
+    overall: str | None = None  # the question companies are ranked by (default: the last one)
+    satisfied_min: int = 4  # a score of at least this counts as satisfied
+    confidence: float = Field(0.95, gt=0, lt=1)
+
+
+class VideoRules(_Model):
+    leaderboard_size: int = Field(10, ge=1)
+
+
+class WhitePaper(_Model):
+    title: str = "保险业社会贡献白皮书"
+    data_year: int
 
 
 class Unit(_Model):
@@ -328,6 +356,8 @@ class Campaign(_Model):
     steps: StepRules
     essays: EssayRules
     survey: SurveyRules = SurveyRules()
+    videos: VideoRules = VideoRules()
+    whitepaper: WhitePaper | None = None
     units: tuple[Unit, ...] = ()
     essay_list: tuple[Essay, ...] = ()
     folder: Path | None = None
@@ -399,6 +429,15 @@ class Campaign(_Model):
             missing = [c.key for c in self.essays.rubric if c.key not in keys]
             if missing:
                 raise ValueError(f"essays.rubric: 打分表缺少列 {missing}")
+        survey = self.report_types.get("survey")
+        asked = [*self.survey.questions, *([self.survey.overall] if self.survey.overall else [])]
+        if asked:
+            keys = {c.key for c in survey.columns} if survey else set()
+            missing = [q for q in asked if q not in keys]
+            if missing:
+                raise ValueError(f"survey: 问卷报表缺少题目列 {missing}")
+            if self.survey.overall and self.survey.overall not in self.survey.questions:
+                raise ValueError("survey.overall 须是 questions 之一")
         del tz
         return self
 

@@ -80,7 +80,8 @@ def _validation(col: Column, rt: ReportType, campaign: Campaign, unit_range: str
 def _lists_sheet(book: Workbook, campaign: Campaign, rt: ReportType) -> str:
     ws = book.create_sheet(LIST_SHEET)
     ws.sheet_state = "hidden"
-    who = "companies" if rt.who in ("claimants", "association") else rt.who
+    # Reports the association sends name any member (a video's creator); claimants are companies.
+    who = {"claimants": "companies", "association": "members"}.get(rt.who, rt.who)
     names = [u.name for u in campaign.members(who)]
     ws["A1"] = "单位名称"
     for i, name in enumerate(names, start=2):
@@ -111,13 +112,13 @@ def _help_sheet(book: Workbook, campaign: Campaign, rt: ReportType) -> None:
         row += 1
     row += 1
     if rt.kind == "bundle":
-        for i, head in enumerate(("材料", "必交", "文件名示例"), start=1):
+        for i, head in enumerate(("材料", "必交", "文件"), start=1):
             ws.cell(row=row, column=i, value=head).font = Font(bold=True)
         for part in rt.parts:
             row += 1
             ws.cell(row=row, column=1, value=part.title)
             ws.cell(row=row, column=2, value="是" if part.required else "否")
-            ws.cell(row=row, column=3, value="、".join(part.patterns))
+            ws.cell(row=row, column=3, value=part.hint or "、".join(part.patterns + part.link_patterns))
         return
     for i, head in enumerate(("列名", "必填", "填写格式", "说明"), start=1):
         ws.cell(row=row, column=i, value=head).font = Font(bold=True)

@@ -67,6 +67,30 @@ class UnitMatcher:
         hint = f"您是不是要填：{'、'.join(names)}？" if names else ""
         return Match(None, "不在会员单位名单中", f"请从模板的下拉列表中选择单位名称，或填写单位全称。{hint}")
 
+    def find_in(self, text: str) -> Match:
+        """The one unit named somewhere inside ``text`` (a file or folder name such as
+        "人保财险7.8活动总结"): by full name, short name, their cores, or code as a token.
+        A name inside a longer name of another unit does not count; several units is a problem,
+        none is ``Match(None)`` with no problem."""
+        key = text_key(text)
+        spans: list[tuple[int, int, str]] = []
+        for table in (self._exact, self._core):
+            for name, codes in table.items():
+                if len(codes) != 1 or len(name) < 3 or name.isascii():
+                    continue
+                start = key.find(name)
+                while start >= 0:
+                    spans.append((start, start + len(name), next(iter(codes))))
+                    start = key.find(name, start + 1)
+        for code in self.units:
+            for m in re.finditer(rf"(?<![a-z0-9]){re.escape(code.lower())}(?![a-z0-9])", key):
+                spans.append((m.start(), m.end(), code))
+        kept = {c for s, e, c in spans
+                if not any(c2 != c and s2 <= s and e <= e2 and e2 - s2 > e - s for s2, e2, c2 in spans)}
+        if len(kept) == 1:
+            return Match(kept.pop())
+        return self._ambiguous(text, kept) if kept else Match(None)
+
     def _ambiguous(self, written: str, codes: set[str]) -> Match:
         names = "、".join(self.units[c].name for c in sorted(codes))
         return Match(None, f"可能指多家单位（{names}）",

@@ -69,7 +69,12 @@ def templates(
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).", exists=True)],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files or folders (searched recursively; .zip files and folders named like "
+             "'人保财险活动总结' are campaign-summary bundles).", exists=True)] = None,
+    bundle: Annotated[list[Path] | None, typer.Option(
+        "--bundle", help="A folder submitted as one bundle (campaign summary); repeatable.",
+        exists=True, file_okay=False)] = None,
     received_at: Annotated[str | None, typer.Option(
         help="When the files were received (ISO 8601; local campaign time if no offset) [default: now].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
@@ -77,10 +82,12 @@ def ingest(
     """Archive, validate and store received report files. Exit 1 if any file was rejected."""
     from insday.intake.service import ingest_paths
 
+    if not paths and not bundle:
+        raise typer.BadParameter("give at least one file or folder, or --bundle DIR", param_hint="PATHS")
     ctx = context()
     moment = parse_moment(received_at, ctx.campaign, "--received-at")
     ctx.ensure_db()
-    results = ingest_paths(ctx, paths, received_at=moment)
+    results = ingest_paths(ctx, paths or [], bundles=bundle or [], received_at=moment)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "rejected", "duplicate")}
     if as_json:
         print_json({"files": [r.as_dict() for r in results], **counts})

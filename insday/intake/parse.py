@@ -135,6 +135,7 @@ class Parser:
             return match.code
         if col.type == "choice":
             wanted = {text_key(c): c for c in col.choices or ()}
+            wanted.update({text_key(a): c for a, c in col.choice_aliases.items()})
             if text_key(text) not in wanted:
                 raise nz.BadValue("不是可选的值", f"请从下拉列表中选择：{'、'.join(col.choices)}")
             return wanted[text_key(text)]
@@ -143,7 +144,11 @@ class Parser:
     # ----- the file -------------------------------------------------------
 
     def parse(self, path: Path, data: bytes, filename: str | None = None) -> ParsedFile:
+        from insday.intake.bundle import BundleParser, is_bundle
+
         out = ParsedFile(path=path, filename=filename or path.name)
+        if is_bundle(out.filename):
+            return BundleParser(self.campaign, self.matcher).parse(path, data, out.filename)
         try:
             sheets = read_sheets(path, data)
         except Unreadable as exc:

@@ -21,10 +21,11 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from insday.campaign import Campaign
+from insday.campaign import Campaign, text_key
 from insday.db import session_scope
 from insday.db.models import ROW_MODELS, Submission
 from insday.deadlines import deadline_for
+from insday.intake.bundle import zip_folder
 from insday.intake.parse import ParsedFile, Parser
 from insday.intake.validate import Validator
 
@@ -40,13 +41,22 @@ def is_temporary(path: Path) -> bool:
     return name.startswith(_TEMP_PREFIXES) or name.lower().endswith(_TEMP_SUFFIXES)
 
 
-def collect_files(paths: Iterable[Path | str]) -> list[Path]:
-    """Files named, and files under folders named (recursively), in a stable order."""
+def collect_files(paths: Iterable[Path | str], is_bundle_dir: Callable[[Path], bool] = lambda _: False) -> list[Path]:
+    """Files named, and files under folders named (recursively), in a stable order.
+    A folder for which ``is_bundle_dir`` holds is one item (a bundle), not walked."""
     found: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            found.extend(sorted(f for f in p.rglob("*") if f.is_file() and not is_temporary(f)
-                                and not any(part.startswith(".") for part in f.relative_to(p).parts)))
+        if p.is_dir() and is_bundle_dir(p):
+            found.append(p)
+        elif p.is_dir():
+            items = []
+            for root, dirs, files in os.walk(p):
+                here = Path(root)
+                bundles = [d for d in dirs if not d.startswith(".") and is_bundle_dir(here / d)]
+                items.extend(here / d for d in bundles)
+                dirs[:] = [d for d in dirs if not d.startswith(".") and d not in bundles]
+                items.extend(f for f in (here / n for n in files) if f.is_file() and not is_temporary(f))
+            found.extend(sorted(items))
         elif p.is_file():
             found.append(p)
         else:
@@ -119,17 +129,34 @@ class Intake:
         self.parser = Parser(campaign)
         self.validator = Validator(campaign)
 
+    def is_bundle_dir(self, folder: Path) -> bool:
+        """A folder whose name has a bundle report type's title and a unit's name, e.g.
+        "人保财险活动总结": submitted as one bundle. Other folders are searched for files."""
+        key = text_key(folder.name)
+        return any(text_key(rt.title) in key for rt in self.campaign.report_types.values() if rt.kind == "bundle") \
+            and self.parser.matcher.find_in(folder.name).code is not None
+
     def receive(self, path: Path, filename: str | None = None) -> Received:
-        data = path.read_bytes()
+        """Archive one file; a folder is a bundle, received as a zip of its files."""
+        if path.is_dir():
+            data, name = zip_folder(path), filename or f"{path.name}.zip"
+        else:
+            data, name = path.read_bytes(), filename or path.name
         sha = hashlib.sha256(data).hexdigest()
-        name = filename or path.name
         item = Received(path, data, sha, name)
         item.archive_path = archive(self.archive_dir, data, sha, Path(name).suffix)
         return item
 
-    def ingest(self, paths: Iterable[Path | str], *, received_at: datetime | None = None, source: str = "cli",
-               sender: str | None = None, on_result: ResultHook | None = None) -> list[FileResult]:
-        items = [self.receive(p) for p in collect_files(paths)]
+    def ingest(self, paths: Iterable[Path | str], *, bundles: Iterable[Path | str] = (),
+               received_at: datetime | None = None, source: str = "cli", sender: str | None = None,
+               on_result: ResultHook | None = None) -> list[FileResult]:
+        """Ingest files and folders; ``bundles`` are folders each submitted as one bundle
+        (see ``is_bundle_dir``: such folders are found by themselves too)."""
+        folders = [Path(b) for b in bundles]
+        for folder in folders:
+            if not folder.is_dir():
+                raise NotADirectoryError(folder)
+        items = [self.receive(p) for p in [*collect_files(paths, self.is_bundle_dir), *folders]]
         return self.ingest_received(items, received_at=received_at, source=source, sender=sender,
                                     on_result=on_result)
 

@@ -93,6 +93,8 @@ def _read_xls(data: bytes) -> list[Sheet]:
 
 def read_sheets(path: Path, data: bytes) -> list[Sheet]:
     suffix = path.suffix.lower()
+    if suffix in (".rar", ".7z"):
+        raise Unreadable(f"不支持 {suffix} 压缩格式。请改用 zip 格式压缩后重新报送")
     if suffix not in TABLE_SUFFIXES:
         raise Unreadable(f"不支持的文件类型「{suffix or '无扩展名'}」。请使用协会下发的 .xlsx 模板，或 CSV 文件")
     if not data.strip():

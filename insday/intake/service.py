@@ -21,9 +21,10 @@ def get_intake(env: Env) -> Intake:
     return _INTAKES[key]
 
 
-def ingest_paths(env: Env, paths: Iterable[Path | str], *, received_at: datetime | None = None,
-                 source: str = "cli", sender: str | None = None) -> list[FileResult]:
-    return get_intake(env).ingest(paths, received_at=received_at, source=source, sender=sender)
+def ingest_paths(env: Env, paths: Iterable[Path | str], *, bundles: Iterable[Path | str] = (),
+                 received_at: datetime | None = None, source: str = "cli",
+                 sender: str | None = None) -> list[FileResult]:
+    return get_intake(env).ingest(paths, bundles=bundles, received_at=received_at, source=source, sender=sender)
 
 
 def ingest_received(env: Env, items: list[Received], *, received_at: datetime | None = None,

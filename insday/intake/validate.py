@@ -43,6 +43,10 @@ DERIVED = {
 REPORT_RULES = {
     "scoring_sheet": "insday.essays.checks:check_scoring_sheet",
     "votes": "insday.essays.checks:check_votes",
+    "videos": "insday.reports.rules:check_videos",
+    "video_leaderboard": "insday.reports.rules:check_video_leaderboard",
+    "project": "insday.reports.rules:check_project",
+    "survey": "insday.reports.rules:check_survey",
 }
 
 
@@ -80,6 +84,8 @@ def expectation_parameters(campaign: Campaign) -> dict:
         "survey_min": campaign.survey.scale[0],
         "survey_max": campaign.survey.scale[1],
         "essay_ids": [e.id for e in campaign.essay_list],
+        "min_coverage_wan": f"{campaign.steps.project_minimums.coverage_yuan / 10_000:g}",
+        "leaderboard_size": campaign.videos.leaderboard_size,
     }
     for criterion in campaign.essays.rubric:
         params[f"max_{criterion.key}"] = int(criterion.max) if criterion.max.is_integer() else criterion.max

@@ -84,6 +84,7 @@ class EventRow(_Rows, Base):
     event_date: Mapped[date] = mapped_column(Date)
     unit: Mapped[str] = _unit()
     kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(Text)
     place: Mapped[str | None] = mapped_column(Text)
     people_reached: Mapped[int | None] = mapped_column(Integer)
     materials: Mapped[int | None] = mapped_column(Integer)
@@ -108,11 +109,12 @@ class VideoLeaderboardRow(_Rows, Base):
     unit: Mapped[str] = _unit()
     author: Mapped[str] = mapped_column(String(100))
     votes: Mapped[int] = mapped_column(Integer)
+    link: Mapped[str | None] = mapped_column(Text)
 
 
 class ProjectRow(_Rows, Base):
     __tablename__ = "project_rows"
-    project_id: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[str] = mapped_column(String(32), index=True)
     unit: Mapped[str] = _unit()
     region: Mapped[str] = mapped_column(String(32))
     head_office: Mapped[str] = mapped_column(Text)
@@ -120,8 +122,11 @@ class ProjectRow(_Rows, Base):
     people: Mapped[int] = mapped_column(Integer)
     term_months: Mapped[int] = mapped_column(Integer)
     donated_on: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
     claims_paid: Mapped[Decimal | None] = mapped_column(Money)
     completed_on: Mapped[date | None] = mapped_column(Date)
+    results_published_on: Mapped[date | None] = mapped_column(Date)
+    link: Mapped[str | None] = mapped_column(Text)
 
 
 class SurveyRow(_Rows, Base):
@@ -137,6 +142,19 @@ class SurveyRow(_Rows, Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
 
+class SummaryPart(_Rows, Base):
+    """One member of a campaign-summary bundle matched to one part (a member matching two
+    parts gives two rows; one row per link found in a link file). The member's bytes stay
+    inside the archived zip of the submission, under ``path``."""
+
+    __tablename__ = "summary_parts"
+    part: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    link: Mapped[str | None] = mapped_column(Text)
+
+
 # Table name -> model, for the generic store.
 ROW_MODELS = {m.__tablename__: m for m in (DailyReport, ScoringSheetRow, VoteRow, IndicatorRow, EventRow,
-                                             VideoRow, VideoLeaderboardRow, ProjectRow, SurveyRow)}
+                                             VideoRow, VideoLeaderboardRow, ProjectRow, SurveyRow, SummaryPart)}

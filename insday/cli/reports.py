@@ -1,0 +1,227 @@
+"""The campaign's other reports: white paper, survey, outreach, videos, projects, summaries."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from insday.cli.common import context, err, out, parse_moment, print_json
+
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of",
+    help="Use what was received by this moment (ISO 8601; local campaign time if no offset) [default: now].")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+Out = Annotated[Path | None, typer.Option("--out", help="Folder to write to [default: INSDAY_HOME/reports/<name>].")]
+
+survey_app = typer.Typer(help="满意度调查 (satisfaction survey): import with `insday ingest`, then report.",
+                         no_args_is_help=True)
+videos_app = typer.Typer(help="短视频 (short videos): daily leaderboard and certificate list.", no_args_is_help=True)
+summary_app = typer.Typer(help="活动总结 (campaign summaries): who sent which parts; extract a bundle.",
+                          no_args_is_help=True)
+
+
+def _setup(as_of: str | None):
+    ctx = context()
+    moment = parse_moment(as_of, ctx.campaign)
+    ctx.ensure_db()
+    return ctx, moment
+
+
+def _table(title: str, heads: list[str], rows: list[list]) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for head in heads:
+        table.add_column(head)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    out.print(table)
+
+
+def _files(result: dict) -> None:
+    for path in result["files"].values():
+        out.print(path, highlight=False)
+
+
+def whitepaper(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
+    """White paper data (社会贡献白皮书): totals, per-company tables, charts; xlsx, Markdown, HTML.
+
+    Companies that did not report are listed, never counted as zero."""
+    from insday.reports.whitepaper import write_whitepaper
+
+    ctx, moment = _setup(as_of)
+    result = write_whitepaper(ctx, moment, out_dir)
+    if as_json:
+        print_json(result)
+        return
+    totals = result["totals"]
+    _table(f"{result['title']}（{result['year']}年度）：已报送 {result['reported']}/{result['expected']} 家",
+           ["指标", "全省合计"], [[f"{m['label']}({m['unit']})", f"{totals[m['key']]:,.2f}" if m["money"]
+                                  else f"{totals[m['key']]:,}"] for m in result["metrics"]])
+    if result["missing"]:
+        out.print("未报送：" + "、".join(u["short_name"] for u in result["missing"]), highlight=False)
+    _files(result)
+
+
+def survey_report(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
+    """Survey report: satisfaction per company and question with confidence intervals; xlsx, HTML, Markdown.
+
+    Companies with fewer responses than survey.min_responses are flagged, not ranked."""
+    from insday.reports.survey import write_survey_report
+
+    ctx, moment = _setup(as_of)
+    result = write_survey_report(ctx, moment, out_dir)
+    if as_json:
+        print_json(result)
+        return
+
+    def interval(low, high):
+        return "" if low is None else f"{low:.2f}–{high:.2f}"
+
+    _table(f"满意度调查：{result['responses']} 份答卷", ["名次", "公司", "答卷数", "平均分", "置信区间", "满意率", "备注"],
+           [[c["rank"] or "", c["short_name"], c["responses"], f"{c['mean']:.2f}", interval(c["ci_low"], c["ci_high"]),
+             f"{c['rate']:.1%}", "样本不足，不排名" if c["flagged"] else ""] for c in result["companies"]])
+    _files(result)
+
+
+def outreach(as_of: AsOf = None, as_json: Json = False) -> None:
+    """Outreach and publicity events: events, people reached and materials per unit and per kind."""
+    from insday.reports.outreach import outreach_summary
+
+    ctx, moment = _setup(as_of)
+    result = outreach_summary(ctx, moment)
+    if as_json:
+        print_json(result)
+        return
+    t = result["totals"]
+    _table(f"宣传活动：{t['units']} 个单位，{t['events']} 场", ["类型", "场次", "覆盖人数", "发放资料"],
+           [[k["kind"], k["events"], k["people_reached"], k["materials"]] for k in result["by_kind"]]
+           + [["合计", t["events"], t["people_reached"], t["materials"]]])
+    _table("各单位", ["单位", "场次", "覆盖人数", "发放资料", *result["kinds"]],
+           [[u["short_name"], u["events"], u["people_reached"], u["materials"], *u["by_kind"].values()]
+            for u in result["by_unit"]])
+
+
+def videos_board(
+    day: Annotated[str | None, typer.Option(
+        help="The board's day, YYYY-MM-DD [default: the latest with a board].")] = None,
+    as_of: AsOf = None, as_json: Json = False,
+) -> None:
+    """One day's video leaderboard and champion, every champion so far, and submissions per unit."""
+    from insday.reports.videos import video_leaderboard
+
+    try:
+        wanted = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {day!r} (e.g. 2019-06-22)", param_hint="--day") from None
+    ctx, moment = _setup(as_of)
+    result = video_leaderboard(ctx, moment, wanted)
+    if as_json:
+        print_json(result)
+        return
+    _table(f"短视频达人榜 {result['day'] or '（暂无）'}", ["名次", "作品", "作者", "单位", "票数"],
+           [[e["rank"], e["title"], e["author"], e["short_name"], e["votes"]] for e in result["entries"]])
+    if result["champions"]:
+        _table("每日冠军", ["日期", "作品", "作者", "单位", "票数"],
+               [[c["day"], c["title"], c["author"], c["short_name"], c["votes"]] for c in result["champions"]])
+    s = result["submissions"]
+    out.print(f"已报送短视频 {s['videos']} 个，来自 {s['units']} 个单位", highlight=False)
+
+
+def videos_certificates(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
+    """Certificate list: every creator who made a daily leaderboard (xlsx)."""
+    from insday.reports.common import out_dir as folder
+    from insday.reports.videos import video_certificates, write_certificates
+
+    ctx, moment = _setup(as_of)
+    people = video_certificates(ctx, moment)
+    path = write_certificates(people, folder(ctx, "videos", out_dir))
+    if as_json:
+        print_json({"as_of": moment.isoformat(), "certificates": people, "file": str(path)})
+        return
+    _table(f"证书名单（{len(people)} 人）", ["姓名", "单位", "证书", "上榜天数", "最好名次"],
+           [[p["author"], p["short_name"], p["award"], len(p["days"]), p["best_rank"]] for p in people])
+    out.print(str(path), highlight=False)
+
+
+def projects(as_of: AsOf = None, as_json: Json = False) -> None:
+    """Poverty-relief projects: claimant, figures, and the state of their deadlines."""
+    from insday.reports.projects import STATE_ZH, projects, projects_report
+
+    ctx, moment = _setup(as_of)
+    if as_json:
+        print_json(projects_report(ctx, moment))
+        return
+    items = projects(ctx, moment)
+
+    def deadlines(p):
+        return "；".join(f"{d['title']} {ctx.campaign.local(d['due']):%m-%d %H:%M} {STATE_ZH[d['state']]}"
+                        for d in p["deadlines"])
+
+    _table(f"保险扶贫项目（{len(items)} 个）",
+           ["项目编号", "认领公司", "地区", "保障额度(万元)", "人数", "期限(月)", "捐赠", "公布", "完成", "截止与状态"],
+           [[p["project_id"], p["short_name"], p["region"], f"{p['coverage'] / 10000:,.0f}", p["people"],
+             p["term_months"], p["donated_on"], p["published_on"], p["completed_on"], deadlines(p)] for p in items])
+
+
+def summary_status(as_of: AsOf = None, as_json: Json = False) -> None:
+    """Campaign summaries: which unit sent which parts, who is missing, whose bundle was refused."""
+    from insday.reports.summary import summary_status as status
+
+    ctx, moment = _setup(as_of)
+    result = status(ctx, moment)
+    if as_json:
+        print_json(result)
+        return
+    parts = result["parts"]
+
+    def shown(u, p):
+        c = u["parts"][p["key"]]
+        return "" if u["status"] != "accepted" else f"{c['files']}" + (f"+{c['links']}链接" if c["links"] else "")
+
+    def state(u):
+        text = {"accepted": "已受理", "missing": "未报送"}[u["status"]]
+        return text + ("（最近一次被退回）" if u["rejected"] else "")
+
+    _table(f"活动总结：已报送 {result['submitted']}/{result['expected']}",
+           ["单位", "状态", "时效", *[p["title"] for p in parts]],
+           [[u["short_name"], state(u), {"on_time": "按时", "late": "逾期"}.get(u["timeliness"], ""),
+             *[shown(u, p) for p in parts]] for u in result["units"]])
+
+
+def summary_extract(
+    unit: Annotated[str, typer.Argument(help="The unit: code, full name or short name.")],
+    out_dir: Out = None, as_of: AsOf = None,
+) -> None:
+    """Extract a unit's current summary bundle from the archive (member paths checked again)."""
+    from insday.reports.common import out_dir as folder
+    from insday.reports.summary import extract_summary
+    from insday.units import UnitMatcher
+
+    ctx, moment = _setup(as_of)
+    match = UnitMatcher(list(ctx.campaign.units)).resolve(unit)
+    if match.code is None:
+        raise typer.BadParameter(f"{unit}：{match.problem}", param_hint="UNIT")
+    try:
+        path = extract_summary(ctx, match.code, folder(ctx, "summaries", out_dir), moment)
+    except LookupError:
+        err.print(f"{ctx.campaign.unit_by_code[match.code].name} 尚无已受理的活动总结", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(str(path), highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(whitepaper)
+    survey_app.command("report")(survey_report)
+    app.add_typer(survey_app, name="survey")
+    app.command()(outreach)
+    videos_app.command("board")(videos_board)
+    videos_app.command("certificates")(videos_certificates)
+    app.add_typer(videos_app, name="videos")
+    app.command()(projects)
+    summary_app.command("status")(summary_status)
+    summary_app.command("extract")(summary_extract)
+    app.add_typer(summary_app, name="summary")

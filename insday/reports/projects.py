@@ -1,0 +1,99 @@
+"""Poverty-relief projects (保险扶贫项目): the claims known at a moment, what the deadline
+registry derives from them, and where each project stands against its deadlines.
+
+The claimant of a project is the company that reported it. Its deadlines come from the
+registry (``insday.deadlines.registry(campaign, project_claims(...))``):
+``project_donation`` (donated and published, for every claimant) and
+``project_results:<project_id>`` (results published, due a month after completion).
+A deadline is *met* by what the latest report of the project says: donation and
+publication dates for the first, the results publication date for the second.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.engine import Connection
+
+from insday.campaign import Campaign
+from insday.deadlines import Deadline, ProjectClaim, registry
+from insday.env import Env
+from insday.reports.common import fetch_as_of, jsonable, money, unit_info
+
+STATE_ZH = {"open": "未到期", "met": "按时完成", "met_late": "逾期完成", "overdue": "已逾期"}
+
+
+def project_claims(conn: Connection, as_of: datetime) -> list[ProjectClaim]:
+    """Every project claimed as of ``as_of``, for ``insday.deadlines.registry``."""
+    from insday.sql import fetch
+
+    return [ProjectClaim(project_id=r["project_id"], unit=r["unit"], completed_on=r["completed_on"])
+            for r in fetch(conn, "project_claims", as_of=as_of)]
+
+
+def deadline_state(campaign: Campaign, deadline: Deadline, done_on: date | None, as_of: datetime) -> str:
+    """``met`` / ``met_late`` by the date the report gives (the deadline's local day
+    counts), else ``overdue`` once the deadline has closed at ``as_of``, else ``open``."""
+    if done_on is not None:
+        return "met" if done_on <= campaign.local(deadline.closes).date() else "met_late"
+    return "overdue" if as_of > deadline.closes else "open"
+
+
+def _latest(*days: date | None) -> date | None:
+    return None if any(d is None for d in days) else max(days)
+
+
+def projects(env: Env, as_of: datetime) -> list[dict]:
+    """Every project as last reported by ``as_of``, with its deadlines and their state."""
+    campaign = env.campaign
+    rows = fetch_as_of(env, "reports/projects_current", as_of)
+    claims = [ProjectClaim(r["project_id"], r["unit"], r["completed_on"]) for r in rows]
+    deadlines = {d.id: d for d in registry(campaign, claims) if d.report_type == "project"}
+    donation_spec = next((s for s in campaign.deadlines if s.report_type == "project" and s.due), None)
+    results_spec = next((s for s in campaign.deadlines if s.report_type == "project" and s.due_after_completion),
+                        None)
+    out = []
+    for r in sorted(rows, key=lambda r: r["project_id"]):
+        claimant = unit_info(campaign, r["unit"])
+        item = {
+            "project_id": r["project_id"], **claimant, "region": r["region"], "head_office": r["head_office"],
+            "coverage": money(r["coverage"]), "people": r["people"], "term_months": r["term_months"],
+            "donated_on": r["donated_on"], "published_on": r["published_on"], "claims_paid": money(r["claims_paid"]),
+            "completed_on": r["completed_on"], "results_published_on": r["results_published_on"],
+            "link": r["link"], "reported_at": r["received_at"], "deadlines": [],
+        }
+        for spec, done_on in ((donation_spec, _latest(r["donated_on"], r["published_on"])),
+                              (results_spec, r["results_published_on"])):
+            if spec is None:
+                continue
+            deadline = deadlines.get(spec.id if spec.due else f"{spec.id}:{r['project_id']}")
+            if deadline is None:
+                continue  # results are due only once the project is completed
+            state = deadline_state(campaign, deadline, done_on, as_of)
+            item["deadlines"].append({"id": deadline.id, "title": spec.title, "due": deadline.due,
+                                      "done_on": done_on, "state": state})
+        out.append(item)
+    return out
+
+
+def project_deadline_states(env: Env, as_of: datetime) -> dict[str, dict[str, str]]:
+    """Deadline id -> {claimant: state}, for the deadline status and reminders: a claimant
+    has met ``project_donation`` only when every project it claimed is donated and
+    published; ``project_results:<id>`` when that project's results are published.
+    A reminder is due to the claimants whose state is ``open`` or ``overdue``."""
+    rank = {"overdue": 3, "open": 2, "met_late": 1, "met": 0}  # the worst of a unit's projects
+    states: dict[str, dict[str, str]] = {}
+    for p in projects(env, as_of):
+        for d in p["deadlines"]:
+            units = states.setdefault(d["id"], {})
+            current = units.get(p["unit"])
+            if current is None or rank[d["state"]] > rank[current]:
+                units[p["unit"]] = d["state"]
+    return states
+
+
+def projects_report(env: Env, as_of: datetime) -> dict:
+    """JSON-ready: ``{"as_of", "projects": [...], "overdue": n}``."""
+    items = projects(env, as_of)
+    overdue = sum(1 for p in items for d in p["deadlines"] if d["state"] == "overdue")
+    return jsonable({"as_of": as_of, "projects": items, "overdue": overdue})

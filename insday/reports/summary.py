@@ -1,0 +1,81 @@
+"""Campaign summaries (活动总结): which unit has sent which parts, as known at a moment, and
+the members of a unit's bundle extracted from the archived zip when someone needs them."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from insday.env import Env
+from insday.intake.bundle import member_name, safe_path
+from insday.reports.common import fetch_as_of, jsonable, unit_info
+
+
+def _bundle_type(env: Env):
+    return next(rt for rt in env.campaign.report_types.values() if rt.kind == "bundle")
+
+
+def summary_status(env: Env, as_of: datetime) -> dict:
+    """Every member unit's summary as known at ``as_of`` (JSON-ready)::
+
+        {"as_of", "expected": 63, "submitted": 40, "missing": 23,
+         "parts": [{"key": "plan", "title": "活动方案", "required": true}, ...],
+         "units": [{"unit", "name", "short_name", "status": "accepted" | "missing",
+                    "received_at", "timeliness", "version", "filename", "submission_id",
+                    "parts": {"plan": {"files": 1, "links": 0}, ...},
+                    "rejected": {"filename", "received_at", "errors": [...]} | None}, ...]}
+
+    ``rejected`` is the unit's latest attempt when it was refused (e.g. photos missing).
+    """
+    rt = _bundle_type(env)
+    rows = fetch_as_of(env, "reports/summary_parts_current", as_of)
+    refused = {r["unit"]: r for r in fetch_as_of(env, "reports/latest_rejections", as_of)
+               if r["report_type"] == rt.key}
+    units = []
+    for unit in env.campaign.members(rt.who):
+        mine = [r for r in rows if r["unit"] == unit.code]
+        item = {**unit_info(env.campaign, unit.code), "status": "accepted" if mine else "missing",
+                "received_at": None, "timeliness": None, "version": None, "filename": None, "submission_id": None,
+                "parts": {p.key: {"files": 0, "links": 0} for p in rt.parts}, "rejected": None}
+        if mine:
+            first = mine[0]
+            item.update({k: first[k] for k in ("received_at", "timeliness", "version", "filename", "submission_id")})
+            for r in mine:
+                counts = item["parts"].setdefault(r["part"], {"files": 0, "links": 0})
+                counts["links" if r["link"] else "files"] += 1
+        if unit.code in refused:
+            r = refused[unit.code]
+            errors = json.loads(r["errors"]) if isinstance(r["errors"], str) else r["errors"]
+            item["rejected"] = {"filename": r["filename"], "received_at": r["received_at"],
+                                "errors": [e["message"] for e in errors]}
+        units.append(item)
+    submitted = sum(1 for u in units if u["status"] == "accepted")
+    return jsonable({"as_of": as_of, "expected": len(units), "submitted": submitted, "missing": len(units) - submitted,
+                     "parts": [{"key": p.key, "title": p.title, "required": p.required} for p in rt.parts],
+                     "units": units})
+
+
+def extract_summary(env: Env, unit: str, out: Path, as_of: datetime) -> Path:
+    """Extract the unit's current summary bundle (as of ``as_of``) from the archive into
+    ``out/<code>-<short name>/``; member paths are checked again, nothing lands outside."""
+    rows = [r for r in fetch_as_of(env, "reports/summary_parts_current", as_of) if r["unit"] == unit]
+    if not rows:
+        raise LookupError(f"no accepted summary from {unit} as of {as_of.isoformat()}")
+    info = unit_info(env.campaign, unit)
+    target = out / f"{unit}-{info['short_name']}"
+    target.mkdir(parents=True, exist_ok=True)
+    root = target.resolve()
+    with zipfile.ZipFile(env.settings.archive_dir / rows[0]["archive_path"]) as book:
+        for member in book.infolist():
+            if member.is_dir():
+                continue
+            path = (root / safe_path(member_name(member))).resolve()
+            if not path.is_relative_to(root):
+                raise ValueError(f"unsafe member path {member.filename!r}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with book.open(member) as src, path.open("wb") as dst:
+                while chunk := src.read(1024**2):
+                    dst.write(chunk)
+    return target

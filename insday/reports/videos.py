@@ -1,0 +1,103 @@
+"""Short videos (短视频): the units' submissions, the daily "video talent" leaderboard
+(rank 1 is the day's champion) and the certificate list of everyone who made a board."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from insday.campaign import text_key
+from insday.env import Env
+from insday.reports.common import day_text, fetch_as_of, jsonable, unit_info
+
+_AUTHORS = re.compile(r"[、,，;；/／]+|\s{2,}")
+
+
+def authors(text: str) -> list[str]:
+    """Co-authors as written ("张三、李四"): each person gets a certificate."""
+    return [a.strip() for a in _AUTHORS.split(text or "") if a.strip()]
+
+
+def _entry(env: Env, row: dict) -> dict:
+    return {"rank": row["rank"], "title": row["title"], "author": row["author"], **unit_info(env.campaign, row["unit"]),
+            "votes": row["votes"], "link": row["link"]}
+
+
+def video_leaderboard(env: Env, as_of: datetime, day: date | None = None) -> dict:
+    """One day's leaderboard as known at ``as_of`` (default day: the latest day with a
+    board), every champion up to that day, and the units' video submissions::
+
+        {"as_of": "...", "day": "2019-06-22", "size": 10,
+         "entries": [{"rank": 1, "title": "...", "author": "张三", "unit": "P01", "name": "...",
+                      "short_name": "人保财险", "votes": 1200, "link": "https://..."}, ...],
+         "champion": {...the rank-1 entry...} | None,
+         "champions": [{"day": "2019-06-20", ...entry...}, ...],
+         "days": ["2019-06-20", ...],
+         "submissions": {"videos": 25, "units": 9,
+                         "by_unit": [{"unit": "P01", "name": "...", "short_name": "...", "videos": 4}, ...]}}
+
+    ``day`` without a board gives empty ``entries`` and ``champion`` None.
+    """
+    rows = fetch_as_of(env, "reports/video_boards", as_of)
+    days = sorted({r["board_date"] for r in rows})
+    if day is None:
+        day = days[-1] if days else None
+    entries = [_entry(env, r) for r in rows if r["board_date"] == day]
+    champions = [{"day": r["board_date"], **_entry(env, r)} for r in rows
+                 if r["rank"] == 1 and day is not None and r["board_date"] <= day]
+    videos = fetch_as_of(env, "reports/videos_current", as_of)
+    per_unit: dict[str, int] = {}
+    for v in videos:
+        per_unit[v["unit"]] = per_unit.get(v["unit"], 0) + 1
+    by_unit = sorted(({**unit_info(env.campaign, u), "videos": n} for u, n in per_unit.items()),
+                     key=lambda u: (-u["videos"], u["unit"]))
+    return jsonable({
+        "as_of": as_of, "day": day, "size": env.campaign.videos.leaderboard_size,
+        "entries": entries, "champion": next((e for e in entries if e["rank"] == 1), None),
+        "champions": champions, "days": days,
+        "submissions": {"videos": len(videos), "units": len(per_unit), "by_unit": by_unit},
+    })
+
+
+def video_certificates(env: Env, as_of: datetime) -> list[dict]:
+    """One line per creator (person and unit) who made at least one daily leaderboard::
+
+        {"author": "张三", "unit": "P01", "name": "...", "short_name": "...",
+         "titles": ["..."], "days": ["2019-06-21", ...], "best_rank": 1,
+         "champion_days": ["2019-06-21"], "award": "短视频日冠军" | "短视频达人榜上榜"}
+
+    Co-authors of a video each get a line. Sorted by unit code, then author.
+    """
+    people: dict[tuple[str, str], dict] = {}
+    for r in fetch_as_of(env, "reports/video_boards", as_of):
+        for name in authors(r["author"]):
+            person = people.setdefault((r["unit"], text_key(name)), {
+                "author": name, **unit_info(env.campaign, r["unit"]), "titles": [], "days": [],
+                "best_rank": r["rank"], "champion_days": []})
+            if r["title"] not in person["titles"]:
+                person["titles"].append(r["title"])
+            if r["board_date"] not in person["days"]:
+                person["days"].append(r["board_date"])
+            person["best_rank"] = min(person["best_rank"], r["rank"])
+            if r["rank"] == 1:
+                person["champion_days"].append(r["board_date"])
+    out = []
+    for (unit, _), p in sorted(people.items()):
+        p["award"] = "短视频日冠军" if p["champion_days"] else "短视频达人榜上榜"
+        out.append(p)
+    return jsonable(out)
+
+
+def write_certificates(people: list[dict], out: Path) -> Path:
+    """The certificate list (``video_certificates``) as xlsx (证书名单), one row per creator."""
+    from insday.reports.xlsx import INTEGER, Table, write_workbook
+
+    rows = [[n, p["author"], p["name"], p["award"], "；".join(p["titles"]),
+             "、".join(day_text(date.fromisoformat(d)) for d in p["days"]), len(p["days"]), p["best_rank"],
+             "、".join(day_text(date.fromisoformat(d)) for d in p["champion_days"])]
+            for n, p in enumerate(people, start=1)]
+    table = Table("证书名单", ["序号", "姓名", "单位", "证书", "上榜作品", "上榜日期", "上榜天数", "最好名次", "日冠军日期"],
+                  rows, {0: INTEGER, 6: INTEGER, 7: INTEGER},
+                  note=f"共 {len(people)} 人。名单按单位排列，合作作品的每位作者各发一份证书。")
+    return write_workbook(out / "短视频达人证书名单.xlsx", [table])
