@@ -289,7 +289,7 @@ class Generator:
                 for day in batch:
                     kind = self.rng.choice(kinds)
                     rows.append({"event_date": self._date_text(day, self.temper[unit.code].fmt),
-                                 "unit": self.name_of(unit), "kind": kind,
+                                 "unit": self.name_of(unit), "kind": kind, "title": f"保险知识{kind}活动",
                                  "place": f"{self.rng.choice(CITY_PLACES)}{VENUES.get(kind, '')}",
                                  "people_reached": self.rng.randint(30, 3000), "materials": self.rng.randint(0, 2000),
                                  "media_links": f"https://news.example.com/{unit.code}/{day:%m%d}" if kind == "媒体" else None})
@@ -342,8 +342,10 @@ class Generator:
                 claimed += timedelta(days=1)
             self.submit(rt, unit, claimed, [row], f"扶贫项目认领-{self.short(unit)}", fmt="xlsx_title")
             donated = (claimed + timedelta(days=self.rng.randint(20, 60))).date()
-            update = {**row, "donated_on": donated, "claims_paid": self.rng.randint(0, 200_000)}
-            self.submit(rt, unit, self.at(donated, 15), [update], f"扶贫项目捐赠-{self.short(unit)}", fmt="xlsx_title")
+            published = donated + timedelta(days=self.rng.randint(1, 10))
+            update = {**row, "donated_on": donated, "published_on": published, "claims_paid": self.rng.randint(0, 200_000),
+                      "link": f"https://www.jiaia.example.org/fp/{row['project_id']}"}
+            self.submit(rt, unit, self.at(published, 15), [update], f"扶贫项目捐赠-{self.short(unit)}", fmt="xlsx_title")
 
     def survey(self) -> None:
         rt = self.campaign.report_type("survey")
