@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from insday.cli import core
+from insday.cli import core, mail
 
 app = typer.Typer(
     name="insday",
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+mail.register(app)
 
 
 def main() -> None:
