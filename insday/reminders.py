@@ -64,9 +64,11 @@ class _Planner:
 
     def template(self, report_type: str) -> Path:
         if report_type not in self._templates:
-            self._templates[report_type] = blank_template(self.env.settings, self.campaign, report_type) \
-                if self.write_templates else \
-                self.env.settings.path("templates") / template_filename(self.campaign.report_type(report_type))
+            if self.write_templates:
+                path = blank_template(self.env.settings, self.campaign, report_type)
+            else:  # a dry run names the template without writing it
+                path = self.env.settings.path("templates") / template_filename(self.campaign.report_type(report_type))
+            self._templates[report_type] = path
         return self._templates[report_type]
 
     def run(self) -> None:
@@ -81,13 +83,17 @@ class _Planner:
                     self.unit_message(s, code, "overdue", f"overdue:{d.id}:{code}")
                 self.digest(s)
 
+    def contact(self, code: str) -> dict:
+        unit = self.campaign.unit_by_code.get(code)
+        if unit is None:  # e.g. a claimant no longer on the roster
+            return {"unit": code, "name": code, "contact": "", "phone": "", "email": ""}
+        return {"unit": code, "name": unit.name, "contact": unit.contact, "phone": unit.phone, "email": unit.email}
+
     def unit_message(self, s: DeadlineState, code: str, kind: str, key: str) -> None:
         c, d = self.campaign, s.deadline
         unit = c.unit_by_code.get(code)
         if unit is None or not usable_address(unit.email):
-            self.unreachable.append({"deadline_id": d.id, "kind": kind, "unit": code,
-                                     "name": unit.name if unit else code, "contact": unit.contact if unit else "",
-                                     "phone": unit.phone if unit else "", "email": unit.email if unit else ""})
+            self.unreachable.append({"deadline_id": d.id, "kind": kind, **self.contact(code)})
             return
         to_name, to_addr = unit_recipient(unit)
         rt = c.report_type(d.report_type)
@@ -107,15 +113,13 @@ class _Planner:
         a = c.association
         rows = []
         for code in s.codes("missing"):
-            unit = c.unit_by_code.get(code)
-            reachable = bool(unit and usable_address(unit.email))
+            row = self.contact(code)
+            row["reachable"] = code in c.unit_by_code and usable_address(row["email"]) is not None
             tried = s.progress(code).rejected_files
-            note = "已发逾期通知" if reachable else "无可用邮箱，未能通知，请电话联系"
+            row["note"] = "已发逾期通知" if row["reachable"] else "无可用邮箱，未能通知，请电话联系"
             if tried:
-                note = f"曾报送{tried}份文件但未通过校验；{note}"
-            rows.append({"code": code, "name": unit.name if unit else code, "contact": unit.contact if unit else "",
-                         "phone": unit.phone if unit else "", "email": unit.email if unit else "",
-                         "reachable": reachable, "note": note})
+                row["note"] = f"曾报送{tried}份文件但未通过校验；{row['note']}"
+            rows.append(row)
         late_rows = [{"name": _short(c, u.code), "received": when_short(c, u.first_at)}
                      for u in s.units if u.state == "late"]
         others = [{"title": o.deadline.title, "due": when_short(c, o.deadline.due),

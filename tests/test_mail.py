@@ -14,7 +14,9 @@ from conftest import free_port
 from mailtools import CrashAfter, Keep, Server, mail_env, parse
 from openpyxl import Workbook
 from sqlalchemy import select, update
+from typer.testing import CliRunner
 
+from insday.cli import app
 from insday.db import session_scope
 from insday.db.models import OutboxMessage, utcnow
 from insday.mail import deliver, enqueue
@@ -66,7 +68,8 @@ def test_enqueue_is_insert_or_ignore(env):
 
 def test_enqueue_refuses_what_cannot_be_sent(env, tmp_path):
     with session_scope(env.engine) as s:
-        for bad in ("", "not-an-address", "a@b.example.org, c@d.example.org", "x@y.example.org\r\nBcc: e@f.example.org"):
+        for bad in ("", "not-an-address", "a@b.example.org, c@d.example.org",
+                    "x@y.example.org\r\nBcc: e@f.example.org"):
             with pytest.raises(ValueError):
                 enqueue(s, key="k", kind="digest", to_name="x", to_addr=bad, subject="s", html="h")
         with pytest.raises(ValueError):
@@ -311,3 +314,9 @@ def test_password_from_a_prefect_secret_block(env, auth_server, monkeypatch, pre
     queue(env, 1)
     assert deliver(menv)["sent"] == 1
     assert auth.logins == [(b"insday", b"s3cret-pass")]
+
+
+def test_send_with_an_unusable_sender_setting_exits_2(env, monkeypatch):
+    mail_env(env, monkeypatch, smtp_from="not an address")
+    result = CliRunner().invoke(app, ["send"])
+    assert result.exit_code == 2 and "INSDAY_SMTP_FROM" in result.output

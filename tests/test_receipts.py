@@ -123,7 +123,7 @@ def test_unknown_unit_goes_to_the_sender_else_to_the_association(smtp, tmp_path)
     ingest_paths(menv, [one], received_at=ON_TIME, source="imap", sender="张三 <zhang.san@corp.example.com>")
     ingest_paths(menv, [two], received_at=ON_TIME)
     a, b = received(menv, server)
-    assert recipient(a) == ("", "zhang.san@corp.example.com")
+    assert recipient(a) == ("张三", "zhang.san@corp.example.com")
     assert recipient(b) == ("刘璐（省协会）", "liulu@jiaia.example.org")
     assert a["X-Insday-Unit"] is None and "不在会员单位名单中" in a.get_body(("plain",)).get_content()
 

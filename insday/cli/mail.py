@@ -6,6 +6,7 @@ code, and does not migrate the database.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -15,7 +16,6 @@ from insday.cli.common import context, err, out, parse_moment, print_json
 AS_OF = typer.Option("--as-of", help="The moment to evaluate (ISO 8601; local campaign time if no offset) "
                                      "[default: now].")
 JSON = typer.Option("--json", help="Print one JSON object instead of tables.")
-STATE_ZH = {"on_time": "按时", "late": "逾期", "missing": "未报", "open": "待报"}
 STATUS_ZH = {"queued": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
 KIND_ZH = {"receipt": "回执", "reminder": "提醒", "overdue": "逾期通知", "digest": "汇总", "bulletin": "通报",
            "alert": "告警"}
@@ -100,7 +100,8 @@ def remind(
     ctx = context()
     moment = parse_moment(as_of, ctx.campaign)
     ctx.ensure_db()
-    report = run_reminders(ctx, moment, dry_run=dry_run, send=not no_send)
+    with _mail_settings():
+        report = run_reminders(ctx, moment, dry_run=dry_run, send=not no_send)
     if as_json:
         print_json(report)
     else:
@@ -110,17 +111,19 @@ def remind(
 
 
 def _print_remind(report: dict) -> None:
+    from collections import Counter
+
     from rich.table import Table
 
-    state_zh = {"planned": "将加入队列", "queued": "已加入队列", "exists": "此前已加入"}
     if report["messages"]:
-        table = Table(title=f"提醒（截至 {report['as_of'][:16].replace('T', ' ')}）" + ("（演练）" if report["dry_run"]
-                                                                                     else ""))
-        for head in ("类型", "截止事项", "单位", "收件人", "主题", "状态"):
-            table.add_column(head)
-        for m in report["messages"]:
-            table.add_row(KIND_ZH[m["kind"]], m["deadline_id"], m["unit"] or "", m["to"], m["subject"],
-                          state_zh[m["state"]])
+        title = f"提醒（截至 {report['as_of'][:16].replace('T', ' ')}）" + ("（演练，未发送）" if report["dry_run"] else "")
+        table = Table(title=title)
+        for head in ("类型", "截止事项", "新加入队列", "此前已加入", "将加入（演练）"):
+            table.add_column(head, justify="left" if head in ("类型", "截止事项") else "right")
+        groups = Counter((m["kind"], m["deadline_id"], m["state"]) for m in report["messages"])
+        for kind, deadline_id in dict.fromkeys((k, d) for k, d, _ in groups):
+            table.add_row(KIND_ZH[kind], deadline_id,
+                          *(str(groups[(kind, deadline_id, st)]) for st in ("queued", "exists", "planned")))
         out.print(table)
     else:
         out.print("此时没有需要发送的提醒。")
@@ -203,12 +206,25 @@ def send(
     if retry_failed:
         with session_scope(ctx.engine) as s:
             reset(s)
-    report = deliver(ctx, limit=limit)
+    with _mail_settings():
+        report = deliver(ctx, limit=limit)
     if as_json:
         print_json(report)
     else:
         _print_delivery(report)
     raise typer.Exit(1 if report["error"] or report["failed"] else 0)
+
+
+@contextmanager
+def _mail_settings():
+    """Exit 2 with the reason when the mail settings cannot work."""
+    from insday.mail.delivery import MailConfigError
+
+    try:
+        yield
+    except MailConfigError as exc:
+        err.print(f"[red]邮件设置有误 (mail settings error):[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -77,6 +77,7 @@ def blank_template(settings: Settings, campaign: Campaign, report_type: str) -> 
     os.close(fd)
     try:
         build_template(campaign, rt).save(tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

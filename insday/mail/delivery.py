@@ -9,11 +9,11 @@ One delivery run:
 3. opens ONE SMTP connection for the whole batch (login only when a password is set),
    trying ``INSDAY_SMTP_RETRIES`` times with a doubling delay; when the server cannot
    be reached the run stops and says so, and every message stays queued, untouched;
-4. per message: claims it (``queued``/``failed`` -> ``sending``, checked by row count, so
-   two overlapping runs never send one message twice), builds the MIME message, sends
-   it and marks it ``sent`` at once. A message the server refuses is marked ``failed``
-   with the error; a connection lost mid-batch puts the message back in the queue and
-   the run reconnects (or stops, reporting the server down).
+4. per message: claims it (``queued``/``failed`` -> ``sending`` in one conditional
+   UPDATE, so of two overlapping runs only one gets it), builds the MIME message, sends
+   it, and records it ``sent`` before the next message is sent. A message the server
+   refuses is marked ``failed`` with the error; a connection lost mid-batch puts the
+   message back in the queue and the run reconnects (or stops, reporting the server down).
 
 Secrets (the SMTP password, from ``INSDAY_SMTP_PASSWORD`` or the Prefect Secret block
 named by ``INSDAY_SMTP_PASSWORD_BLOCK``) are never logged, printed or stored.
@@ -40,7 +40,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 
 from insday.campaign import Campaign
 from insday.db.models.core import utcnow
@@ -60,6 +60,10 @@ class SmtpUnavailable(RuntimeError):
     """The SMTP server could not be reached (or refused the login) after every retry."""
 
 
+class MailConfigError(ValueError):
+    """The mail settings cannot work (e.g. INSDAY_SMTP_FROM is not an address)."""
+
+
 def smtp_password(settings: Settings) -> str | None:
     """The SMTP password: INSDAY_SMTP_PASSWORD, else the Prefect Secret block it names, else None."""
     if settings.smtp_password is not None:
@@ -75,7 +79,7 @@ def sender(settings: Settings, campaign: Campaign) -> tuple[str, str]:
     """(display name, address) of INSDAY_SMTP_FROM; the display name defaults to the association's."""
     name, addr = parseaddr(settings.smtp_from)
     if usable_address(addr) is None:
-        raise ValueError(f"INSDAY_SMTP_FROM is not a usable address: {settings.smtp_from!r}")
+        raise MailConfigError(f"INSDAY_SMTP_FROM is not a usable address: {settings.smtp_from!r}")
     return clean_header(name) or campaign.association.name, addr
 
 
@@ -115,7 +119,8 @@ def build_message(row, campaign: Campaign, from_: tuple[str, str], now: datetime
     mixed[ ..., attachments ] when there are attachments. Header values are the cleaned
     ones the outbox stored; display names are RFC 2047-encoded as a whole (formataddr), so a
     name like "张三 Bcc: x@y" stays inside the encoded word. Built with the email.mime classes:
-    the newer EmailMessage API re-parses and re-folds every header, 20 times slower.
+    the EmailMessage API re-parses and re-folds every header, which is several times slower
+    and re-folds such a name into plain text (another recipient list).
     """
     cache = {} if cache is None else cache
     html: MIMEBase = MIMEText(row["html"], "html", "utf-8")
@@ -130,8 +135,8 @@ def build_message(row, campaign: Campaign, from_: tuple[str, str], now: datetime
     msg: MIMEBase = MIMEMultipart("alternative", boundary=_boundary(),
                                   _subparts=[MIMEText(row["text"], "plain", "utf-8"), html])
     if row["attachments"]:
-        msg = MIMEMultipart("mixed", boundary=_boundary(), _subparts=[msg, *(_file_part(Path(a), "attachment", cache)
-                                                     for a in row["attachments"])])
+        files = [_file_part(Path(a), "attachment", cache) for a in row["attachments"]]
+        msg = MIMEMultipart("mixed", boundary=_boundary(), _subparts=[msg, *files])
     msg["From"] = formataddr(from_, charset="utf-8")
     msg["To"] = formataddr((row["to_name"], row["to_addr"]), charset="utf-8")
     assoc = campaign.association
@@ -237,6 +242,7 @@ class _EmlTransport:
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".sending-")
         with os.fdopen(fd, "wb") as fh:
             fh.write(as_bytes(msg))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
 
     def close(self) -> None:
@@ -320,12 +326,16 @@ class _Outbox:
 
     What became of a message (sent, failed, requeued) is written in the same transaction
     as the claim of the next one (or by ``flush``): one commit per message, and always
-    before the next message is sent.
+    before the next message is sent. On PostgreSQL these per-message commits do not wait
+    for the disk (``synchronous_commit`` off, the durability SQLite has with
+    ``synchronous=NORMAL``): other runs see them at once, only a crash of the database
+    server itself could lose the last fraction of a second; the final ``flush`` waits.
     """
 
     def __init__(self, conn, settings: Settings):
         self.conn, self.settings, self.max_attempts = conn, settings, settings.mail_max_attempts
         self._outcome: tuple | None = None
+        self._postgres = conn.dialect.name == "postgresql"
 
     def recover_stale(self) -> int:
         with self.conn.begin():
@@ -347,6 +357,8 @@ class _Outbox:
     def claim(self, ident: int):
         """The row, now ``sending`` and ours; None if another run claimed (or sent) it first."""
         with self.conn.begin():
+            if self._postgres:
+                self.conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             self._write_outcome()
             return self.conn.execute(
                 update(T).where(T.c.id == ident, T.c.status.in_(("queued", "failed")), T.c.attempts < self.max_attempts)

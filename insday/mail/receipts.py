@@ -16,8 +16,8 @@ association's contact so a person still sees it.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from functools import partial
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -37,8 +37,9 @@ def recipient(campaign: Campaign, unit_code: str | None, sender: str | None) -> 
     unit = campaign.unit_by_code.get(unit_code or "")
     if unit and usable_address(unit.email):
         return unit_recipient(unit)
-    if usable_address(sender):
-        return "", usable_address(sender)  # type: ignore[return-value]
+    addr = usable_address(sender)
+    if addr:
+        return clean_header(parseaddr(sender or "")[0]), addr
     a = campaign.association
     return f"{a.contact}（{a.short_name}）", a.email
 
@@ -69,9 +70,9 @@ def queue_receipt(session: Session, result: FileResult, env: Env | None = None, 
         "received": when(campaign, result.received_at) if result.received_at else "",
         "report_title": rt.title if rt else None, "unit_name": unit.name if unit else None, "period": period,
         "version": result.version, "replaced": (result.version or 0) > 1, "timeliness": result.timeliness,
-        "due": when(campaign, deadline.closes) if deadline else "", "rows": sub.row_count if sub else 0,
+        "due": when(campaign, deadline.due) if deadline else "", "rows": sub.row_count if sub else 0,
         "errors": [e["message"] for e in result.errors], "warnings": [w["message"] for w in result.warnings],
-        "original": None, "template_name": Path(template).name if template else None,
+        "original": None, "template_name": template.name if template else None,
         "instructions": list(rt.instructions) if rt else [],
     }
     if result.status == "duplicate" and sub is not None:
