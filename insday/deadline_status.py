@@ -37,13 +37,10 @@ from insday.deadlines import Deadline, ProjectClaim, registry
 from insday.env import Env
 from insday.sql import fetch
 
-STATES = ("on_time", "late", "missing", "open")
-
-
 @dataclass(frozen=True)
 class UnitProgress:
     code: str
-    state: str  # one of STATES
+    state: str  # on_time | late | missing | open
     first_at: datetime | None = None  # first valid file received
     rejected_files: int = 0
 
@@ -107,10 +104,10 @@ def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[Dead
             else:
                 first = min((r["first_accepted_at"] for r in rows if r["first_accepted_at"] is not None), default=None)
             if first is not None:
-                kind = d.timeliness(first)
+                progress = d.timeliness(first)
             else:
-                kind = "missing" if state.closed else "open"
-            state.units.append(UnitProgress(code, kind, first, sum(r["rejected_files"] for r in rows)))
+                progress = "missing" if state.closed else "open"
+            state.units.append(UnitProgress(code, progress, first, sum(r["rejected_files"] for r in rows)))
         states.append(state)
     return states
 

@@ -13,8 +13,8 @@ import typer
 
 from insday.cli.common import context, err, out, parse_moment, print_json
 
-AS_OF = typer.Option("--as-of", help="The moment to evaluate (ISO 8601; local campaign time if no offset) "
-                                     "[default: now].")
+AS_OF = typer.Option("--as-of", help="The moment to evaluate (ISO 8601; local campaign time if no offset; "
+                                     "default: now).")
 JSON = typer.Option("--json", help="Print one JSON object instead of tables.")
 STATUS_ZH = {"queued": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
 KIND_ZH = {"receipt": "回执", "reminder": "提醒", "overdue": "逾期通知", "digest": "汇总", "bulletin": "通报",
@@ -92,8 +92,7 @@ def remind(
 ) -> None:
     """Queue and send what is due: reminders, overdue notices, the association's digest.
 
-    Each message goes at most once, ever (a unique key in the outbox). Exit 1 if any
-    message could not be sent (it stays queued for the next run).
+    Each message goes at most once, ever (its key is unique in the outbox). Exit 1 if one could not be sent.
     """
     from insday.reminders import run_reminders
 
@@ -195,7 +194,7 @@ def send(
 ) -> None:
     """Send the queued mail (SMTP, or .eml files under INSDAY_HOME/outbox/ when no SMTP host is set).
 
-    Exit 1 if any message could not be sent.
+    Exit 1 if a message could not be sent (it stays queued for the next run).
     """
     from insday.db import session_scope
     from insday.mail import deliver
