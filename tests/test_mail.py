@@ -47,7 +47,7 @@ def png(path, width=3, height=2):
 
 
 @pytest.fixture
-def keep(monkeypatch):
+def keep():
     handler = Keep(refuse={"nobody@unit.example.org"})
     server = Server(handler, free_port())
     server.start()
