@@ -169,6 +169,7 @@ class DeadlineSpec(_Model):
     due_after_completion: str | None = None
     grace: str | None = None
     reminders: tuple[str, ...] | None = None
+    catch_up: str | None = None
 
     @model_validator(mode="after")
     def _one_rule(self):
@@ -183,6 +184,9 @@ class DeadlineSpec(_Model):
 class DeadlineDefaults(_Model):
     grace: str = "0m"
     reminders: tuple[str, ...] = ("3d", "1d", "2h")
+    # How long after a deadline closes its overdue notices and digest are still sent: a run
+    # later than that (after a missed schedule) no longer sends them, so it cannot flood.
+    catch_up: str = "1d"
 
 
 class Region(_Model):
@@ -416,8 +420,12 @@ class Campaign(_Model):
             for text in (d.grace, *(d.reminders or ()), d.due_after_completion):
                 if text is not None:
                     parse_duration(text)
+            if d.catch_up is not None and not isinstance(parse_duration(d.catch_up), timedelta):
+                raise ValueError(f"deadlines.{d.id}: catch_up 须以 d/h/m 为单位")
         for text in (self.deadline_defaults.grace, *self.deadline_defaults.reminders):
             parse_duration(text)
+        if not isinstance(parse_duration(self.deadline_defaults.catch_up), timedelta):
+            raise ValueError("deadline_defaults.catch_up 须以 d/h/m 为单位")
         for key, rt in self.report_types.items():
             if rt.window and rt.window not in self.windows:
                 raise ValueError(f"report_types.{key}: 未知时间窗口 {rt.window!r}")

@@ -1,6 +1,13 @@
 """The deadline registry: every deadline of the campaign, derived from its definition.
 
-Pure functions over the campaign; no database, no Prefect, no GX.
+Pure functions over the campaign; no database, no Prefect, no GX. Deadline ids are
+``<spec id>`` for a single deadline, ``<spec id>:<YYYY-MM-DD>`` for one per day of a
+window (``daily_report:2019-06-25``) and ``<spec id>:<project id>`` for one per
+poverty-relief project (``project_results:FP-001``).
+
+The moments of a deadline, in order: its reminders (``due - offset``), ``due``, and
+``closes = due + grace``. A file received by ``closes`` is on time, later is late. The
+overdue notices and the digest are sent while ``closes < as_of <= closes + catch_up``.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ class Deadline:
     period: date | None
     due: datetime
     grace: timedelta
-    reminders: tuple[timedelta, ...]
+    reminders: tuple[timedelta, ...]  # offsets before due, longest first
     units: tuple[str, ...]  # member codes expected to submit
+    catch_up: timedelta = timedelta(days=1)
 
     @property
     def closes(self) -> datetime:
@@ -31,6 +39,44 @@ class Deadline:
 
     def timeliness(self, received_at: datetime) -> str:
         return "on_time" if received_at <= self.closes else "late"
+
+    def is_closed(self, as_of: datetime) -> bool:
+        """After ``closes`` a unit without a valid submission is missing (before, it is still open)."""
+        return as_of > self.closes
+
+    def current_reminder(self, as_of: datetime) -> timedelta | None:
+        """The reminder offset to send at ``as_of``: the latest one whose moment has come, before due.
+
+        Earlier reminders whose moment has also passed are superseded, so a run after a
+        missed schedule sends one reminder, not every one it missed.
+        """
+        if as_of >= self.due:
+            return None
+        come = [r for r in self.reminders if self.due - r <= as_of]
+        return min(come) if come else None
+
+    def notices_due(self, as_of: datetime) -> bool:
+        """Whether overdue notices and the digest are sent at ``as_of`` (closed, within catch-up)."""
+        return self.closes < as_of <= self.closes + self.catch_up
+
+
+def duration_label(delta: timedelta) -> str:
+    """The campaign.yaml spelling of a duration: 3d, 16h, 30m."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def duration_text(delta: timedelta) -> str:
+    """A duration in Chinese, to the minute: 3天、16小时、1天2小时30分钟."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{mins}分钟" if mins else ""]
+    return "".join(parts) or "不到1分钟"
 
 
 @dataclass(frozen=True)
@@ -42,11 +88,12 @@ class ProjectClaim:
     completed_on: date | None = None
 
 
-def _durations(spec: DeadlineSpec, campaign: Campaign) -> tuple[timedelta, tuple[timedelta, ...]]:
+def _durations(spec: DeadlineSpec, campaign: Campaign) -> dict:
     defaults = campaign.deadline_defaults
-    grace = parse_duration(spec.grace or defaults.grace)
     reminders = tuple(parse_duration(r) for r in (spec.reminders if spec.reminders is not None else defaults.reminders))
-    return grace, tuple(sorted(reminders, reverse=True))
+    return {"grace": parse_duration(spec.grace or defaults.grace),
+            "reminders": tuple(sorted(reminders, reverse=True)),
+            "catch_up": parse_duration(spec.catch_up or defaults.catch_up)}
 
 
 def registry(campaign: Campaign, projects: Iterable[ProjectClaim] = ()) -> list[Deadline]:
@@ -54,12 +101,11 @@ def registry(campaign: Campaign, projects: Iterable[ProjectClaim] = ()) -> list[
     projects = list(projects)
     out: list[Deadline] = []
     for spec in campaign.deadlines:
-        grace, reminders = _durations(spec, campaign)
         if spec.who == "claimants":
             claimants = tuple(sorted({p.unit for p in projects}))
         else:
             claimants = tuple(u.code for u in campaign.members(spec.who))
-        common = dict(title=spec.title, report_type=spec.report_type, who=spec.who, grace=grace, reminders=reminders)
+        common = dict(title=spec.title, report_type=spec.report_type, who=spec.who, **_durations(spec, campaign))
         if spec.each_day_of:
             for day in campaign.window_days(spec.each_day_of):
                 due = campaign.at(day + timedelta(days=spec.due_days_after), spec.due_time)

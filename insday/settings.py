@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "insday@example.org"
     smtp_timeout: float = 30.0
+    smtp_retries: int = 3  # connection attempts per delivery run before it reports the server down
+    smtp_retry_delay: float = 1.0  # seconds before the 2nd connection attempt, doubled for each next one
+    mail_max_attempts: int = 5  # a message that failed this often is left failed (see `insday outbox`)
+    mail_retry_after: float = 300.0  # seconds before a failed message is tried again, doubled per attempt
 
     # Incoming mail (optional): attachments of unseen messages are ingested.
     imap_host: str | None = None

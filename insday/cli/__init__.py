@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from insday.cli import core, essays, fake, reports
+from insday.cli import core, essays, fake, mail, reports
 
 app = typer.Typer(
     name="insday",
@@ -20,6 +20,7 @@ app = typer.Typer(
 core.register(app)
 essays.register(app)
 fake.register(app)
+mail.register(app)
 reports.register(app)
 
 

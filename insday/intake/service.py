@@ -1,4 +1,8 @@
-"""Ingest entry point shared by the CLI and the Prefect tasks."""
+"""Ingest entry point shared by the CLI and the Prefect tasks.
+
+Every ingest queues a receipt per file (in the file's own transaction) unless the caller
+passes ``receipts=False``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from insday.env import Env
-from insday.intake.pipeline import FileResult, Intake, Received
+from insday.intake.pipeline import FileResult, Intake, Received, ResultHook
 
 
 _INTAKES: dict[tuple, Intake] = {}
@@ -21,12 +25,22 @@ def get_intake(env: Env) -> Intake:
     return _INTAKES[key]
 
 
+def _hook(env: Env, sender: str | None, receipts: bool) -> ResultHook | None:
+    if not receipts:
+        return None
+    from insday.mail.receipts import receipt_hook
+
+    return receipt_hook(env, sender)
+
+
 def ingest_paths(env: Env, paths: Iterable[Path | str], *, bundles: Iterable[Path | str] = (),
-                 received_at: datetime | None = None, source: str = "cli",
-                 sender: str | None = None) -> list[FileResult]:
-    return get_intake(env).ingest(paths, bundles=bundles, received_at=received_at, source=source, sender=sender)
+                 received_at: datetime | None = None, source: str = "cli", sender: str | None = None,
+                 receipts: bool = True) -> list[FileResult]:
+    return get_intake(env).ingest(paths, bundles=bundles, received_at=received_at, source=source, sender=sender,
+                                  on_result=_hook(env, sender, receipts))
 
 
 def ingest_received(env: Env, items: list[Received], *, received_at: datetime | None = None,
-                    source: str = "cli", sender: str | None = None) -> list[FileResult]:
-    return get_intake(env).ingest_received(items, received_at=received_at, source=source, sender=sender)
+                    source: str = "cli", sender: str | None = None, receipts: bool = True) -> list[FileResult]:
+    return get_intake(env).ingest_received(items, received_at=received_at, source=source, sender=sender,
+                                           on_result=_hook(env, sender, receipts))

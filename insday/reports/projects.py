@@ -45,8 +45,11 @@ def _latest(*days: date | None) -> date | None:
 
 def projects(env: Env, as_of: datetime) -> list[dict]:
     """Every project as last reported by ``as_of``, with its deadlines and their state."""
-    campaign = env.campaign
-    rows = fetch_as_of(env, "reports/projects_current", as_of)
+    return project_items(env.campaign, fetch_as_of(env, "reports/projects_current", as_of), as_of)
+
+
+def project_items(campaign: Campaign, rows: list[dict], as_of: datetime) -> list[dict]:
+    """The projects of ``sql/reports/projects_current.sql`` rows, with their deadlines' states."""
     claims = [ProjectClaim(r["project_id"], r["unit"], r["completed_on"]) for r in rows]
     deadlines = {d.id: d for d in registry(campaign, claims) if d.report_type == "project"}
     donation_spec = next((s for s in campaign.deadlines if s.report_type == "project" and s.due), None)
@@ -81,9 +84,14 @@ def project_deadline_states(env: Env, as_of: datetime) -> dict[str, dict[str, st
     has met ``project_donation`` only when every project it claimed is donated and
     published; ``project_results:<id>`` when that project's results are published.
     A reminder is due to the claimants whose state is ``open`` or ``overdue``."""
-    rank = {"overdue": 3, "open": 2, "met_late": 1, "met": 0}  # the worst of a unit's projects
+    return claimant_states(projects(env, as_of))
+
+
+def claimant_states(items: list[dict]) -> dict[str, dict[str, str]]:
+    """Deadline id -> {claimant: the worst state of its projects}, from ``project_items``."""
+    rank = {"overdue": 3, "open": 2, "met_late": 1, "met": 0}
     states: dict[str, dict[str, str]] = {}
-    for p in projects(env, as_of):
+    for p in items:
         for d in p["deadlines"]:
             units = states.setdefault(d["id"], {})
             current = units.get(p["unit"])

@@ -1,0 +1,127 @@
+"""Who has met each deadline, as of a moment: what ``insday status`` answers.
+
+Only files received by ``as_of`` count, so the answer is the state as it was (or will
+be) at that moment. For a deadline D and each unit expected to submit it:
+
+- **on time**: its first valid (accepted) file arrived by ``D.closes`` (due + grace);
+- **late**: its first valid file arrived after ``D.closes`` (accepted and flagged);
+- **missing**: ``as_of`` is after ``D.closes`` and no valid file has arrived;
+- **open**: ``as_of`` is not after ``D.closes`` and no valid file has arrived yet: the
+  unit can still be on time, so it is not counted as missing.
+
+So ``expected = on_time + late + missing + open``; before D closes ``late`` and
+``missing`` are 0, after it ``open`` is 0. A rejected file counts for nothing (the
+units that only sent rejected files are listed as ``rejected_units``); a later version
+of an accepted file does not change when the unit first met the deadline.
+
+Which file answers which deadline: a file of the deadline's report type for its
+period (one per day for the daily report; any period for a single deadline). For
+poverty-relief projects the dates the latest project report gives decide, as
+``insday.reports.projects`` reads them: a claimant meets ``project_donation`` when every
+project it claimed is donated and published by the due day, and
+``project_results:<project>`` when that project's results are published in time.
+
+Deadlines with ``who: association`` are the association's own and are not tracked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from insday.campaign import Campaign
+from insday.deadlines import Deadline, ProjectClaim, registry
+from insday.env import Env
+from insday.sql import fetch
+
+@dataclass(frozen=True)
+class UnitProgress:
+    code: str
+    state: str  # on_time | late | missing | open
+    first_at: datetime | None = None  # first valid file received
+    rejected_files: int = 0
+
+
+@dataclass
+class DeadlineState:
+    deadline: Deadline
+    as_of: datetime
+    units: list[UnitProgress] = field(default_factory=list)  # in the order of deadline.units
+
+    @property
+    def closed(self) -> bool:
+        return self.deadline.is_closed(self.as_of)
+
+    def codes(self, state: str) -> list[str]:
+        return [u.code for u in self.units if u.state == state]
+
+    def progress(self, code: str) -> UnitProgress:
+        return next(u for u in self.units if u.code == code)
+
+
+_PROJECT_STATE = {"met": "on_time", "met_late": "late", "overdue": "missing", "open": "open"}
+
+
+def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[DeadlineState]:
+    """Every tracked deadline (as known at ``as_of``) with each expected unit's state."""
+    from insday.reports.projects import claimant_states, project_items
+
+    projects = fetch(conn, "reports/projects_current", as_of=as_of)
+    claims = [ProjectClaim(r["project_id"], r["unit"], r["completed_on"]) for r in projects]
+    deadlines = [d for d in registry(campaign, claims) if d.who != "association"]
+    files: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (report type, unit) -> per period
+    for row in fetch(conn, "deadlines/submission_times", as_of=as_of):
+        files[(row["report_type"], row["unit_code"])].append(row)
+    project_states = claimant_states(project_items(campaign, projects, as_of)) if projects else {}
+    reported = {r["unit"]: r["received_at"] for r in projects}
+
+    states = []
+    for d in deadlines:
+        state = DeadlineState(d, as_of)
+        for code in d.units:
+            rows = [r for r in files.get((d.report_type, code), ())
+                    if d.period is None or r["period_key"] == d.period.isoformat()]
+            rejected = sum(r["rejected_files"] for r in rows)
+            if d.who == "claimants":  # met by the dates the project reports give
+                progress = _PROJECT_STATE[project_states.get(d.id, {}).get(code, "overdue" if state.closed else "open")]
+                first = reported.get(code) if progress in ("on_time", "late") else None
+            else:
+                first = min((r["first_accepted_at"] for r in rows if r["first_accepted_at"] is not None), default=None)
+                progress = d.timeliness(first) if first is not None else "missing" if state.closed else "open"
+            state.units.append(UnitProgress(code, progress, first, rejected))
+        states.append(state)
+    return states
+
+
+def deadline_status(env: Env, as_of: datetime) -> dict:
+    """The ``insday status --json`` document.
+
+    ``{"as_of", "deadlines": [{"id", "report_type", "due", "expected", "on_time", "late",
+    "missing", "missing_units", "title", "closes", "closed", "open", "open_units",
+    "late_units", "rejected_units"}], "units": {code: name}}``; times are ISO 8601 in the
+    campaign's time zone, unit lists are member codes in roster order.
+    """
+    with env.engine.connect() as conn:
+        states = evaluate(conn, env.campaign, as_of)
+    return status_document(env.campaign, as_of, states)
+
+
+def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineState]) -> dict:
+    local = lambda t: campaign.local(t).isoformat()  # noqa: E731
+    deadlines, named = [], set()
+    for s in states:
+        d = s.deadline
+        named.update(d.units)
+        deadlines.append({
+            "id": d.id, "report_type": d.report_type, "due": local(d.due), "expected": len(d.units),
+            "on_time": len(s.codes("on_time")), "late": len(s.codes("late")), "missing": len(s.codes("missing")),
+            "missing_units": s.codes("missing"),
+            "title": d.title, "closes": local(d.closes), "closed": s.closed, "open": len(s.codes("open")),
+            "open_units": s.codes("open"), "late_units": s.codes("late"),
+            "rejected_units": [u.code for u in s.units if u.first_at is None and u.rejected_files],
+        })
+    units = {u.code: u.name for u in campaign.units if u.code in named}
+    return {"as_of": local(as_of), "deadlines": deadlines, "units": units}

@@ -1,0 +1,190 @@
+"""Reminders before each deadline, overdue notices after it, and the association's digest.
+
+For every tracked deadline, as of a moment (see ``insday.deadline_status`` for who is
+open, late or missing):
+
+- **reminder** (``reminder:<deadline>:<unit>:<offset>``): while ``due - offset <= as_of <
+  due`` for one of the deadline's reminder offsets, to each unit with no valid file yet.
+  Only the latest offset whose moment has come is sent: a run after a missed schedule
+  sends that one, never a backlog of older ones.
+- **overdue** (``overdue:<deadline>:<unit>``): once the deadline has closed (due + grace)
+  and for ``catch_up`` after that (campaign.yaml, default 1 day), to each missing unit.
+- **digest** (``digest:<deadline>``): in the same window, one message to the association's
+  contact listing every missing unit of the deadline with phone and email (units with no
+  usable address are marked, never skipped), the late ones, and what is still missing
+  from every other closed deadline.
+
+Every key is unique in the outbox, so each message is queued at most once, ever, across
+reruns and overlapping runs. Messages carry the blank template of the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from insday.campaign import Campaign
+from insday.db import session_scope
+from insday.deadline_status import DeadlineState, evaluate
+from insday.deadlines import duration_label, duration_text
+from insday.env import Env
+from insday.mail.compose import association_context, blank_template, render, unit_recipient, when, when_short
+from insday.mail.outbox import enqueue, existing_keys, usable_address
+from insday.templates import template_filename
+
+
+@dataclass
+class Planned:
+    key: str
+    kind: str
+    deadline_id: str
+    unit_code: str | None
+    to_name: str
+    to_addr: str
+    subject: str
+    html: str
+    text: str
+    attachments: list[Path] = field(default_factory=list)
+    state: str = "planned"  # planned (dry run) | queued (by this run) | exists (already in the outbox)
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "kind": self.kind, "deadline_id": self.deadline_id, "unit": self.unit_code,
+                "to_name": self.to_name, "to": self.to_addr, "subject": self.subject, "state": self.state}
+
+
+class _Planner:
+    def __init__(self, env: Env, as_of: datetime, states: list[DeadlineState], write_templates: bool = True):
+        self.env, self.campaign, self.as_of, self.states = env, env.campaign, as_of, states
+        self.write_templates = write_templates
+        self.messages: list[Planned] = []
+        self.unreachable: list[dict] = []
+        self._templates: dict[str, Path] = {}
+        self._common = association_context(self.campaign)
+
+    def template(self, report_type: str) -> Path:
+        if report_type not in self._templates:
+            if self.write_templates:
+                path = blank_template(self.env.settings, self.campaign, report_type)
+            else:  # a dry run names the template without writing it
+                path = self.env.settings.path("templates") / template_filename(self.campaign.report_type(report_type))
+            self._templates[report_type] = path
+        return self._templates[report_type]
+
+    def run(self) -> None:
+        for s in self.states:
+            d = s.deadline
+            offset = d.current_reminder(self.as_of)
+            if offset is not None:
+                for code in s.codes("open"):
+                    self.unit_message(s, code, "reminder", f"reminder:{d.id}:{code}:{duration_label(offset)}")
+            if d.notices_due(self.as_of) and d.units:
+                for code in s.codes("missing"):
+                    self.unit_message(s, code, "overdue", f"overdue:{d.id}:{code}")
+                self.digest(s)
+
+    def contact(self, code: str) -> dict:
+        unit = self.campaign.unit_by_code.get(code)
+        if unit is None:  # e.g. a claimant no longer on the roster
+            return {"unit": code, "name": code, "contact": "", "phone": "", "email": ""}
+        return {"unit": code, "name": unit.name, "contact": unit.contact, "phone": unit.phone, "email": unit.email}
+
+    def unit_message(self, s: DeadlineState, code: str, kind: str, key: str) -> None:
+        c, d = self.campaign, s.deadline
+        unit = c.unit_by_code.get(code)
+        if unit is None or not usable_address(unit.email):
+            self.unreachable.append({"deadline_id": d.id, "kind": kind, **self.contact(code)})
+            return
+        to_name, to_addr = unit_recipient(unit)
+        rt = c.report_type(d.report_type)
+        template = self.template(d.report_type)
+        if kind == "reminder":
+            subject = f"【报送提醒】请于{when_short(c, d.due)}前报送「{d.title}」"
+        else:
+            subject = f"【逾期未报送】「{d.title}」已于{when_short(c, d.due)}截止，请尽快补报"
+        html, text = render("reminder", subject=subject, kind=kind, greeting=to_name, unit_name=unit.name,
+                            title=d.title, due=when(c, d.due), remaining=duration_text(d.due - self.as_of),
+                            overdue_by=duration_text(self.as_of - d.due), tried=s.progress(code).rejected_files,
+                            template_name=template.name, instructions=list(rt.instructions), **self._common)
+        self.messages.append(Planned(key, kind, d.id, code, to_name, to_addr, subject, html, text, [template]))
+
+    def digest(self, s: DeadlineState) -> None:
+        c, d = self.campaign, s.deadline
+        a = c.association
+        rows = []
+        for code in s.codes("missing"):
+            row = self.contact(code)
+            row["reachable"] = code in c.unit_by_code and usable_address(row["email"]) is not None
+            tried = s.progress(code).rejected_files
+            row["note"] = "已发逾期通知" if row["reachable"] else "无可用邮箱，未能通知，请电话联系"
+            if tried:
+                row["note"] = f"曾报送{tried}份文件但未通过校验；{row['note']}"
+            rows.append(row)
+        late_rows = [{"name": _short(c, u.code), "received": when_short(c, u.first_at)}
+                     for u in s.units if u.state == "late"]
+        others = [{"title": o.deadline.title, "due": when_short(c, o.deadline.due),
+                   "names": [_short(c, code) for code in o.codes("missing")]}
+                  for o in self.states if o is not s and o.closed and o.codes("missing")]
+        if rows:
+            subject = f"【未报送汇总】{d.title}：{len(rows)}家单位未报送"
+        else:
+            subject = f"【报送汇总】{d.title}：全部{len(d.units)}家单位已报送"
+        if not usable_address(a.email):
+            self.unreachable.append({"deadline_id": d.id, "kind": "digest", "unit": a.code, "name": a.name,
+                                     "contact": a.contact, "phone": a.phone, "email": a.email})
+            return
+        html, text = render("digest", subject=subject, title=d.title, closes=when(c, d.closes),
+                            as_of=when(c, self.as_of), expected=len(d.units), on_time=len(s.codes("on_time")),
+                            late=len(late_rows), rows=rows, unreachable=sum(not r["reachable"] for r in rows),
+                            late_rows=late_rows, others=others, **self._common)
+        self.messages.append(Planned(f"digest:{d.id}", "digest", d.id, None, f"{a.contact}（{a.short_name}）",
+                                     a.email, subject, html, text))
+
+
+def _short(campaign: Campaign, code: str) -> str:
+    unit = campaign.unit_by_code.get(code)
+    return (unit.short_names[0] if unit.short_names else unit.name) if unit else code
+
+
+def plan_reminders(env: Env, as_of: datetime, write_templates: bool = True) -> tuple[list[Planned], list[dict]]:
+    """What is due at ``as_of``: the messages (rendered) and the units no message can reach.
+
+    ``write_templates=False`` (dry runs) names the blank templates without generating them.
+    """
+    with env.engine.connect() as conn:
+        states = evaluate(conn, env.campaign, as_of)
+    planner = _Planner(env, as_of, states, write_templates)
+    planner.run()
+    return planner.messages, planner.unreachable
+
+
+def run_reminders(env: Env, as_of: datetime, dry_run: bool = False, *, send: bool = True) -> dict:
+    """Plan what is due at ``as_of``, queue it (each key at most once, ever) and deliver.
+
+    ``dry_run`` queues and sends nothing and reports what would be queued; ``send=False``
+    queues without delivering (a later ``insday.mail.deliver`` sends it). Returns
+    ``{"as_of", "dry_run", "messages": [{"key", "kind", "deadline_id", "unit", "to_name", "to",
+    "subject", "state"}], "counts": {"planned", "queued", "exists"}, "unreachable": [{"deadline_id",
+    "kind", "unit", "name", "contact", "phone", "email"}], "delivery": deliver()'s report or None}``.
+    """
+    messages, unreachable = plan_reminders(env, as_of, write_templates=not dry_run)
+    with session_scope(env.engine) as session:
+        if dry_run:
+            known = existing_keys(session, [m.key for m in messages])
+            for m in messages:
+                m.state = "exists" if m.key in known else "planned"
+        else:
+            for m in messages:
+                queued = enqueue(session, key=m.key, kind=m.kind, to_name=m.to_name, to_addr=m.to_addr,
+                                 subject=m.subject, html=m.html, text=m.text, attachments=m.attachments,
+                                 deadline_id=m.deadline_id, unit_code=m.unit_code)
+                m.state = "queued" if queued else "exists"
+    delivery = None
+    if send and not dry_run:
+        from insday.mail import deliver
+
+        delivery = deliver(env)
+    counts = {state: sum(m.state == state for m in messages) for state in ("planned", "queued", "exists")}
+    return {"as_of": env.campaign.local(as_of).isoformat(), "dry_run": dry_run,
+            "messages": [m.as_dict() for m in messages], "counts": counts, "unreachable": unreachable,
+            "delivery": delivery}
