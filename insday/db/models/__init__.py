@@ -2,6 +2,7 @@
 
 from insday.db.models.base import Base
 from insday.db.models.core import Submission, Unit, utcnow
+from insday.db.models.orchestration import Lease
 from insday.db.models.reports import ROW_MODELS, DailyReport
 
-__all__ = ["Base", "DailyReport", "ROW_MODELS", "Submission", "Unit", "utcnow"]
+__all__ = ["Base", "DailyReport", "Lease", "ROW_MODELS", "Submission", "Unit", "utcnow"]
