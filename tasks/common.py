@@ -1,0 +1,76 @@
+"""What every task shares: the environment, retry policy, and stages built in other branches."""
+
+from __future__ import annotations
+
+from prefect import get_run_logger
+from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
+
+from insday.env import Env, load_env
+
+_READY: set[str] = set()
+
+
+def current_env() -> Env:
+    """Settings, campaign and database of this process; the schema is brought up to date once."""
+    env = load_env()
+    if env.settings.db_url not in _READY:
+        env.ensure_db()
+        _READY.add(env.settings.db_url)
+    return env
+
+
+def run_label() -> str | None:
+    """The flow run's name, for lease holders and log lines."""
+    from prefect.runtime import flow_run
+
+    return flow_run.name
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """A failure worth retrying: the database, a server or the network was away, or a lease busy."""
+    import imaplib
+    import smtplib
+
+    from sqlalchemy import exc as sa
+
+    from insday.lease import LeaseBusy
+
+    kinds: tuple[type[BaseException], ...] = (
+        sa.OperationalError, sa.InterfaceError, sa.TimeoutError, ConnectionError, TimeoutError,
+        imaplib.IMAP4.abort, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, LeaseBusy)
+    try:
+        import httpx
+
+        kinds += (httpx.TransportError,)
+    except ImportError:
+        pass
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kinds):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def retry_if_transient(task, task_run, state) -> bool:
+    return is_transient(state.result(raise_on_failure=False))
+
+
+# Tasks that touch the database or the network: three retries after 10, 20 and 40 s
+# (with jitter) when the failure is transient; a bug fails at once. No result caching:
+# a rerun always does the work again (and converges, by the idempotency keys).
+RETRIES = dict(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=10), retry_jitter_factor=0.5,
+               retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
+
+
+def not_built(exc: ModuleNotFoundError, module: str) -> dict:
+    """Skip a stage whose capability (built in a parallel branch) is not in this build yet.
+
+    Re-raises when anything else is missing. After those branches are merged every stage's
+    import succeeds and this is never reached.
+    """
+    if exc.name != module:
+        raise exc
+    get_run_logger().warning("stage skipped: %s is not part of this build", module)
+    return {"skipped": f"{module} is not part of this build"}
