@@ -49,7 +49,7 @@ def prefect_yaml(campaign: Campaign, work_pool: str = WORK_POOL) -> dict:
         "prefect-version": prefect.__version__,
         "build": None,
         "push": None,
-        "pull": None,  # every worker machine has insday installed: the module entrypoints import from it
+        "pull": [],  # none: every worker machine has insday installed and imports the flows from it
         "deployments": [
             {"name": p.name, "entrypoint": ENTRYPOINTS[p.flow], "description": p.description,
              "tags": ["insday", campaign.name], "parameters": {},

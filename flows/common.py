@@ -82,6 +82,11 @@ def alert_tech_contact(flow, flow_run, state) -> None:
         ui = PREFECT_UI_URL.value()
         url = f"{ui}/runs/flow-run/{flow_run.id}" if ui else None
         subject, html, text = failure_alert(env.campaign, flow_run.name, state.name, state.message, url)
+        from tasks.common import built
+
+        if not built("insday.mail"):
+            logger.error("flow run failed; no failure alert: insday.mail is not part of this build")
+            return
         from insday.db import session_scope
         from insday.mail import enqueue
         from tasks.mail import deliver_queued

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prefect import task
 
-from tasks.common import RETRIES, current_env, not_built
+from tasks.common import RETRIES, built, current_env, not_built
 
 
 @task(name="publish_essays", timeout_seconds=1800, **RETRIES)
@@ -15,10 +15,10 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
 
     Under INSDAY_HOME/public/essays/<stage>/, or INSDAY_HOME/dry-run/essays/<stage>/ on a dry run.
     """
-    try:
-        from insday.essays import publish_essays as publish
-    except ModuleNotFoundError as exc:
-        return not_built(exc, "insday.essays")
+    if not built("insday.essays"):
+        return not_built("insday.essays")
+    from insday.essays import publish_essays as publish
+
     env = current_env()
     out_dir = (env.settings.path("dry-run") if dry_run else env.settings.public_dir) / "essays" / stage
     return {"stage": stage, "files": [str(p) for p in publish(env, as_of, out_dir, stage)]}

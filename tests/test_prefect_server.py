@@ -51,8 +51,9 @@ class Served:
         return response.json()
 
     def deployments(self) -> dict[str, dict]:
+        deployments = self.post("/deployments/filter")  # first: their flows exist by then
         flows = {f["id"]: f["name"] for f in self.post("/flows/filter")}
-        return {f"{flows[d['flow_id']]}/{d['name']}": d for d in self.post("/deployments/filter")}
+        return {f"{flows[d['flow_id']]}/{d['name']}": d for d in deployments}
 
     def prefect(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "prefect", *args], env=self.env, cwd=ROOT,
@@ -175,7 +176,7 @@ def test_the_ui_lists_the_deployments(served, artifacts_dir):
     assert shot.stat().st_size > 10_000
 
 
-def test_prefect_yaml_deploys_onto_a_process_work_pool(served):
+def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(served, tmp_path, artifacts_dir):
     pool = served.prefect("work-pool", "create", "insday", "--type", "process")
     assert pool.returncode == 0, pool.stdout + pool.stderr
     deployed = served.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "prefect.yaml"))
@@ -184,7 +185,30 @@ def test_prefect_yaml_deploys_onto_a_process_work_pool(served):
     assert sorted(deployments) == [f"{f}/jilin-2019" for f in FLOWS]
     assert {d["work_pool_name"] for d in deployments.values()} == {"insday"}
     watch = deployments["deadline_watch/jilin-2019"]
-    assert watch["entrypoint"] == "flows.deadline_watch.deadline_watch"
+    assert watch["entrypoint"] == "flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []
     assert sorted((s["schedule"]["cron"], s["schedule"]["timezone"]) for s in watch["schedules"]) == [
         ("0 8-18 1-12 7 *", "Asia/Shanghai"), ("0 8-18 22-30 6 *", "Asia/Shanghai"),
         ("0 8-18 5-8 11 *", "Asia/Shanghai")]
+
+    # A worker, started in another folder as on another machine, runs it from the installed package.
+    worker_log = tmp_path / "worker.log"
+    with worker_log.open("wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "insday"],
+                                  env=served.env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        started = served.prefect("deployment", "run", "deadline_watch/jilin-2019", "--param",
+                                 "as_of=2019-06-25T14:00", "--param", "dry_run=true")
+        assert started.returncode == 0, started.stdout + started.stderr
+        run_id = next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
+
+        def finished():
+            run = served.get(f"/flow_runs/{run_id}")
+            return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        run = _wait(finished, 180, "the worker did not finish the run", worker_log)
+    finally:
+        _stop(worker)
+        (artifacts_dir / "prefect-e2e-worker.log").write_bytes(worker_log.read_bytes())
+    assert run["state_type"] == "COMPLETED", run["state"]
+    assert run["name"] == "deadline_watch 2019-06-25 (dry run)"
