@@ -5,6 +5,8 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.common import HOOKS, Stages, named, when
+from insday.env import load_env
+from insday.orchestration import report_day
 from tasks.bulletin import publish_bulletin
 from tasks.collect import collect_imap, collect_inbox
 from tasks.mail import deliver_mail, send_reminders
@@ -25,9 +27,6 @@ def daily_run(as_of: str | None = None, dry_run: bool = False) -> dict:
         dry_run: 试运行：只报告将做什么，不入库、不移动文件、不发送、不发布。Report what
             would be done; ingest, move, send and publish nothing.
     """
-    from insday.env import load_env
-    from insday.orchestration import report_day
-
     moment, cutoff = when(as_of)
     stages = Stages()
     stages.run(collect_inbox, cutoff, dry_run)

@@ -7,6 +7,7 @@ from typing import Literal
 from prefect import flow
 
 from flows.common import HOOKS, Stages, named, when
+from insday.env import load_env
 from tasks.collect import collect_imap, collect_inbox
 from tasks.essays import publish_essays
 from tasks.mail import deliver_mail
@@ -26,8 +27,6 @@ def essay_awards(as_of: str | None = None, dry_run: bool = False,
         stage: shortlist（入围名单）或 results（获奖结果）；留空则按日期：结果日及以后为
             results。Empty: results from the campaign's results day on, else shortlist.
     """
-    from insday.env import load_env
-
     moment, cutoff = when(as_of)
     campaign = load_env().campaign
     stage = stage or ("results" if campaign.local(moment).date() >= campaign.essays.results_on else "shortlist")

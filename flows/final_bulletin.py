@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.common import HOOKS, Stages, named, when
+from insday.env import load_env
 from tasks.bulletin import publish_bulletin
 from tasks.collect import collect_imap, collect_inbox
 from tasks.mail import deliver_mail
@@ -22,8 +23,6 @@ def final_bulletin(as_of: str | None = None, dry_run: bool = False) -> dict:
         dry_run: 试运行：生成通报但不发送、不入库。Build the bulletin without publishing or
             sending it; ingest nothing.
     """
-    from insday.env import load_env
-
     moment, cutoff = when(as_of)
     stages = Stages()
     stages.run(collect_inbox, cutoff, dry_run)

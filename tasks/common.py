@@ -31,28 +31,25 @@ def run_label() -> str | None:
 
 
 def is_transient(exc: BaseException | None) -> bool:
-    """A failure worth retrying: the database, a server or the network was away, or a lease busy."""
+    """A failure worth retrying, anywhere in the exception's chain: the database, a server or
+    the network was away, or a lease was busy."""
     import imaplib
     import smtplib
 
+    import httpx
     from sqlalchemy import exc as sa
 
     from insday.lease import LeaseBusy
 
-    kinds: tuple[type[BaseException], ...] = (
-        sa.OperationalError, sa.InterfaceError, sa.TimeoutError, ConnectionError, TimeoutError,
-        imaplib.IMAP4.abort, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, LeaseBusy)
-    try:
-        import httpx
-
-        kinds += (httpx.TransportError,)
-    except ImportError:
-        pass
-    seen = 0
-    while exc is not None and seen < 10:
+    kinds = (sa.OperationalError, sa.InterfaceError, sa.TimeoutError, ConnectionError, TimeoutError,
+             imaplib.IMAP4.abort, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, httpx.TransportError,
+             LeaseBusy)
+    for _ in range(10):
+        if exc is None:
+            return False
         if isinstance(exc, kinds):
             return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+        exc = exc.__cause__ or exc.__context__
     return False
 
 

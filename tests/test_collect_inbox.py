@@ -270,6 +270,17 @@ def test_overlapping_runs_take_each_file_once(env):
     assert len(submissions(env)) == 4 and inbox_files(env) == [] and len(processed_files(env)) == 4
 
 
+def test_a_big_inbox_is_ingested_in_batches(env, monkeypatch):
+    import insday.collect.inbox
+
+    monkeypatch.setattr(insday.collect.inbox, "BATCH_BYTES", 12_000)  # about two files a batch
+    units = ["人保财险", "吉林市保险行业协会", "长春市保险行业协会", "四平市保险行业协会", "辽源市保险行业协会"]
+    for n, unit in enumerate(units):
+        drop(env, f"{n}.xlsx", unit=unit)
+    result = collect_inbox(env)
+    assert result["accepted"] == 5 and inbox_files(env) == [] and len(submissions(env)) == 5
+
+
 def test_dry_run_changes_nothing(env):
     drop(env, "人保0626.xlsx")
     write_csv(env.settings.inbox_dir / "gbk.csv", [daily_row(unit="吉林市保险行业协会")])

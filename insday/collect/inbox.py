@@ -25,7 +25,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,6 +37,7 @@ from insday.lease import lease
 log = logging.getLogger("insday.collect.inbox")
 
 LEASE = "inbox"
+BATCH_BYTES = 256 * 2**20  # files ingested together (one validation batch) hold at most this in memory
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,29 @@ def move_no_clobber(src: Path, dst: Path) -> Path:
 def _complete(dropped: list[Dropped], now: datetime, settle: float, stable: float,
               sleep: Callable[[float], None]) -> tuple[list[Dropped], list[Dropped]]:
     """Split into (complete, still being written)."""
-    settled = [d for d in dropped if now - d.mtime >= timedelta(seconds=settle)]
-    young = [d for d in dropped if d not in settled]
+    settled, young = [], []
+    for d in dropped:
+        (settled if now - d.mtime >= timedelta(seconds=settle) else young).append(d)
     if not young:
         return settled, []
     sleep(stable)
-    steady = [d for d in young if d.unchanged()]
-    return settled + steady, [d for d in young if d not in steady]
+    steady, moving = [], []
+    for d in young:
+        (steady if d.unchanged() else moving).append(d)
+    return settled + steady, moving
+
+
+def _batches(files: list[Dropped]) -> Iterator[list[Dropped]]:
+    """Consecutive groups of at most BATCH_BYTES (a bigger file alone), so memory stays bounded."""
+    batch, size = [], 0
+    for d in files:
+        if batch and size + d.size > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(d)
+        size += d.size
+    if batch:
+        yield batch
 
 
 def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = False, wait: float = 120.0,
@@ -117,8 +134,7 @@ def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fa
     """
     if as_of is not None and as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
-    settings = env.settings
-    inbox = settings.inbox_dir
+    inbox = env.settings.inbox_dir
     summary: dict = {"as_of": as_of.isoformat() if as_of else None, "dry_run": dry_run, "files": [],
                      "accepted": 0, "rejected": 0, "duplicate": 0, "waiting": [], "later": [], "unreadable": []}
     if not inbox.is_dir():
@@ -133,17 +149,31 @@ def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fa
 
 def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
              sleep: Callable[[float], None]) -> dict:
-    settings, tz = env.settings, env.campaign.tz
+    settings = env.settings
     now = datetime.now(timezone.utc)
-    dropped = scan(settings.inbox_dir)
-    summary["later"] = [d.rel for d in dropped if as_of is not None and d.mtime > as_of]
-    due = [d for d in dropped if d.rel not in summary["later"]]
-    complete, summary["waiting"] = _complete(due, now, settings.inbox_settle_seconds,
-                                             settings.inbox_stable_seconds, sleep)
-    summary["waiting"] = [d.rel for d in summary["waiting"]]
+    due: list[Dropped] = []
+    for d in scan(settings.inbox_dir):
+        (summary["later"] if as_of is not None and d.mtime > as_of else due).append(d)
+    summary["later"] = [d.rel for d in summary["later"]]
+    complete, waiting = _complete(due, now, settings.inbox_settle_seconds, settings.inbox_stable_seconds, sleep)
+    summary["waiting"] = [d.rel for d in waiting]
 
-    taken: list[tuple[Dropped, Received]] = []
-    for d in complete:
+    for batch in _batches(complete):
+        taken = _read(batch, now, summary)
+        if dry_run:
+            summary["files"] += [{"path": d.rel, "sha256": r.sha256, "received_at": r.received_at.isoformat(),
+                                  "status": None} for d, r in taken]
+        elif taken:
+            _ingest_and_move(env, taken, summary)
+    log.info("inbox: %d taken (%d accepted, %d rejected, %d duplicate), %d waiting, %d later, %d unreadable",
+             len(summary["files"]), summary["accepted"], summary["rejected"], summary["duplicate"],
+             len(summary["waiting"]), len(summary["later"]), len(summary["unreadable"]))
+    return summary
+
+
+def _read(batch: list[Dropped], now: datetime, summary: dict) -> list[tuple[Dropped, Received]]:
+    taken = []
+    for d in batch:
         try:
             data = d.path.read_bytes()
         except OSError as exc:
@@ -155,34 +185,25 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
             continue
         sha = hashlib.sha256(data).hexdigest()
         taken.append((d, Received(d.path, data, sha, d.path.name, received_at=min(d.mtime, now))))
+    return taken
 
-    if dry_run:
-        summary["files"] = [{"path": d.rel, "sha256": r.sha256, "received_at": r.received_at.isoformat(),
-                             "status": None} for d, r in taken]
-        return summary
-    if not taken:
-        return summary
 
+def _ingest_and_move(env: Env, taken: list[tuple[Dropped, Received]], summary: dict) -> None:
     from insday.intake.service import ingest_received
 
+    settings = env.settings
     for _, item in taken:
         item.archive_path = archive(settings.archive_dir, item.data, item.sha256, Path(item.filename).suffix)
-    results = ingest_received(env, [r for _, r in taken], source="inbox")
-
-    processed = settings.processed_dir
+    results = ingest_received(env, [item for _, item in taken], source="inbox")
     for (d, item), result in zip(taken, results):
         entry = {"path": d.rel, "sha256": item.sha256, "received_at": item.received_at.isoformat(),
                  "status": result.status, "report_type": result.report_type, "unit": result.unit,
                  "moved_to": None}
         summary[result.status] += 1
         if d.unchanged():  # still the bytes we ingested: move them out of the inbox
-            day = item.received_at.astimezone(tz).date().isoformat()
-            target = move_no_clobber(d.path, processed / day / d.rel)
+            day = env.campaign.local(item.received_at).date().isoformat()
+            target = move_no_clobber(d.path, settings.processed_dir / day / d.rel)
             entry["moved_to"] = target.relative_to(settings.home).as_posix()
         else:
             log.warning("inbox: %s changed after it was read; left for the next run", d.rel)
         summary["files"].append(entry)
-    log.info("inbox: %d taken (%d accepted, %d rejected, %d duplicate), %d waiting, %d later, %d unreadable",
-             len(taken), summary["accepted"], summary["rejected"], summary["duplicate"], len(summary["waiting"]),
-             len(summary["later"]), len(summary["unreadable"]))
-    return summary
