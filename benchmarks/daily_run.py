@@ -61,16 +61,14 @@ def child(mode: str) -> None:
 
     if mode.startswith("noop"):
         import functools
+        import importlib
+        import pkgutil
 
-        import tasks.bulletin
-        import tasks.collect
-        import tasks.essays
-        import tasks.mail
-        import tasks.steps
+        import tasks
         from prefect import Task
 
-        for module in (tasks.collect, tasks.steps, tasks.mail, tasks.bulletin, tasks.essays):
-            for task in vars(module).values():
+        for info in pkgutil.iter_modules(tasks.__path__):
+            for task in vars(importlib.import_module(f"tasks.{info.name}")).values():
                 if isinstance(task, Task):
                     task.fn = functools.wraps(task.fn)(lambda *args, **kwargs: {})
     heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if mode == "noop-no-heartbeats" else {}

@@ -9,7 +9,8 @@ from insday.env import load_env
 from insday.orchestration import report_day
 from tasks.bulletin import publish_bulletin
 from tasks.collect import collect_imap, collect_inbox
-from tasks.mail import deliver_mail, send_reminders
+from tasks.deadlines import deadline_status, send_reminders
+from tasks.mail import deliver_mail
 from tasks.steps import pull_steps, step_summary
 
 COLLECTED = ("collect_inbox", "collect_imap")
@@ -34,6 +35,7 @@ def daily_run(as_of: str | None = None, dry_run: bool = False) -> dict:
     if not dry_run:
         stages.run(pull_steps, moment)
     stages.run(step_summary, moment)
+    stages.run(deadline_status, moment, needs=COLLECTED)
     stages.run(send_reminders, moment, dry_run, needs=COLLECTED)
     day = report_day(load_env().campaign, moment)
     if day is not None:

@@ -6,7 +6,8 @@ from prefect import flow
 
 from flows.common import HOOKS, Stages, named, when
 from tasks.collect import collect_imap, collect_inbox
-from tasks.mail import deliver_mail, send_reminders
+from tasks.deadlines import deadline_status, send_reminders
+from tasks.mail import deliver_mail
 
 
 @flow(name="deadline_watch", flow_run_name=named("deadline_watch"), timeout_seconds=3600, **HOOKS)
@@ -24,7 +25,9 @@ def deadline_watch(as_of: str | None = None, dry_run: bool = False) -> dict:
     stages = Stages()
     stages.run(collect_inbox, cutoff, dry_run)
     stages.run(collect_imap, cutoff, dry_run)
-    stages.run(send_reminders, moment, dry_run, needs=("collect_inbox", "collect_imap"))
+    collected = ("collect_inbox", "collect_imap")
+    stages.run(deadline_status, moment, needs=collected)
+    stages.run(send_reminders, moment, dry_run, needs=collected)
     if not dry_run:
         stages.run(deliver_mail)
     return stages.outcome()

@@ -1,22 +1,10 @@
-"""Reminders, overdue notices and digests; delivery of the outbox."""
+"""Delivery of the outbox: SMTP, or .eml files without SMTP."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from prefect import task
 
 from tasks.common import RETRIES, built, current_env, not_built, run_label
-
-
-@task(name="send_reminders", timeout_seconds=900, **RETRIES)
-def send_reminders(as_of: datetime, dry_run: bool = False) -> dict:
-    """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most once)."""
-    if not built("insday.reminders"):
-        return not_built("insday.reminders")
-    from insday.reminders import run_reminders
-
-    return run_reminders(current_env(), as_of, dry_run=dry_run)
 
 
 def deliver_queued(env, label: str | None = None) -> dict:

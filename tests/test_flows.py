@@ -111,7 +111,7 @@ def test_a_failed_stage_fails_the_run_alerts_and_a_rerun_converges(home):
     state = daily_run(as_of="2019-06-27T10:30", return_state=True)
 
     assert state.is_failed()
-    assert "failed: collect_inbox" in state.message and "skipped: send_reminders, publish_bulletin" in state.message
+    assert "failed: collect_inbox" in state.message and "skipped: deadline_status, send_reminders, publish_bulletin" in state.message
     assert any("failure alert" in line for line in run_logs(state)), "the on_failure hook ran"
     assert [s.filename for s in submissions(home)] == ["0626.xlsx"]
 
