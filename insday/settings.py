@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     imap_password: SecretStr | None = None
     imap_ssl: bool = True
     imap_folder: str = "INBOX"
+    imap_timeout: float = 30.0
+
+    # Inbox folder (home/inbox/): a file is taken once it is complete, i.e. last modified
+    # more than `inbox_settle_seconds` ago, or unchanged in size and mtime over
+    # `inbox_stable_seconds`.
+    inbox_settle_seconds: float = 60.0
+    inbox_stable_seconds: float = 2.0
 
     # National step platform.
     steps_api_url: str | None = None
@@ -64,6 +71,14 @@ class Settings(BaseSettings):
     @property
     def archive_dir(self) -> Path:
         return self.path("archive")
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.path("inbox")
+
+    @property
+    def processed_dir(self) -> Path:
+        return self.path("processed")
 
     @property
     def outbox_dir(self) -> Path:

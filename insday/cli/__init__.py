@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from insday.cli import core, essays, fake, mail, reports
+from insday.cli import core, essays, fake, mail, orchestrate, reports
 
 app = typer.Typer(
     name="insday",
@@ -21,6 +21,7 @@ core.register(app)
 essays.register(app)
 fake.register(app)
 mail.register(app)
+orchestrate.register(app)
 reports.register(app)
 
 

@@ -110,13 +110,19 @@ ResultHook = Callable[[Session, FileResult], None]
 
 @dataclass
 class Received:
-    """One file as it arrived: where from, its bytes and their hash."""
+    """One file as it arrived: where from, its bytes and their hash.
+
+    ``received_at`` and ``sender``, when set, override the batch's values for this file
+    (the inbox takes each file's modification time, IMAP each message's sender).
+    """
 
     path: Path
     data: bytes
     sha256: str
     filename: str
     archive_path: str = ""
+    received_at: datetime | None = None
+    sender: str | None = None
 
 
 class Intake:
@@ -163,7 +169,7 @@ class Intake:
     def ingest_received(self, items: list[Received], *, received_at: datetime | None = None, source: str = "cli",
                         sender: str | None = None, on_result: ResultHook | None = None) -> list[FileResult]:
         received_at = received_at or datetime.now(timezone.utc)
-        if received_at.tzinfo is None:
+        if any(t.tzinfo is None for t in (received_at, *(i.received_at for i in items if i.received_at))):
             raise ValueError("received_at must be timezone-aware")
         known = self._known([i.sha256 for i in items])
         results: list[FileResult | None] = [None] * len(items)
@@ -181,7 +187,8 @@ class Intake:
         self.validator.validate(batch, engine=self.engine, received_at=received_at)
 
         for n, item, parsed in fresh:
-            results[n] = self._store(item, parsed, received_at, source, sender, on_result)
+            results[n] = self._store(item, parsed, item.received_at or received_at, source, item.sender or sender,
+                                     on_result)
         for n, item in enumerate(items):
             if results[n] is None:
                 results[n] = self._duplicate(item, on_result)

@@ -1,0 +1,45 @@
+"""daily_run: every morning of the run, after the day's reports are due (10:30, 06-26 .. 07-09)."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.common import HOOKS, Stages, named, when
+from insday.env import load_env
+from insday.orchestration import report_day
+from tasks.bulletin import publish_bulletin
+from tasks.collect import collect_imap, collect_inbox
+from tasks.deadlines import deadline_status, send_reminders
+from tasks.mail import deliver_mail
+from tasks.steps import pull_steps, step_summary
+
+COLLECTED = ("collect_inbox", "collect_imap")
+
+
+@flow(name="daily_run", flow_run_name=named("daily_run"), timeout_seconds=7200, **HOOKS)
+def daily_run(as_of: str | None = None, dry_run: bool = False) -> dict:
+    """Collect and ingest reports, pull steps, aggregates, reminders, the daily bulletin, mail.
+
+    Args:
+        as_of: 按此时刻运行（留空 = 现在）。The moment to run as, ISO 8601 such as
+            2019-06-30T10:30 (no offset: Asia/Shanghai time). Empty: now. Given, it also
+            limits collection to files and messages received by then, so a past day can
+            be replayed or back-filled exactly.
+        dry_run: 试运行：只报告将做什么，不入库、不移动文件、不发送、不发布。Report what
+            would be done; ingest, move, send and publish nothing.
+    """
+    moment, cutoff = when(as_of)
+    stages = Stages()
+    stages.run(collect_inbox, cutoff, dry_run)
+    stages.run(collect_imap, cutoff, dry_run)
+    if not dry_run:
+        stages.run(pull_steps, moment)
+    stages.run(step_summary, moment)
+    stages.run(deadline_status, moment, needs=COLLECTED)
+    stages.run(send_reminders, moment, dry_run, needs=COLLECTED)
+    day = report_day(load_env().campaign, moment)
+    if day is not None:
+        stages.run(publish_bulletin, day, moment, dry_run=dry_run, needs=(*COLLECTED, "pull_steps"))
+    if not dry_run:
+        stages.run(deliver_mail)
+    return stages.outcome()

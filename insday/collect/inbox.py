@@ -1,0 +1,209 @@
+"""Collect the inbox folder: files dropped in ``INSDAY_HOME/inbox/`` (at any depth) are
+archived and ingested, then moved to ``INSDAY_HOME/processed/<date>/<same relative path>``.
+
+- **Complete files only.** Temporary and hidden names (``~$x.xlsx``, ``x.part``, ``.x``)
+  are never taken; a file is taken when it was last modified more than
+  ``inbox_settle_seconds`` ago, or when its size and mtime stay the same over
+  ``inbox_stable_seconds`` (one short wait per run, only when young files are there).
+- **Knowledge time.** A file's ``received_at`` is its modification time (never later than
+  now). A run with ``as_of`` takes only files modified by then and leaves later ones for a
+  later run, so a back-fill or a replay of the campaign sees exactly what had arrived.
+- **Nothing lost, nothing twice.** Bytes are archived before anything else; the same bytes
+  again are a ``duplicate`` (the database says so by hash) and are moved like any other
+  file; a target that exists is never overwritten (``x (2).xlsx``); nothing is deleted.
+  A run that stopped between ingest and move leaves files that the next run finds to be
+  duplicates and moves, so a rerun converges. A file that cannot be read stays where it
+  is and is reported on every run until it can be.
+- Overlapping runs take turns through the ``inbox`` lease.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from insday.env import Env
+from insday.intake.pipeline import Received, archive, is_temporary
+from insday.lease import lease
+
+log = logging.getLogger("insday.collect.inbox")
+
+LEASE = "inbox"
+BATCH_BYTES = 256 * 2**20  # files ingested together (one validation batch) hold at most this in memory
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A file seen in the inbox: where, and its size and mtime when seen."""
+
+    path: Path
+    rel: str
+    size: int
+    mtime_ns: int
+
+    @property
+    def mtime(self) -> datetime:
+        return datetime.fromtimestamp(self.mtime_ns / 1e9, timezone.utc)
+
+    def unchanged(self) -> bool:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns) == (self.size, self.mtime_ns)
+
+
+def scan(inbox: Path) -> list[Dropped]:
+    """Every regular file under ``inbox`` that does not have a temporary or hidden name."""
+    found: list[Dropped] = []
+    for folder, dirs, files in os.walk(inbox):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if is_temporary(path):
+                continue
+            try:
+                st = path.stat()
+            except OSError:  # vanished, or a dangling link
+                continue
+            if path.is_file():
+                found.append(Dropped(path, path.relative_to(inbox).as_posix(), st.st_size, st.st_mtime_ns))
+    return found
+
+
+def move_no_clobber(src: Path, dst: Path) -> Path:
+    """Move ``src`` to ``dst``, or to ``dst (2)``, ``dst (3)``... if taken; never overwrite."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    for n in itertools.count(1):
+        target = dst if n == 1 else dst.with_name(f"{dst.stem} ({n}){dst.suffix}")
+        try:
+            os.link(src, target, follow_symlinks=False)  # fails if target exists: atomic no-clobber
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links between these folders (another file system, FAT, SMB)
+            if os.path.lexists(target):
+                continue
+            shutil.move(src, target)
+            return target
+        os.unlink(src)
+        return target
+    raise AssertionError("unreachable")
+
+
+def _complete(dropped: list[Dropped], now: datetime, settle: float, stable: float,
+              sleep: Callable[[float], None]) -> tuple[list[Dropped], list[Dropped]]:
+    """Split into (complete, still being written)."""
+    settled, young = [], []
+    for d in dropped:
+        (settled if now - d.mtime >= timedelta(seconds=settle) else young).append(d)
+    if not young:
+        return settled, []
+    sleep(stable)
+    steady, moving = [], []
+    for d in young:
+        (steady if d.unchanged() else moving).append(d)
+    return settled + steady, moving
+
+
+def _batches(files: list[Dropped]) -> Iterator[list[Dropped]]:
+    """Consecutive groups of at most BATCH_BYTES (a bigger file alone), so memory stays bounded."""
+    batch, size = [], 0
+    for d in files:
+        if batch and size + d.size > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(d)
+        size += d.size
+    if batch:
+        yield batch
+
+
+def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = False, wait: float = 120.0,
+                  label: str | None = None, sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Take the complete files in the inbox (modified by ``as_of``, if given), ingest and move them.
+
+    With ``dry_run`` only report what would be taken. Returns a JSON-ready summary.
+    """
+    if as_of is not None and as_of.tzinfo is None:
+        raise ValueError("as_of must be timezone-aware")
+    inbox = env.settings.inbox_dir
+    summary: dict = {"as_of": as_of.isoformat() if as_of else None, "dry_run": dry_run, "files": [],
+                     "accepted": 0, "rejected": 0, "duplicate": 0, "waiting": [], "later": [], "unreadable": []}
+    if not inbox.is_dir():
+        if not dry_run:
+            inbox.mkdir(parents=True, exist_ok=True)
+        return summary
+    if dry_run:
+        return _collect(env, summary, as_of, dry_run, sleep)
+    with lease(env.engine, LEASE, wait=wait, label=label):
+        return _collect(env, summary, as_of, dry_run, sleep)
+
+
+def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
+             sleep: Callable[[float], None]) -> dict:
+    settings = env.settings
+    now = datetime.now(timezone.utc)
+    due: list[Dropped] = []
+    for d in scan(settings.inbox_dir):
+        (summary["later"] if as_of is not None and d.mtime > as_of else due).append(d)
+    summary["later"] = [d.rel for d in summary["later"]]
+    complete, waiting = _complete(due, now, settings.inbox_settle_seconds, settings.inbox_stable_seconds, sleep)
+    summary["waiting"] = [d.rel for d in waiting]
+
+    for batch in _batches(complete):
+        taken = _read(batch, now, summary)
+        if dry_run:
+            summary["files"] += [{"path": d.rel, "sha256": r.sha256, "received_at": r.received_at.isoformat(),
+                                  "status": None} for d, r in taken]
+        elif taken:
+            _ingest_and_move(env, taken, summary)
+    log.info("inbox: %d taken (%d accepted, %d rejected, %d duplicate), %d waiting, %d later, %d unreadable",
+             len(summary["files"]), summary["accepted"], summary["rejected"], summary["duplicate"],
+             len(summary["waiting"]), len(summary["later"]), len(summary["unreadable"]))
+    return summary
+
+
+def _read(batch: list[Dropped], now: datetime, summary: dict) -> list[tuple[Dropped, Received]]:
+    taken = []
+    for d in batch:
+        try:
+            data = d.path.read_bytes()
+        except OSError as exc:
+            log.warning("inbox: cannot read %s (%s); left in place", d.rel, exc)
+            summary["unreadable"].append(d.rel)
+            continue
+        if len(data) != d.size or not d.unchanged():  # written to while we read it
+            summary["waiting"].append(d.rel)
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        taken.append((d, Received(d.path, data, sha, d.path.name, received_at=min(d.mtime, now))))
+    return taken
+
+
+def _ingest_and_move(env: Env, taken: list[tuple[Dropped, Received]], summary: dict) -> None:
+    from insday.intake.service import ingest_received
+
+    settings = env.settings
+    for _, item in taken:
+        item.archive_path = archive(settings.archive_dir, item.data, item.sha256, Path(item.filename).suffix)
+    results = ingest_received(env, [item for _, item in taken], source="inbox")
+    for (d, item), result in zip(taken, results):
+        entry = {"path": d.rel, "sha256": item.sha256, "received_at": item.received_at.isoformat(),
+                 "status": result.status, "report_type": result.report_type, "unit": result.unit,
+                 "moved_to": None}
+        summary[result.status] += 1
+        if d.unchanged():  # still the bytes we ingested: move them out of the inbox
+            day = env.campaign.local(item.received_at).date().isoformat()
+            target = move_no_clobber(d.path, settings.processed_dir / day / d.rel)
+            entry["moved_to"] = target.relative_to(settings.home).as_posix()
+        else:
+            log.warning("inbox: %s changed after it was read; left for the next run", d.rel)
+        summary["files"].append(entry)

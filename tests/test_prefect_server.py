@@ -1,0 +1,214 @@
+"""End to end with a real Prefect server: `prefect server start` on a free loopback port,
+`insday serve` in the background, a run started with `prefect deployment run`, the UI in
+headless Chromium, and `prefect deploy` of prefect.yaml onto a process work pool.
+
+One server for the module; the tests run in file order (prefect deploy last: it takes the
+served deployments over).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from conftest import free_port
+from filemaker import daily_row, write_xlsx
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+TZ = ZoneInfo("Asia/Shanghai")
+FLOWS = ["daily_run", "deadline_watch", "essay_awards", "final_bulletin"]
+
+
+@dataclass
+class Served:
+    api: str
+    ui: str
+    env: dict
+    home: Path
+    logs: Path
+
+    def post(self, path: str, body: dict | None = None):
+        response = httpx.post(f"{self.api}{path}", json=body or {}, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def get(self, path: str):
+        response = httpx.get(f"{self.api}{path}", timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def deployments(self) -> dict[str, dict]:
+        deployments = self.post("/deployments/filter")  # first: their flows exist by then
+        flows = {f["id"]: f["name"] for f in self.post("/flows/filter")}
+        return {f"{flows[d['flow_id']]}/{d['name']}": d for d in deployments}
+
+    def prefect(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "prefect", *args], env=self.env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=180)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the process and its children
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def _wait(check, timeout: float, what: str, logs: Path):
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
+        try:
+            if result := check():
+                return result
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{what} within {timeout:.0f} s; logs:\n" + logs.read_text(errors="replace")[-3000:])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, artifacts_dir):
+    tmp = tmp_path_factory.mktemp("prefect-e2e")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "INSDAY_"))}
+    env.update(PREFECT_HOME=str(tmp / "prefect"), PREFECT_API_URL=api, PREFECT_UI_API_URL=api,
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", PYTHONPATH=str(ROOT),
+               INSDAY_HOME=str(tmp / "home"), INSDAY_DATABASE_URL=f"sqlite:///{tmp / 'home' / 'insday.db'}",
+               INSDAY_INBOX_STABLE_SECONDS="0.2")
+    server_log, serve_log = tmp / "server.log", tmp / "serve.log"
+    with server_log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                   "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    processes = [server]
+    try:
+        _wait(lambda: httpx.get(f"{api}/health", timeout=5).status_code == 200, 180, "the server was not healthy",
+              server_log)
+        with serve_log.open("wb") as out:
+            processes.append(subprocess.Popen([sys.executable, "-m", "insday", "serve"], env=env, stdout=out,
+                                              stderr=subprocess.STDOUT, start_new_session=True))
+        s = Served(api, api.removesuffix("/api"), env, tmp / "home", serve_log)
+        _wait(lambda: len(s.deployments()) == 4, 120, "insday serve did not register 4 deployments", serve_log)
+        yield s
+    finally:
+        for proc in reversed(processes):
+            _stop(proc)
+        for log in (server_log, serve_log):
+            (artifacts_dir / f"prefect-e2e-{log.name}").write_bytes(log.read_bytes())
+
+
+def test_serve_registers_every_flow_with_its_campaign_schedule(served):
+    deployments = served.deployments()
+    assert sorted(deployments) == [f"{f}/jilin-2019" for f in FLOWS]
+    daily = deployments["daily_run/jilin-2019"]
+    assert sorted((s["schedule"]["cron"], s["schedule"]["timezone"], s["active"]) for s in daily["schedules"]) == [
+        ("30 10 1-9 7 *", "Asia/Shanghai", True), ("30 10 26-30 6 *", "Asia/Shanghai", True)]
+    assert daily["work_pool_name"] is None and daily["paused"] is False
+    final = deployments["final_bulletin/jilin-2019"]
+    assert [(s["schedule"]["cron"], s["schedule"]["timezone"]) for s in final["schedules"]] == [
+        ("0 17 12 7 *", "Asia/Shanghai")]
+    essays = deployments["essay_awards/jilin-2019"]
+    assert sorted((s["schedule"]["cron"], s["parameters"]["stage"]) for s in essays["schedules"]) == [
+        ("0 17 8 7 *", "results"), ("30 16 25 6 *", "shortlist")]
+    form = daily["parameter_openapi_schema"]["properties"]
+    assert "ISO 8601" in form["as_of"]["description"] and form["dry_run"]["type"] == "boolean"
+
+
+def test_a_run_started_by_hand_ingests_the_inbox(served):
+    inbox = served.home / "inbox" / "人保"
+    report = write_xlsx(inbox / "人保财险0626.xlsx", [daily_row(day="2019-06-26", unit="人保财险")])
+    at = datetime(2019, 6, 26, 21, 0, tzinfo=TZ).timestamp()
+    os.utime(report, (at, at))
+
+    started = served.prefect("deployment", "run", "daily_run/jilin-2019", "--param", "as_of=2019-06-27T10:30",
+                             "--param", "dry_run=false")
+    assert started.returncode == 0, started.stdout + started.stderr
+    run_id = next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
+
+    def finished():
+        run = served.get(f"/flow_runs/{run_id}")
+        return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+    run = _wait(finished, 180, "the flow run did not finish", served.logs)
+    assert run["state_type"] == "COMPLETED", run["state"]
+    assert run["name"] == "daily_run 2019-06-27"
+    assert run["parameters"] == {"as_of": "2019-06-27T10:30", "dry_run": False}
+    assert not report.exists()
+    assert (served.home / "processed" / "2019-06-26" / "人保" / "人保财险0626.xlsx").exists()
+    import sqlite3
+
+    with sqlite3.connect(served.home / "insday.db") as db:
+        rows = db.execute("SELECT unit_code, period, status, source, timeliness FROM submissions").fetchall()
+    assert rows == [("P01", "2019-06-26", "accepted", "inbox", "on_time")]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
+def test_the_ui_lists_the_deployments(served, artifacts_dir):
+    shot = artifacts_dir / "prefect-ui-deployments.png"
+    with tempfile.TemporaryDirectory() as profile:
+        common = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={profile}",
+                  "--window-size=1400,900", "--virtual-time-budget=15000"]
+        dom = subprocess.run([*common, "--dump-dom", f"{served.ui}/deployments"], capture_output=True, text=True,
+                             timeout=120)
+        subprocess.run([*common, f"--screenshot={shot}", f"{served.ui}/deployments"], capture_output=True,
+                       timeout=120)
+    for flow in FLOWS:
+        assert flow in dom.stdout, f"{flow} not on the deployments page"
+    assert "jilin-2019" in dom.stdout
+    assert shot.stat().st_size > 10_000
+
+
+def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(served, tmp_path, artifacts_dir):
+    pool = served.prefect("work-pool", "create", "insday", "--type", "process")
+    assert pool.returncode == 0, pool.stdout + pool.stderr
+    deployed = served.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "prefect.yaml"))
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    deployments = served.deployments()
+    assert sorted(deployments) == [f"{f}/jilin-2019" for f in FLOWS]
+    assert {d["work_pool_name"] for d in deployments.values()} == {"insday"}
+    watch = deployments["deadline_watch/jilin-2019"]
+    assert watch["entrypoint"] == "flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []
+    assert sorted((s["schedule"]["cron"], s["schedule"]["timezone"]) for s in watch["schedules"]) == [
+        ("0 8-18 1-12 7 *", "Asia/Shanghai"), ("0 8-18 22-30 6 *", "Asia/Shanghai"),
+        ("0 8-18 5-8 11 *", "Asia/Shanghai")]
+
+    # A worker, started in another folder as on another machine, runs it from the installed package.
+    worker_log = tmp_path / "worker.log"
+    with worker_log.open("wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "insday"],
+                                  env=served.env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        started = served.prefect("deployment", "run", "deadline_watch/jilin-2019", "--param",
+                                 "as_of=2019-06-25T14:00", "--param", "dry_run=true")
+        assert started.returncode == 0, started.stdout + started.stderr
+        run_id = next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
+
+        def finished():
+            run = served.get(f"/flow_runs/{run_id}")
+            return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        run = _wait(finished, 180, "the worker did not finish the run", worker_log)
+    finally:
+        _stop(worker)
+        (artifacts_dir / "prefect-e2e-worker.log").write_bytes(worker_log.read_bytes())
+    assert run["state_type"] == "COMPLETED", run["state"]
+    assert run["name"] == "deadline_watch 2019-06-25 (dry run)"
