@@ -20,7 +20,7 @@ from pathlib import Path
 from insday.bulletin.charts import bulletin_charts
 from insday.bulletin.data import build_bulletin
 from insday.bulletin.editions import BulletinError, Edition, edition
-from insday.bulletin.render import render, render_index, write_xlsx
+from insday.bulletin.render import markdown, render, render_index, write_xlsx
 from insday.env import Env
 from insday.reports.common import data_uri, day_text
 
@@ -70,7 +70,7 @@ def _write_files(env: Env, doc: dict, folder: Path, charts: dict[str, bytes], wh
     campaign = env.campaign
     chart_paths = [_write(folder / "charts" / name, png) for name, png in charts.items()]
     html = render("bulletin.html.j2", doc, campaign, {n: data_uri(png) for n, png in charts.items()})
-    md = render("bulletin.md.j2", doc, campaign, {n: f"charts/{n}" for n in charts})
+    md = markdown(doc, campaign, {n: f"charts/{n}" for n in charts})
     xlsx = folder / "bulletin.xlsx"
     os.replace(write_xlsx(doc, folder / ".bulletin.xlsx.tmp", when), xlsx)
     return {

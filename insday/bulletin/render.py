@@ -55,6 +55,11 @@ def render(template: str, doc: dict, campaign, images: dict[str, str]) -> str:
     return _jinja().get_template(template).render(doc=doc, campaign=campaign, images=images)
 
 
+def markdown(doc: dict, campaign, images: dict[str, str] | None = None) -> str:
+    """The bulletin in Markdown; without ``images`` (e.g. for the Prefect UI) no chart is linked."""
+    return render("bulletin.md.j2", doc, campaign, images or {})
+
+
 def render_index(entries: list[dict], campaign) -> str:
     return _jinja().get_template("index.html.j2").render(entries=entries, campaign=campaign)
 
