@@ -276,6 +276,7 @@ def chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
                           check=True)
 
 
+@pytest.mark.slow
 def test_html_renders_in_chromium_at_phone_width(world, published, artifacts_dir, tmp_path):
     from insday.charts import font_path
 
