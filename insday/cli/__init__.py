@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from insday.cli import core
+from insday.cli import core, steps
 
 app = typer.Typer(
     name="insday",
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+steps.register(app)
 
 
 def main() -> None:
