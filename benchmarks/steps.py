@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -47,43 +47,41 @@ with psycopg.connect(sys.argv[1]) as conn, conn.cursor() as cur:
 
 
 def generate(rows: int, folder: Path, campaign) -> tuple[Path, list[Path]]:
-    """The whole file and one file per local day (records dated outside go to the first/last day)."""
+    """The whole file and one file per local day (records dated outside go to the first/last
+    day), written day by day so the generator stays small."""
     rnd = random.Random(78)
     days = campaign.window_days(campaign.steps.window)
     regions = campaign.steps.regions
     spellings = [[r.name] * 17 + [r.full_name] * 2 + [r.code] for r in regions]
     participants = max(rows // 5, 1)
     ids = [f"o{rnd.getrandbits(60):015x}" for _ in range(participants)]
-    home = [rnd.randrange(len(regions)) for _ in range(participants)]
-    per_day: list[list[tuple[int, str]]] = [[] for _ in days]
-    share = (rows / participants - 0.1 * len(days)) / (0.9 * len(days))
+    home = bytes(rnd.randrange(len(regions)) for _ in range(participants))
+    share = int(1000 * (rows / participants - 0.1 * len(days)) / (0.9 * len(days)))
     min_steps = campaign.steps.min_daily_steps
-
-    def line(i: int, day: date, second: int) -> tuple[int, str]:
-        moment = datetime.combine(day, datetime.min.time()) + timedelta(seconds=second)
-        stamp = moment.strftime("%Y-%m-%d %H:%M:%S") if rnd.random() < 0.95 else moment.strftime("%Y-%m-%dT%H:%M:%S+08:00")
-        region = rnd.choice(spellings[home[i] if rnd.random() < 0.9 else rnd.randrange(len(regions))])
-        if rnd.random() < 0.001:
-            region = "火星"
-        steps = rnd.randrange(min_steps, 40_000) if rnd.random() > 0.015 else rnd.randrange(1_000, min_steps)
-        return second, f"{stamp},{ids[i]},{region},{steps}\n"
-
-    for i in range(participants):
-        active = range(len(days)) if i % 10 == 0 else [d for d in range(len(days)) if rnd.random() < share]
-        for d in active:
-            first = 6 * 3600 if d == 0 else 0
-            last = 18 * 3600 if d == len(days) - 1 else 86_400
-            if rnd.random() < 0.003:  # outside the window
-                first, last = (0, 6 * 3600) if d == 0 else (18 * 3600, 86_400) if d == len(days) - 1 else (first, last)
-            per_day[d].append(line(i, days[d], rnd.randrange(first, last)))
-            if rnd.random() < 0.01:  # a second donation the same day
-                per_day[d].append(line(i, days[d], rnd.randrange(first, last)))
     header = "donated_at,participant_id,region,steps\n"
     whole = folder / f"donations-{rows}.csv"
     day_files = []
     with whole.open("w", encoding="utf-8") as out:
         out.write(header)
-        for d, records in enumerate(per_day):
+        for d, day in enumerate(days):
+            first = 6 * 3600 if d == 0 else 0
+            last = 18 * 3600 if d == len(days) - 1 else 86_400
+            midnight = datetime.combine(day, datetime.min.time())
+            records = []
+            for i in range(participants):
+                if i % 10 and (i * 2_654_435_761 + d * 40_503) % 1000 >= share:  # a tenth donate daily
+                    continue
+                for _ in range(2 if rnd.random() < 0.01 else 1):  # 1 %: a second donation that day
+                    second = rnd.randrange(first, last)
+                    if rnd.random() < 0.003 and d in (0, len(days) - 1):  # outside the window
+                        second = rnd.randrange(0, first) if d == 0 else rnd.randrange(last, 86_400)
+                    moment = midnight + timedelta(seconds=second)
+                    stamp = (moment.strftime("%Y-%m-%d %H:%M:%S") if rnd.random() < 0.95
+                             else moment.strftime("%Y-%m-%dT%H:%M:%S+08:00"))
+                    region = "火星" if rnd.random() < 0.001 else rnd.choice(
+                        spellings[home[i] if rnd.random() < 0.9 else rnd.randrange(len(regions))])
+                    steps = rnd.randrange(min_steps, 40_000) if rnd.random() > 0.015 else rnd.randrange(1_000, min_steps)
+                    records.append((second, f"{stamp},{ids[i]},{region},{steps}\n"))
             records.sort()
             day_file = folder / f"donations-{rows}-day{d + 1:02d}.csv"
             with day_file.open("w", encoding="utf-8") as part:
@@ -115,18 +113,25 @@ class Scratch:
 
 
 def timed(args: list[str], env: dict) -> tuple[float, float, str]:
-    """Run a child process; return its wall time, its own peak RSS in MB (wait4) and its stdout."""
+    """Run a child process; return its wall time, its peak RSS in MB (VmHWM, read from /proc
+    while it runs) and its stdout."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(args, env=env, stdout=out, stderr=err, cwd=ROOT)
-        _, status, usage = os.wait4(child.pid, 0)
+        peak = 0
+        while child.poll() is None:
+            try:
+                status = Path(f"/proc/{child.pid}/status").read_text()
+                peak = max(peak, int(status.split("VmHWM:")[1].split()[0]))
+            except (FileNotFoundError, IndexError, ProcessLookupError):
+                pass
+            time.sleep(0.02)
         elapsed = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if child.returncode:
             raise SystemExit(f"{' '.join(args[:5])} failed:\n{err.read().decode()[-2000:]}")
-        return elapsed, usage.ru_maxrss / 1024, out.read().decode()  # ru_maxrss: KiB on Linux
+        return elapsed, peak / 1024, out.read().decode()
 
 
 def insday(url: str, home: Path, *args: str) -> tuple[float, float, str]:

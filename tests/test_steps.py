@@ -15,6 +15,7 @@ from insday.db.models import StepParticipant, StepUnlock
 from insday.env import Env
 from insday.steps import StepsError, import_donations, step_summary
 from insday.steps.figures import region_figures
+from insday.steps.records import FIELDS, Header, parse_line
 from insday.steps.rules import mask_participant, mask_stats
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -230,3 +231,42 @@ def test_import_json_shape(env, tmp_path):
     result = json.loads(json.dumps(import_donations(env, path, received_at=received(0))))
     assert set(result["rejected"]) >= {"below_7800", "outside_window", "unknown_region", "repeat_same_day"}
     assert isinstance(result["accepted"], int)
+
+
+def test_the_copy_fast_path_takes_only_lines_the_careful_reading_takes_verbatim():
+    header = Header(FIELDS, "utf-8")
+    fast = header.fast_chunk(tuple(stepdata.DAYS))
+    lines = ALL + ["2019-06-25 07:00,u,北京,8000", "2019-06-25T07:00:00.123456+0800,u,北京,8000",
+                   "2019-06-26 07:00:00+08,u,内蒙古 自治区,8000", "2019-02-29 07:00:00,u,北京,8000",
+                   "2020-02-29 07:00:00,u,北京,8000", " 2019-06-25 07:00:00,u,北京,8000",
+                   "2019-06-25 24:00:00,u,北京,8000", "2019-06-25 07:00:00,u,北京,0123456789"]
+    fast_lines = [line for line in lines if fast.fullmatch((line + "\n").encode())]
+    assert 300 < len(fast_lines) < len(lines)
+    for line in fast_lines:
+        assert parse_line(header, line) == tuple(line.split(","))
+    assert parse_line(header, " 2019-06-25 07:00:00,u,北京,8000")[0] == "2019-06-25 07:00:00"  # careful only
+    assert parse_line(header, "2020-02-29 07:00:00,u,北京,8000") is not None  # careful only: far from the run
+    for bad in ("2019-02-29 07:00:00,u,北京,8000", "2019-06-25 24:00:00,u,北京,8000",
+                "2019-06-25 07:00:00,u,北京,0123456789"):
+        assert parse_line(header, bad) is None and not fast.fullmatch((bad + "\n").encode())
+
+
+def test_record_ids_follow_import_order_across_processes(env, tmp_path):
+    """On PostgreSQL ids come from a sequence cached per session: an import by another process
+    in between must not make this session's next import reuse older cached ids (the id order
+    decides ties between files, and which records were counted before an import)."""
+    if env.engine.dialect.name != "postgresql":
+        pytest.skip("sequence caching is PostgreSQL's")
+    from sqlalchemy import create_engine, text
+
+    other = Env(env.settings, env.campaign)
+    other.__dict__["engine"] = create_engine(env.settings.db_url)  # another process, its own session
+    files = [by_day(0), by_day(1), by_day(2)]
+    import_donations(env, stepdata.write(tmp_path / "a.csv", files[0]), received_at=received(0))
+    import_donations(other, stepdata.write(tmp_path / "b.csv", files[1]), received_at=received(1))
+    other.engine.dispose()
+    import_donations(env, stepdata.write(tmp_path / "c.csv", files[2]), received_at=received(2))
+    with env.engine.connect() as conn:
+        ids = conn.execute(text("SELECT first_record_id, last_record_id FROM step_imports ORDER BY id")).all()
+    assert ids[0][1] < ids[1][0] <= ids[1][1] < ids[2][0]
+    assert state(env) == expected(env, files)

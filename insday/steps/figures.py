@@ -64,6 +64,3 @@ def refresh_unlocks(conn: Connection, campaign: Campaign, at: datetime, trigger:
              "unlocked_on": u["unlocked_on"].isoformat(), "group_steps": u["group_steps"],
              "corrects": u["previous_on"].isoformat() if u["previous_on"] else None} for u in new]
 
-
-__all__ = ["StepsError", "check_time_order", "lock_step_data", "refresh_unlocks", "region_figures", "run",
-           "unlocked"]

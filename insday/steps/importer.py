@@ -6,20 +6,24 @@ COPY of the streamed file; SQLite: batches of inserts). Then a fixed number of s
 statements over the new records (sql/steps/), whatever the size of the history:
 
 1. records that do not count -> ``step_rejects`` (malformed, outside_window,
-   unknown_region, below_min_steps);
+   unknown_region, below_min_steps); a region spelling no one knows is tried once more the
+   careful way (" 北京 ", "１１");
 2. one pass over the valid records: per participant (day bits, count, counted steps) and per
-   (region, day) -> ``tmp_steps_changes``;
-3. participants with a same-day repeat (a day twice in the file, or a day already counted)
-   -> only their records are ranked; the losers become ``repeat_same_day`` rejects and are
-   taken out of the changes; an earlier donation in a later file supersedes the one counted;
+   (region as written, day) -> ``tmp_steps_changes``;
+3. participants with a same-day repeat (two records of one day in the file, or, when the file
+   has days earlier imports had, a day already counted) -> only their records are ranked; the
+   losers become ``repeat_same_day`` rejects and leave the changes; an earlier donation in a
+   later file supersedes the one counted;
 4. the participants' carried state (``step_participants``) moves on: days = old | new, and
-   counts, streaks and badge days follow from the days (statistics per distinct day mask,
-   computed once in Python); one UPDATE for known participants, one INSERT for new ones;
+   counts, streaks and badge days are those of the new day mask (looked up in the statistics
+   of every possible mask, computed in Python); one UPDATE for known participants, one
+   INSERT for new ones;
 5. the changes per (region, day) -> ``step_region_days``, the top list -> ``step_top_entries``,
    and unlocks are refreshed.
 
-No step ever reads a participant's history record by record, so importing day 14 costs
-about what day 1 cost.
+No statement reads a participant's history record by record, so importing day 14 costs about
+what day 1 cost; late data for an earlier day only ORs a bit into the affected participants'
+masks, and their streaks and badge days are re-derived from it.
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ TMP_MASKS = Table("tmp_steps_mask_stats", _tmp, Column("mask", BigInteger, prima
                   Column("current_streak", Integer), Column("best_streak", Integer),
                   Column("first_donation_on", Date), Column("five_donations_on", Date),
                   Column("ten_consecutive_days_on", Date), prefixes=["TEMPORARY"])
-_TMP_FROM_SQL = ("tmp_steps_changes", "tmp_steps_problem", "tmp_steps_candidates", "tmp_steps_losers")
+_TMP_FROM_SQL = ("tmp_steps_rejects", "tmp_steps_changes", "tmp_steps_problem", "tmp_steps_candidates",
+                 "tmp_steps_losers")
 
 
 def import_donations(env: Env, path: Path | str, *, received_at: datetime | None = None) -> dict:
@@ -80,16 +85,13 @@ def import_donations(env: Env, path: Path | str, *, received_at: datetime | None
                 conn.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
         earlier = conn.execute(select(_IMPORTS).where(_IMPORTS.c.sha256 == sha256)).one_or_none()
         if earlier is not None:
-            return _result(earlier, path, duplicate=True, unlocks=[], started=started)
+            return _result(earlier, path, campaign.tz, duplicate=True, unlocks=[], started=started)
         check_time_order(conn, received_at)
         import_id = conn.execute(insert(StepImport).values(
             sha256=sha256, filename=path.name, received_at=received_at, records=0, accepted=0, rejected={},
             superseded=0).returning(StepImport.id)).scalar_one()
         if postgres:
-            count = _copy(conn, header, fh, step_calendar(campaign).days)
-            last_id = conn.execute(text("SELECT currval(pg_get_serial_sequence('step_records', 'record_id'))")
-                                   ).scalar() if count else 0
-            first_id = last_id - count + 1
+            first_id, count = _copy(conn, header, fh, step_calendar(campaign).days)
         else:
             first_id = (conn.execute(select(func.max(step_records.c.record_id))).scalar() or 0) + 1
             count = _insert(conn, header, fh, campaign, first_id)
@@ -102,17 +104,17 @@ def import_donations(env: Env, path: Path | str, *, received_at: datetime | None
             conn.execute(text("SELECT brin_summarize_new_values('ix_step_records_record_id')"))
         unlocks = refresh_unlocks(conn, campaign, received_at, f"import {import_id}")
         row = conn.execute(select(_IMPORTS).where(_IMPORTS.c.id == import_id)).one()
-        return _result(row, path, duplicate=False, unlocks=unlocks, started=started)
+        return _result(row, path, campaign.tz, duplicate=False, unlocks=unlocks, started=started)
 
 
-def _result(row, path: Path, *, duplicate: bool, unlocks: list, started: float) -> dict:
+def _result(row, path: Path, tz, *, duplicate: bool, unlocks: list, started: float) -> dict:
     rejected = {reason: 0 if duplicate else row.rejected.get(reason, 0) for reason in REASONS}
     return {
         "import_id": row.id,
         "file": str(path),
         "sha256": row.sha256,
         "duplicate": duplicate,
-        "received_at": row.received_at.isoformat(),
+        "received_at": row.received_at.astimezone(tz).isoformat(),
         "records": 0 if duplicate else row.records,
         "accepted": 0 if duplicate else row.accepted,
         "rejected": rejected,
@@ -124,16 +126,27 @@ def _result(row, path: Path, *, duplicate: bool, unlocks: list, started: float) 
     }
 
 
-def _copy(conn: Connection, header: Header, fh, days) -> int:
-    """Stream the file into step_records with COPY; return the number of records."""
+def _copy(conn: Connection, header: Header, fh, days) -> tuple[int, int]:
+    """Stream the file into step_records with COPY; return the first record id and the count.
+
+    The ids come from the identity's sequence, cached 1,000 at a time per session. Dropping
+    this session's cache first makes them follow every id handed out before, and holding the
+    step-data lock keeps them contiguous; the count of ids used is checked against the lines.
+    """
     columns = ", ".join((*header.order, "raw_line"))  # names checked by read_header
+    sequence = conn.execute(text("SELECT pg_get_serial_sequence('step_records', 'record_id')")).scalar()
+    conn.execute(text("DISCARD SEQUENCES"))
+    before = conn.execute(text("SELECT nextval(:sequence)"), {"sequence": sequence}).scalar()
     count = 0
     with conn.connection.driver_connection.cursor() as cur:
         with cur.copy(f"COPY step_records ({columns}) FROM STDIN (FORMAT csv)") as copy:
             for data, lines_in_chunk in copy_chunks(header, fh, days):
                 copy.write(data)
                 count += lines_in_chunk
-    return count
+    last = conn.execute(text("SELECT currval(:sequence)"), {"sequence": sequence}).scalar()
+    if last - before != count:
+        raise RuntimeError(f"step_records ids {before + 1}..{last} are not the {count} records just copied")
+    return before + 1, count
 
 
 def _insert(conn: Connection, header: Header, fh, campaign: Campaign, first_id: int) -> int:
@@ -173,12 +186,13 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
     resolver = RegionResolver(campaign.steps.regions)
     params["spellings"] = _store_aliases(conn, resolver.spellings())
 
-    run(conn, "steps/reject_records", **params)
-    odd = {row["region"]: resolver.resolve(row["region"]) for row in fetch(conn, "steps/unknown_spellings", **params)}
+    run(conn, "steps/tmp_rejects", **params)
+    odd = {row["region"]: resolver.resolve(row["region"]) for row in fetch(conn, "steps/unknown_spellings")}
     if any(odd.values()):  # " 北京 ", "北京市 ", "１１": known regions written unusually
         params["spellings"] = _store_aliases(conn, {s: code for s, code in odd.items() if code})
-        run(conn, "steps/delete_import_rejects", **params)
-        run(conn, "steps/reject_records", **params)
+        conn.execute(text("DROP TABLE tmp_steps_rejects"))
+        run(conn, "steps/tmp_rejects", **params)
+    run(conn, "steps/store_rejects", **params)
 
     run(conn, "steps/tmp_changes", **params)
     _store_mask_stats(conn, campaign, cal)
@@ -251,12 +265,9 @@ def _store_aliases(conn: Connection, spellings: dict[str, str]) -> list[str]:
 def _store_mask_stats(conn: Connection, campaign: Campaign, cal: StepCalendar) -> None:
     """Counts, streaks and badge days of every possible day mask (2**days - 1 of them)."""
     TMP_MASKS.create(conn)
-    batch = []
-    for mask in range(1, 1 << len(cal.days)):
-        batch.append({"mask": mask, **vars(mask_stats(mask, cal.days, campaign.steps.badges))})
-        if len(batch) == _INSERT_BATCH or mask == (1 << len(cal.days)) - 1:
-            conn.execute(insert(TMP_MASKS), batch)
-            batch = []
+    rows = [{"mask": m, **vars(mask_stats(m, cal.days, campaign.steps.badges))} for m in range(1, 1 << len(cal.days))]
+    for i in range(0, len(rows), _INSERT_BATCH):
+        conn.execute(insert(TMP_MASKS), rows[i:i + _INSERT_BATCH])
 
 
 def _days_counted_before(conn: Connection, import_id: int, first_day) -> bool:

@@ -149,8 +149,8 @@ def figures_from_json(campaign: Campaign, data) -> Figures:
     if not isinstance(data, dict) or not isinstance(data.get("regions"), list) or not isinstance(
             data.get("units", []), list):
         raise StepsError('全国平台数据格式不对：应为 {"regions": [...], "units": [...]}（units 可省略）')
-    items = [(f"regions[{i}]", {**_mapping(x), "unit": None}) for i, x in enumerate(data["regions"])]
-    items += [(f"units[{i}]", {**_mapping(x), "region": None}) for i, x in enumerate(data.get("units", []))]
+    items = [(f"regions[{i}]", "region", x) for i, x in enumerate(data["regions"])]
+    items += [(f"units[{i}]", "unit", x) for i, x in enumerate(data.get("units", []))]
     figures = _figures(campaign, items)
     if data.get("as_of"):
         try:
@@ -161,11 +161,8 @@ def figures_from_json(campaign: Campaign, data) -> Figures:
     return figures
 
 
-def _mapping(item) -> dict:
-    return item if isinstance(item, dict) else {"steps": None, "date": None, "_not_object": item}
-
-
-def _sheet_items(filename: str, rows: list[list]) -> Iterable[tuple[str, dict]]:
+def _sheet_items(filename: str, rows: list[list]) -> Iterable[tuple[str, str, dict]]:
+    """(where, "region" or "unit", values) for every filled row below the header row."""
     names = {text_key(alias): key for key, aliases in HEADERS.items() for alias in aliases}
     for number, row in enumerate(rows[:10], start=1):
         keys = [names.get(text_key(cell)) if cell is not None else None for cell in row]
@@ -176,22 +173,23 @@ def _sheet_items(filename: str, rows: list[list]) -> Iterable[tuple[str, dict]]:
     for i, row in enumerate(rows[number:], start=number + 1):
         values = {key: row[j] if j < len(row) else None for j, key in enumerate(keys) if key}
         if any(v not in (None, "") for v in values.values()):
-            yield f"第{i}行", values
+            yield f"第{i}行", "unit" if values.get("unit") not in (None, "") else "region", values
 
 
-def _figures(campaign: Campaign, items: Iterable[tuple[str, dict]]) -> Figures:
+def _figures(campaign: Campaign, items: Iterable[tuple[str, str, object]]) -> Figures:
+    """Check and convert (where, "region"/"unit", values) items; any problem refuses them all."""
     from insday.intake.normalize import BadValue, is_blank, parse_date, parse_integer
+    from insday.units import UnitMatcher
 
     class Problem(ValueError):
         pass
-    from insday.units import UnitMatcher
 
     days = step_calendar(campaign).days
     regions = RegionResolver(campaign.steps.regions)
     units = UnitMatcher(list(campaign.units))
     figures, problems, seen = Figures(), [], set()
 
-    def number(where: str, name: str, value, required: bool) -> int | None:
+    def number(where: str, name: str, value, required: bool = False) -> int | None:
         if is_blank(value):
             if required:
                 raise Problem(f"{where}：缺少 {name}")
@@ -204,39 +202,40 @@ def _figures(campaign: Campaign, items: Iterable[tuple[str, dict]]) -> Figures:
             raise Problem(f"{where}：{name}「{value}」不能为负数")
         return result
 
-    for where, values in items:
+    def figure(where: str, kind: str, values) -> tuple[tuple, dict]:
+        if not isinstance(values, dict):
+            raise Problem(f"{where}：应为一个对象（{{...}}），而不是「{values}」")
         try:
-            if "_not_object" in values:
-                raise Problem(f"{where}：应为一个对象（{{...}}），而不是「{values['_not_object']}」")
-            try:
-                day: date = parse_date(values.get("date"), campaign.year)
-            except BadValue as exc:
-                raise Problem(f"{where}：日期「{values.get('date')}」{exc.problem}") from None
-            if day not in days:
-                raise Problem(f"{where}：日期 {day} 不在公益跑期间（{days[0]} 至 {days[-1]}）")
-            row = {"day": day, "steps": number(where, "steps", values.get("steps"), True),
-                   "donations": number(where, "donations", values.get("donations"), False)}
-            if not is_blank(values.get("unit")):
-                match = units.resolve(str(values["unit"]))
-                if match.code is None:
-                    raise Problem(f"{where}：单位「{values['unit']}」{match.problem}")
-                key = ("unit", match.code, day)
-                row.update(unit_code=match.code,
-                           participants=number(where, "participants", values.get("participants"), False))
-                target = figures.units
-            else:
-                code = regions.resolve(None if is_blank(values.get("region")) else str(values["region"]))
-                if code is None:
-                    raise Problem(f"{where}：地区「{values.get('region')}」不是公益跑的地区（简称、全称或代码）")
-                key = ("region", code, day)
-                row["region_code"] = code
-                target = figures.regions
+            day: date = parse_date(values.get("date"), campaign.year)
+        except BadValue as exc:
+            raise Problem(f"{where}：日期「{values.get('date')}」{exc.problem}") from None
+        if day not in days:
+            raise Problem(f"{where}：日期 {day} 不在公益跑期间（{days[0]} 至 {days[-1]}）")
+        row = {"day": day, "steps": number(where, "steps", values.get("steps"), required=True),
+               "donations": number(where, "donations", values.get("donations"))}
+        written = values.get(kind)
+        if kind == "unit":
+            match = units.resolve("" if is_blank(written) else str(written))
+            if match.code is None:
+                raise Problem(f"{where}：单位「{written}」{match.problem}")
+            row.update(unit_code=match.code, participants=number(where, "participants", values.get("participants")))
+            return ("unit", match.code, day), row
+        code = regions.resolve(None if is_blank(written) else str(written))
+        if code is None:
+            raise Problem(f"{where}：地区「{written}」不是公益跑的地区（简称、全称或代码）")
+        row["region_code"] = code
+        return ("region", code, day), row
+
+    for where, kind, values in items:
+        try:
+            key, row = figure(where, kind, values)
             if key in seen:
-                raise Problem(f"{where}：{key[1]} {day} 的数据重复出现")
-            seen.add(key)
-            target.append(row)
+                raise Problem(f"{where}：{key[1]} {key[2]} 的数据重复出现")
         except Problem as exc:
             problems.append(str(exc))
+            continue
+        seen.add(key)
+        (figures.units if kind == "unit" else figures.regions).append(row)
     if problems:
         more = f"\n  ……共 {len(problems)} 处" if len(problems) > MAX_PROBLEMS else ""
         raise StepsError("全国平台数据有问题，本次未保存：\n  " + "\n  ".join(problems[:MAX_PROBLEMS]) + more)

@@ -1,6 +1,4 @@
--- Grain: one row per distinct region spelling, in the records of the import being loaded,
--- that is not a known one.
-SELECT DISTINCT r.region AS region
-FROM step_records r
-WHERE r.record_id BETWEEN :first_id AND :last_id
-  AND r.region NOT IN (SELECT spelling FROM step_region_aliases)
+-- Grain: one row per distinct region spelling rejected as unknown in the import being loaded.
+SELECT DISTINCT region AS region
+FROM tmp_steps_rejects
+WHERE reason = 'unknown_region'
