@@ -190,6 +190,21 @@ def test_reimporting_changes_nothing(env, tmp_path):
     assert state(env) == before
 
 
+def test_every_line_is_kept_and_every_reject_has_its_reason(env, tmp_path):
+    from sqlalchemy import func
+
+    from insday.db.models import StepReject, step_records
+
+    [result] = import_files(env, tmp_path, [ALL])
+    with env.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(step_records)).scalar() == len(ALL)
+        reasons = dict(conn.execute(select(StepReject.reason, func.count()).group_by(StepReject.reason)).all())
+        kept = conn.execute(select(step_records.c.raw_line).where(step_records.c.raw_line.is_not(None))).scalars()
+        assert sorted(kept) == sorted(line for line in ALL if "lena" in line)
+    want = {k: v for k, v in result["rejected"].items() if v}
+    assert {("below_7800" if k == "below_min_steps" else k): v for k, v in reasons.items()} == want
+
+
 def test_time_order_and_header_are_checked(env, tmp_path):
     import_files(env, tmp_path, [by_day(0)])
     with pytest.raises(StepsError, match="时间顺序"):

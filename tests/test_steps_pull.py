@@ -169,6 +169,11 @@ def test_malformed_json(env, platform):
     assert platform.hits["/broken"] == 1 and pulls(env) == 0
 
 
+def test_without_a_url_there_is_nothing_to_pull(env):
+    result = pull_aggregates(env, as_of=at(10))
+    assert result["skipped"] and result["pull_id"] is None and pulls(env) == 0
+
+
 def test_a_refusal_is_not_retried(env, platform):
     with pytest.raises(StepsError, match="HTTP 401"):
         pull_aggregates(api(env, platform.url("/denied")), as_of=at(10))

@@ -49,10 +49,12 @@ class Figures:
 def pull_aggregates(env: Env, *, as_of: datetime | None = None) -> dict:
     """GET the platform's aggregates (``INSDAY_STEPS_API_URL``) and store them as received at
     ``as_of`` (default now). Retries timeouts, connection errors, 429 and 5xx; raises
-    :class:`StepsError` with a clear message when it cannot get a good payload."""
+    :class:`StepsError` with a clear message when it cannot get a good payload. Without a
+    URL there is nothing to pull: the result says ``"skipped"`` and nothing is stored."""
     settings = env.settings
-    if not settings.steps_api_url:
-        raise StepsError("未设置全国平台接口地址（环境变量 INSDAY_STEPS_API_URL）")
+    if not settings.steps_api_url:  # nothing to pull from (say so; the daily flow goes on)
+        return {"pull_id": None, "source": "api", "skipped": "INSDAY_STEPS_API_URL is not set", "regions": 0,
+                "units": 0, "days": [], "unlocks": []}
     where = _public_url(settings.steps_api_url)
     body = _fetch(settings, where)
     try:
@@ -60,7 +62,7 @@ def pull_aggregates(env: Env, *, as_of: datetime | None = None) -> dict:
     except ValueError:
         raise StepsError(f"全国平台接口 {where} 返回的不是合法的 JSON（前 80 个字符：{body[:80]!r}）") from None
     figures = figures_from_json(env.campaign, data)
-    return store_pull(env, figures, source="api", location=where, sha256=hashlib.sha256(body).hexdigest(),
+    return _store_pull(env, figures, source="api", location=where, sha256=hashlib.sha256(body).hexdigest(),
                       pulled_at=as_of)
 
 
@@ -75,11 +77,11 @@ def import_aggregates_file(env: Env, path: Path | str, *, received_at: datetime 
     except Unreadable as exc:
         raise StepsError(f"文件「{path.name}」：{exc}") from None
     figures = _figures(env.campaign, _sheet_items(path.name, sheets[0].rows if sheets else []))
-    return store_pull(env, figures, source="file", location=path.name, sha256=hashlib.sha256(data).hexdigest(),
+    return _store_pull(env, figures, source="file", location=path.name, sha256=hashlib.sha256(data).hexdigest(),
                       pulled_at=received_at)
 
 
-def store_pull(env: Env, figures: Figures, *, source: str, location: str, sha256: str,
+def _store_pull(env: Env, figures: Figures, *, source: str, location: str, sha256: str,
                pulled_at: datetime | None = None) -> dict:
     pulled_at = (pulled_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     with env.engine.begin() as conn:

@@ -10,7 +10,7 @@ from insday.steps.figures import region_figures, unlocked
 from insday.steps.rules import mask_participant, region_table
 
 
-def _moment(env: Env, as_of: datetime | None) -> datetime:
+def _moment(as_of: datetime | None) -> datetime:
     return (as_of or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
 
@@ -18,7 +18,7 @@ def step_summary(env: Env, as_of: datetime | None = None) -> dict:
     """Regions (own and group steps, progress, unlock day), badge counts, the top participants
     (masked ids) and the member units ranking, as known at ``as_of`` (default now)."""
     campaign = env.campaign
-    as_of = _moment(env, as_of)
+    as_of = _moment(as_of)
     with env.engine.connect() as conn:
         figures = region_figures(conn, as_of)
         unlocks = unlocked(conn, as_of)
@@ -50,7 +50,7 @@ def reconcile(env: Env, as_of: datetime | None = None) -> dict:
     """Raw-record figures against pulled figures per region per day (steps as donated, not
     doubled). status: match, mismatch, raw_only, pulled_only; ``differences`` lists all but
     the matches."""
-    as_of = _moment(env, as_of)
+    as_of = _moment(as_of)
     regions = env.campaign.steps.by_code
     with env.engine.connect() as conn:
         figures = region_figures(conn, as_of)
