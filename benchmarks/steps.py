@@ -4,8 +4,8 @@
 
 Generates ROWS records over the 14 run days (about ROWS/5 participants, a tenth of them
 donating every day; the 36 regions written as short name, full name or code; about 1.5 %
-below the minimum steps, 0.3 % outside the window, 0.1 % with an unknown region and 1 %
-same-day repeats), in time order as a platform export. Then, each on its own scratch
+below the minimum steps, 0.1 % with an unknown region, 1 % same-day repeats and a few
+before 06:00 on the first day or after 18:00 on the last), in time order as a platform export. Then, each on its own scratch
 database (created and dropped on the server of --database-url), it times:
 
   (a) `insday steps import FILE` in its own process, every aggregate refreshed;
@@ -80,7 +80,8 @@ def generate(rows: int, folder: Path, campaign) -> tuple[Path, list[Path]]:
                              else moment.strftime("%Y-%m-%dT%H:%M:%S+08:00"))
                     region = "火星" if rnd.random() < 0.001 else rnd.choice(
                         spellings[home[i] if rnd.random() < 0.9 else rnd.randrange(len(regions))])
-                    steps = rnd.randrange(min_steps, 40_000) if rnd.random() > 0.015 else rnd.randrange(1_000, min_steps)
+                    low = rnd.random() < 0.015  # below the minimum
+                    steps = rnd.randrange(1_000, min_steps) if low else rnd.randrange(min_steps, 40_000)
                     records.append((second, f"{stamp},{ids[i]},{region},{steps}\n"))
             records.sort()
             day_file = folder / f"donations-{rows}-day{d + 1:02d}.csv"

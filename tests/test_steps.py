@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import stepdata
-from sqlalchemy import select
+from sqlalchemy import create_engine, func, select, text
 
-from insday.db.models import StepParticipant, StepUnlock
+from insday.db.models import StepParticipant, StepReject, StepUnlock, step_records
 from insday.env import Env
 from insday.steps import StepsError, import_donations, step_summary
 from insday.steps.figures import region_figures
@@ -191,10 +191,6 @@ def test_reimporting_changes_nothing(env, tmp_path):
 
 
 def test_every_line_is_kept_and_every_reject_has_its_reason(env, tmp_path):
-    from sqlalchemy import func
-
-    from insday.db.models import StepReject, step_records
-
     [result] = import_files(env, tmp_path, [ALL])
     with env.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(step_records)).scalar() == len(ALL)
@@ -224,12 +220,10 @@ def test_header_in_any_order_crlf_and_gb18030(env, tmp_path):
     assert state(env)["participants"]["wx_x_000001"]["donations"] == 2
 
 
-def test_mask_statistics_equal_the_reference_for_every_mask(campaign):
+def test_mask_statistics_equal_the_reference(campaign):
     days = tuple(stepdata.DAYS)
-    for m in range(1, 1 << len(days)):
+    for m in range(1, 1 << len(days), 37):  # a spread of the 16,383 masks
         lines = [stepdata.day_line(d, "08:00:00", "u", "北京", 8000) for i, d in enumerate(days) if m >> i & 1]
-        if m % 97:  # a sample keeps this quick; the reference is slow-ish
-            continue
         ref = stepdata.participants(campaign, stepdata.compute(campaign, [lines]))["u"]
         stats = vars(mask_stats(m, days, campaign.steps.badges))
         assert stats == {k: v for k, v in ref.items() if k != "total_steps"}, bin(m)
@@ -272,8 +266,6 @@ def test_record_ids_follow_import_order_across_processes(env, tmp_path):
     decides ties between files, and which records were counted before an import)."""
     if env.engine.dialect.name != "postgresql":
         pytest.skip("sequence caching is PostgreSQL's")
-    from sqlalchemy import create_engine, text
-
     other = Env(env.settings, env.campaign)
     other.__dict__["engine"] = create_engine(env.settings.db_url)  # another process, its own session
     files = [by_day(0), by_day(1), by_day(2)]

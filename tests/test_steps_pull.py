@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from insday.db.models import StepPull, StepPulledRegion
 from insday.env import Env
-from insday.steps import StepsError, import_aggregates_file, import_donations, pull_aggregates, reconcile, step_summary
+from insday.steps import (StepsError, import_aggregates_file, import_donations, pull_aggregates, reconcile,
+                          step_summary)
 
 TZ = ZoneInfo("Asia/Shanghai")
 
