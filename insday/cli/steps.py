@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -23,7 +23,7 @@ REASONS_ZH = {"below_7800": "步数不足", "outside_window": "不在活动时�
               "repeat_same_day": "同日重复捐步", "malformed": "格式错误"}
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     err.print(f"[red]错误[/red] {exc}", highlight=False)
     raise typer.Exit(1)
 
@@ -53,7 +53,7 @@ def import_(
         return
     rejected = "，".join(f"{REASONS_ZH[k]} {v:,}" for k, v in result["rejected"].items() if v) or "无"
     out.print(f"{file.name}: 共 {result['records']:,} 条记录，计入 {result['accepted']:,} 条；未计入：{rejected}"
-              + (f"；被本文件中更早的同日捐步取代 {result['superseded']:,} 条" if result["superseded"] else ""))
+              + (f"；此前计入的 {result['superseded']:,} 条被本文件中同日更早的捐步取代" if result["superseded"] else ""))
     _print_unlocks(result["unlocks"])
 
 
