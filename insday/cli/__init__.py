@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from insday.cli import core, essays, fake, mail, orchestrate, reports
+from insday.cli import core, essays, fake, mail, orchestrate, reports, steps
 
 app = typer.Typer(
     name="insday",
@@ -23,6 +23,7 @@ fake.register(app)
 mail.register(app)
 orchestrate.register(app)
 reports.register(app)
+steps.register(app)
 
 
 def main() -> None:
