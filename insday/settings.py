@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     steps_api_url: str | None = None
     steps_api_token: SecretStr | None = None
     steps_api_timeout: float = 20.0
-    steps_api_retries: int = 3
+    steps_api_retries: int = 3  # retries after the first attempt (timeouts, connection errors, 429, 5xx)
+    steps_api_backoff: float = 1.0  # seconds before the first retry, doubled for each next one
 
     # The association's technical contact: receives flow failure alerts.
     tech_contact_email: str | None = None

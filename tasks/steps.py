@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import task
+from prefect import get_run_logger, task
 
-from tasks.common import RETRIES, built, current_env, not_built
+from tasks.common import RETRIES, current_env
 
 
 @task(name="pull_steps", timeout_seconds=900, **RETRIES)
 def pull_steps(as_of: datetime) -> dict:
-    """Pull the step aggregates from the national platform (HTTP or file drop)."""
-    if not built("insday.steps"):
-        return not_built("insday.steps")
-    from insday.steps import pull_aggregates
+    """Pull the national platform's step aggregates (skipped when no platform URL is set, and in a
+    back-fill: the platform serves today's figures, which must not be recorded as of an earlier moment)."""
+    from insday.steps import StepsOutOfOrder, pull_aggregates
 
-    return pull_aggregates(current_env(), as_of=as_of)
+    try:
+        return pull_aggregates(current_env(), as_of=as_of)
+    except StepsOutOfOrder as exc:
+        get_run_logger().warning("step pull skipped: %s", exc)
+        return {"skipped": str(exc)}
 
 
 @task(name="step_summary", timeout_seconds=900, **RETRIES)
 def step_summary(as_of: datetime) -> dict:
     """Region totals, unlocks, badges, top participants and member units as of ``as_of``."""
-    if not built("insday.steps"):
-        return not_built("insday.steps")
     from insday.steps import step_summary as summary
 
     return summary(current_env(), as_of)

@@ -247,3 +247,27 @@ def test_as_of_is_campaign_time_unless_it_says_otherwise(campaign):
     assert report_day(campaign, parse_as_of("2019-06-30T10:30", campaign)).isoformat() == "2019-06-29"
     assert report_day(campaign, parse_as_of("2019-06-30T09:59", campaign)).isoformat() == "2019-06-28"
     assert report_day(campaign, parse_as_of("2019-06-26T09:00", campaign)) is None
+
+
+def test_daily_run_pulls_the_platform_and_a_backfill_skips_the_pull(home, monkeypatch):
+    import stepdata
+
+    from flows.daily_run import daily_run
+
+    platform = stepdata.Platform()
+    platform.payload = {"regions": [{"region": "吉林", "date": "2019-06-26", "steps": 12_345_678, "donations": 900}]}
+    monkeypatch.setenv("INSDAY_STEPS_API_URL", platform.url("/aggregates"))
+    get_settings.cache_clear()
+    try:
+        state = daily_run(as_of="2019-06-27T10:30", return_state=True)
+        assert state.is_completed(), state.message
+        jilin = next(r for r in state.result()["step_summary"]["regions"] if r["name"] == "吉林")
+        assert jilin["own_steps"] == 12_345_678
+        assert platform.hits["/aggregates"] == 1
+
+        backfill = daily_run(as_of="2019-06-26T10:30", return_state=True)
+        assert backfill.is_completed(), backfill.message
+        assert "按时间顺序" in backfill.result()["pull_steps"]["skipped"]
+        assert platform.hits["/aggregates"] == 2  # asked, but today's figures are not recorded as of the past
+    finally:
+        platform.stop()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from insday.cli import bulletin, core, essays, fake, mail, orchestrate, reports
+from insday.cli import bulletin, core, essays, fake, mail, orchestrate, reports, steps
 
 app = typer.Typer(
     name="insday",
@@ -24,6 +24,7 @@ fake.register(app)
 mail.register(app)
 orchestrate.register(app)
 reports.register(app)
+steps.register(app)
 
 
 def main() -> None:

@@ -6,5 +6,10 @@ from insday.db.models.essays import Essay
 from insday.db.models.mail import OutboxMessage
 from insday.db.models.orchestration import Lease
 from insday.db.models.reports import ROW_MODELS, DailyReport
+from insday.db.models.steps import (StepImport, StepParticipant, StepPull, StepPulledRegion, StepPulledUnit,
+                                    StepRegionAlias, StepRegionDay, StepReject, StepTopEntry,
+                                    StepUnlock, step_records)
 
-__all__ = ["Base", "DailyReport", "Essay", "Lease", "OutboxMessage", "ROW_MODELS", "Submission", "Unit", "utcnow"]
+__all__ = ["Base", "DailyReport", "Essay", "Lease", "OutboxMessage", "ROW_MODELS", "StepImport", "StepParticipant",
+           "StepPull", "StepPulledRegion", "StepPulledUnit", "StepRegionAlias", "StepRegionDay", "StepReject",
+           "StepTopEntry", "StepUnlock", "Submission", "Unit", "step_records", "utcnow"]

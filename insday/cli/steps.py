@@ -1,0 +1,165 @@
+"""Step-run commands: insday steps import | pull | summary | reconcile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from insday.cli.common import context, err, out, parse_moment, print_json
+
+steps_app = typer.Typer(help="公益跑步数：导入捐步记录、拉取全国平台汇总、汇总与核对 (charity step run).",
+                        no_args_is_help=True)
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of", help="What was known at this moment (ISO 8601; campaign time if no offset) (default: now).")]
+ReceivedAt = Annotated[str | None, typer.Option(
+    help="When the data was received (ISO 8601; campaign time if no offset) (default: now). "
+         "Not earlier than step data already recorded.")]
+
+REASONS_ZH = {"below_7800": "步数不足", "outside_window": "不在活动时间内", "unknown_region": "地区无法识别",
+              "repeat_same_day": "同日重复捐步", "malformed": "格式错误"}
+
+
+def _fail(exc: Exception) -> NoReturn:
+    err.print(f"[red]错误[/red] {exc}", highlight=False)
+    raise typer.Exit(1)
+
+
+@steps_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Raw donation records: CSV (optionally .gz) with header "
+                                              "donated_at,participant_id,region,steps.", exists=True, dir_okay=False)],
+    received_at: ReceivedAt = None,
+    as_json: AsJson = False,
+) -> None:
+    """Import raw donation records and update every step aggregate. Exit 1 if the file cannot be imported."""
+    from insday.steps import StepsError, import_donations
+
+    ctx = context()
+    moment = parse_moment(received_at, ctx.campaign, "--received-at") if received_at else None
+    ctx.ensure_db()
+    try:
+        result = import_donations(ctx, file, received_at=moment)
+    except StepsError as exc:
+        _fail(exc)
+    if as_json:
+        print_json(result)
+        return
+    if result["duplicate"]:
+        out.print(f"{file.name}: 已于 {result['received_at']} 导入过（第 {result['import_id']} 批），本次未作任何改动")
+        return
+    rejected = "，".join(f"{REASONS_ZH[k]} {v:,}" for k, v in result["rejected"].items() if v) or "无"
+    out.print(f"{file.name}: 共 {result['records']:,} 条记录，计入 {result['accepted']:,} 条；未计入：{rejected}"
+              + (f"；此前计入的 {result['superseded']:,} 条被本文件中同日更早的捐步取代" if result["superseded"] else ""))
+    _print_unlocks(result["unlocks"])
+
+
+@steps_app.command()
+def pull(
+    file: Annotated[Path | None, typer.Option("--file", help="Read the platform's aggregates from this CSV or xlsx "
+                                                             "file instead of the HTTP endpoint.",
+                                              exists=True, dir_okay=False)] = None,
+    received_at: ReceivedAt = None,
+    as_json: AsJson = False,
+) -> None:
+    """Get the national platform's aggregates (INSDAY_STEPS_API_URL, or --file). Exit 1 on any problem."""
+    from insday.steps import StepsError, import_aggregates_file, pull_aggregates
+
+    ctx = context()
+    moment = parse_moment(received_at, ctx.campaign, "--received-at") if received_at else None
+    if file is None and not ctx.settings.steps_api_url:
+        raise typer.BadParameter("set INSDAY_STEPS_API_URL or give --file", param_hint="--file")
+    ctx.ensure_db()
+    try:
+        result = (import_aggregates_file(ctx, file, received_at=moment) if file
+                  else pull_aggregates(ctx, as_of=moment))
+    except StepsError as exc:
+        _fail(exc)
+    if as_json:
+        print_json(result)
+        return
+    days = f"{result['days'][0]} 至 {result['days'][-1]}" if result["days"] else "无"
+    out.print(f"已保存全国平台数据（{result['location']}）：地区 {result['regions']} 行，单位 {result['units']} 行，日期 {days}")
+    _print_unlocks(result["unlocks"])
+
+
+@steps_app.command()
+def summary(as_of: AsOf = None, as_json: AsJson = False) -> None:
+    """Region table with progress and unlocks, badge counts, top participants, member units ranking."""
+    from rich.table import Table
+
+    from insday.steps import step_summary
+
+    ctx = context()
+    moment = parse_moment(as_of, ctx.campaign)
+    ctx.ensure_db()
+    data = step_summary(ctx, moment)
+    if as_json:
+        print_json(data)
+        return
+    regions = Table(title=f"各地区捐步（截至 {data['as_of'][:16].replace('T', ' ')}，目标 {data['threshold']:,} 步）")
+    for head in ("排名", "地区", "本地区步数", "互助", "合计步数", "进度", "解锁日期", "来源"):
+        regions.add_column(head)
+    for r in data["regions"]:
+        regions.add_row(str(r["rank"]), r["name"], f"{r['own_steps']:,}", r["helper"] or r["helps"] or "",
+                        "" if r["group_steps"] is None else f"{r['group_steps']:,}",
+                        "" if r["progress"] is None else f"{r['progress']:.2f}%", r["unlocked_on"] or "",
+                        {"pulled": "全国平台", "raw": "原始记录", "mixed": "混合", None: ""}[r["source"]])
+    out.print(regions)
+    b = data["badges"]
+    out.print(f"勋章：首次捐步 {b['first_donation']:,} 人，捐步5次 {b['five_donations']:,} 人，"
+              f"连续10天 {b['ten_consecutive_days']:,} 人")
+    top = Table(title=f"个人排行前 {len(data['top'])} 名")
+    for head in ("名次", "参与者", "步数"):
+        top.add_column(head)
+    for t in data["top"]:
+        top.add_row(str(t["rank"]), t["participant"], f"{t['steps']:,}")
+    out.print(top)
+    units = Table(title="会员单位排行（每日报送）")
+    for head in ("排名", "单位", "步数", "参与人次", "报送天数", "全国平台步数"):
+        units.add_column(head)
+    for u in data["units"]:
+        units.add_row(str(u["rank"]), u["name"], f"{u['steps']:,}", f"{u['participants']:,}", str(u["days_reported"]),
+                      "" if u["platform_steps"] is None else f"{u['platform_steps']:,}")
+    out.print(units)
+
+
+@steps_app.command()
+def reconcile(as_of: AsOf = None, as_json: AsJson = False) -> None:
+    """Compare figures recomputed from raw records with the platform's, per region per day."""
+    from rich.table import Table
+
+    from insday.steps import reconcile as compare
+
+    ctx = context()
+    moment = parse_moment(as_of, ctx.campaign)
+    ctx.ensure_db()
+    data = compare(ctx, moment)
+    if as_json:
+        print_json(data)
+        return
+    c = data["counts"]
+    out.print(f"截至 {data['as_of'][:16].replace('T', ' ')}：一致 {c['match']}，不一致 {c['mismatch']}，"
+              f"仅原始记录 {c['raw_only']}，仅全国平台 {c['pulled_only']}（地区×日期）")
+    if data["differences"]:
+        table = Table(title="差异")
+        for head in ("地区", "日期", "原始记录步数", "全国平台步数", "差额", "原始记录人次", "全国平台人次"):
+            table.add_column(head)
+        for r in data["differences"]:
+            table.add_row(r["region"], r["day"], *("" if v is None else f"{v:,}" for v in (
+                r["raw_steps"], r["pulled_steps"], r["steps_diff"], r["raw_donations"], r["pulled_donations"])))
+        out.print(table)
+
+
+def _print_unlocks(unlocks: list[dict]) -> None:
+    for u in unlocks:
+        note = f"（更正：原记为 {u['corrects']}）" if u["corrects"] else ""
+        out.print(f"[green]解锁[/green] {u['region']}：{u['unlocked_on']} 合计步数达到 {u['group_steps']:,}{note}",
+                  highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(steps_app, name="steps")

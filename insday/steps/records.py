@@ -1,0 +1,162 @@
+"""Read a raw donation file (CSV, optionally gzipped) in chunks of whole lines.
+
+Header ``donated_at,participant_id,region,steps`` (any order). A line is *well formed* when it
+has those four fields: an ISO 8601 time (``2019-06-26 07:12:33``: ``T`` or a space, seconds,
+fraction and offset ``+08:00``/``+0800``/``+08``/``Z`` optional; no offset = campaign time),
+a participant id without spaces or quotes, a region (as written; resolved later) and whole
+steps (at most 9 digits). Fields may be quoted; spaces around the time, the id and the steps
+are ignored. Anything else is kept as a malformed record with its text. Blank lines are
+skipped.
+
+PostgreSQL: each chunk is checked with one regular expression (in C, while the server works
+on the previous chunk) and, when every line is plainly well formed and dated within a day of
+the step run, sent to COPY as it is; any other chunk is read line by line with
+:func:`parse_line` and sent re-written. SQLite: every line goes through :func:`parse_line`.
+Both accept exactly the same lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from pathlib import Path
+
+from insday.steps.rules import StepsError
+
+FIELDS = ("donated_at", "participant_id", "region", "steps")
+CHUNK_BYTES = 1 << 20
+RAW_LINE_CHARS = 1000
+
+_CLOCK = r"[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?"
+_FIELD = {  # one field of a line read the careful way (the date is then checked by datetime)
+    "donated_at": re.compile(r"\d{4}-\d\d-\d\d" + _CLOCK),
+    "participant_id": re.compile(r'[^\s,"\x00]+'),
+    "region": re.compile(r'[^,"\r\n\x00]+'),
+    "steps": re.compile(r"\d{1,9}"),
+}
+_STRIPPED = ("donated_at", "participant_id", "steps")
+
+
+@dataclass(frozen=True)
+class Header:
+    order: tuple[str, ...]  # the four field names in file order
+    encoding: str  # utf-8 or gb18030
+
+    def fast_chunk(self, days: tuple[date, ...]) -> re.Pattern[bytes]:
+        """Whole lines that COPY takes as they are: the careful rules, narrowed to dates within a
+        day of the run (so every date is a real one) and no spaces to strip."""
+        near = [days[0] - timedelta(days=1), *days, days[-1] + timedelta(days=1)]
+        by_month = [f"{month}-(?:{'|'.join(f'{d.day:02d}' for d in group)})"
+                    for month, group in groupby(near, key=lambda d: f"{d.year}-{d.month:02d}")]
+        fields = {"donated_at": f"(?:{'|'.join(by_month)}){_CLOCK}".encode(),
+                  "participant_id": _FIELD["participant_id"].pattern.encode(),
+                  "region": _FIELD["region"].pattern.encode(),
+                  "steps": _FIELD["steps"].pattern.encode()}
+        return re.compile(b"(?:" + b",".join(fields[name] for name in self.order) + b"\n)*")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One data line: its fields in file order, or the text of a malformed line."""
+
+    fields: tuple[str, str, str, str] | None
+    raw: str | None = None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(CHUNK_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def open_records(path: Path):
+    """The file's bytes, gunzipped when it is gzip (by its magic number, whatever its name)."""
+    with path.open("rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+
+
+def read_header(fh) -> Header:
+    """The header line; the encoding is UTF-8 unless the first data bytes say GB18030."""
+    first = fh.readline(1 << 16)
+    sample = fh.peek(1 << 16)[: 1 << 16]
+    encoding = "utf-8"
+    try:
+        (first + sample).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.end < len(first) + len(sample):  # not merely a character cut at the sample's end
+            encoding = "gb18030"
+    text = first.decode(encoding, "replace").lstrip("\ufeff").strip()
+    names = tuple(n.strip().strip('"').lower() for n in text.split(","))
+    if sorted(names) != sorted(FIELDS):
+        raise StepsError(f"第一行须为表头 {','.join(FIELDS)}（顺序不限），而不是「{text[:200]}」")
+    return Header(names, encoding)
+
+
+def chunks(fh) -> Iterator[bytes]:
+    """Whole lines, about CHUNK_BYTES at a time, with \\n line ends and a final \\n."""
+    rest = b""
+    while block := fh.read(CHUNK_BYTES):
+        data = rest + block
+        cut = data.rfind(b"\n") + 1
+        rest, data = data[cut:], data[:cut]
+        if data:
+            yield data.replace(b"\r\n", b"\n") if b"\r" in data else data
+    if rest.strip():
+        yield rest.replace(b"\r\n", b"\n") + b"\n"
+
+
+def parse_line(header: Header, text: str) -> tuple[str, str, str, str] | None:
+    """The four fields of a data line (file order), or None when it is malformed."""
+    fields = next(csv.reader([text]), []) if '"' in text else text.split(",")
+    if len(fields) != 4:
+        return None
+    fields = [f.strip() if name in _STRIPPED else f for name, f in zip(header.order, fields)]
+    if not all(_FIELD[name].fullmatch(value) for name, value in zip(header.order, fields)):
+        return None
+    try:
+        datetime.fromisoformat(fields[header.order.index("donated_at")])
+    except ValueError:
+        return None
+    return tuple(fields)  # type: ignore[return-value]
+
+
+def lines(header: Header, data: bytes) -> Iterator[Line]:
+    """Every non-blank line of a chunk, read the careful way."""
+    for raw in data.split(b"\n")[:-1]:
+        try:
+            text = raw.decode(header.encoding)
+        except UnicodeDecodeError:
+            yield Line(None, raw.decode(header.encoding, "replace")[:RAW_LINE_CHARS])
+            continue
+        if text.strip():
+            fields = parse_line(header, text)
+            yield Line(fields) if fields else Line(None, text.replace("\x00", "")[:RAW_LINE_CHARS])
+
+
+def copy_chunks(header: Header, fh, days: tuple[date, ...]) -> Iterator[tuple[bytes, int]]:
+    """UTF-8 CSV for ``COPY step_records (<header order>, raw_line)`` and its number of records."""
+    fast = header.fast_chunk(days)
+    for data in chunks(fh):
+        if header.encoding == "utf-8" and fast.fullmatch(data) and _is_utf8(data):
+            yield data.replace(b"\n", b",\n"), data.count(b"\n")
+            continue
+        out = [",".join(line.fields) + ",\n" if line.fields else ',,,,"' + line.raw.replace('"', '""') + '"\n'
+               for line in lines(header, data)]
+        yield "".join(out).encode(), len(out)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -1,0 +1,76 @@
+"""What the association knows about the step run at a moment: ``step_summary`` and ``reconcile``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from insday.env import Env
+from insday.sql import fetch
+from insday.steps.figures import region_figures, unlocked
+from insday.steps.rules import mask_participant, region_table
+
+
+def _moment(as_of: datetime | None) -> datetime:
+    return (as_of or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+
+def step_summary(env: Env, as_of: datetime | None = None) -> dict:
+    """Regions (own and group steps, progress, unlock day), badge counts, the top participants
+    (masked ids) and the member units ranking, as known at ``as_of`` (default now)."""
+    campaign = env.campaign
+    as_of = _moment(as_of)
+    with env.engine.connect() as conn:
+        figures = region_figures(conn, as_of)
+        unlocks = unlocked(conn, as_of)
+        [badges] = fetch(conn, "steps/badge_counts", as_of=as_of)
+        top = fetch(conn, "steps/top_participants", as_of=as_of)
+        reports = {r["unit_code"]: r for r in fetch(conn, "steps/unit_reports", as_of=as_of)}
+        platform = {r["unit_code"]: r["steps"] for r in fetch(conn, "steps/unit_platform_steps", as_of=as_of)}
+    units = []
+    for unit in campaign.units:
+        report = reports.get(unit.code, {})
+        units.append({"code": unit.code, "name": unit.name, "steps": report.get("steps") or 0,
+                      "participants": report.get("participants") or 0,
+                      "days_reported": report.get("days_reported") or 0, "platform_steps": platform.get(unit.code)})
+    units.sort(key=lambda u: (-u["steps"], u["code"]))
+    for i, unit in enumerate(units):  # equal steps share a rank (1, 2, 2, 4)
+        unit["rank"] = units[i - 1]["rank"] if i and unit["steps"] == units[i - 1]["steps"] else i + 1
+    return {
+        "as_of": as_of.astimezone(campaign.tz).isoformat(),
+        "threshold": campaign.steps.unlock_threshold,
+        "regions": region_table(campaign, figures, {c: u["unlocked_on"] for c, u in unlocks.items()}),
+        "badges": {k: int(badges[k]) for k in ("first_donation", "five_donations", "ten_consecutive_days")},
+        "top": [{"rank": t["rank"], "participant": mask_participant(t["participant_id"]), "steps": t["steps"]}
+                for t in top],
+        "units": units,
+    }
+
+
+def reconcile(env: Env, as_of: datetime | None = None) -> dict:
+    """Raw-record figures against pulled figures per region per day (steps as donated, not
+    doubled). status: match, mismatch, raw_only, pulled_only; ``differences`` lists all but
+    the matches."""
+    as_of = _moment(as_of)
+    regions = env.campaign.steps.by_code
+    with env.engine.connect() as conn:
+        figures = region_figures(conn, as_of)
+    rows = []
+    for f in figures:
+        both = f.raw_steps is not None and f.pulled_steps is not None
+        if both:
+            same = f.raw_steps == f.pulled_steps and f.pulled_donations in (None, f.raw_donations)
+            status = "match" if same else "mismatch"
+        else:
+            status = "raw_only" if f.raw_steps is not None else "pulled_only"
+        rows.append({
+            "region": regions[f.region_code].name, "code": f.region_code, "day": f.day.isoformat(),
+            "raw_steps": f.raw_steps, "pulled_steps": f.pulled_steps,
+            "steps_diff": f.raw_steps - f.pulled_steps if both else None,
+            "raw_donations": f.raw_donations, "pulled_donations": f.pulled_donations,
+            "donations_diff": f.raw_donations - f.pulled_donations if both and f.pulled_donations is not None
+            else None,
+            "status": status,
+        })
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("match", "mismatch", "raw_only", "pulled_only")}
+    return {"as_of": as_of.astimezone(env.campaign.tz).isoformat(), "counts": counts,
+            "differences": [r for r in rows if r["status"] != "match"], "rows": rows}
