@@ -7,8 +7,8 @@
   characters people see are exactly the ones they sent.
 - :func:`safe_url` keeps only http(s) links, for ``href`` attributes (autoescaping stops
   markup, not a ``javascript:`` link).
-- :func:`mask_phone` and :func:`mask_id` for anything published: ``139****5678``,
-  ``0431-****0312``, ``ab****yz``.
+- :func:`mask_phone` for anything published: ``139****5678``, ``0431-****0312``
+  (participant ids come masked from ``insday.steps``).
 
 HTML escaping itself is Jinja2's autoescape in every template.
 """
@@ -62,14 +62,3 @@ def mask_phone(text: str | None) -> str | None:
     text = _LANDLINE.sub(r"\1-****\2", text)
     return _OTHER_DIGITS.sub(r"\1****\2", text)
 
-
-def mask_id(participant_id: str | None) -> str | None:
-    """A participant id as it may be published: a few characters at each end; an id that
-    already holds ``*`` is taken as masked."""
-    if participant_id is None:
-        return None
-    text = str(participant_id)
-    if "*" in text:
-        return text
-    keep = min(3, len(text) // 4)
-    return f"{text[:keep]}****{text[-keep:]}" if keep else "****"

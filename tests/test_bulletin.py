@@ -17,7 +17,20 @@ The shared campaign (``world``, one per database, its own database so the functi
 | C01 长春市协会 | 06-26 | 50 | 600,000 | 1 | 1 | 06-26 18:00 |
 | C01 | 06-27 | 60 | 700,000 | 0 | 0 | 06-28 09:00 |
 
+| C01 | 07-08 | 10 | 100,000 | 0 | 0 | 07-09 09:00 (07-08 counts double toward 吉林's share) |
+
 Daily reports are due 10:00 the next day; day D's bulletin knows what arrived by D+1 10:30.
+
+Step data (in the order it arrives, as ``insday.steps`` requires):
+
+| received | what |
+| --- | --- |
+| 06-26 09:00 | raw records for 06-25: wx_zhangsan_0001 甘肃 12,000; wx_lisi_000002 甘肃 9,000; wx_wangwu_0003 吉林 7,000 (below 7,800) |
+| 06-26 09:30 | platform, 06-25: 吉林 40,000,000; 大连 (helps 吉林) 10,000,000; 云南 60,000,000; 北京 (helps 云南) 20,000,000; 甘肃 25,000 (raw: 21,000) |
+| 06-27 09:00 | platform, 06-26: 吉林 30,000,000; 大连 10,000,000; 甘肃 10,000 |
+| 06-27 09:10 | raw records for 06-26: wx_zhangsan_0001 甘肃 10,000 |
+| 06-28 12:00 | platform, 06-27: 吉林 1,000,000 |
+| 07-09 09:30 | platform, 07-08: 吉林 2,000,000 (counts double) |
 """
 
 from __future__ import annotations
@@ -65,7 +78,37 @@ def daily(name, unit, day, participants, steps, photos, videos):
                              videos=videos)], None)
 
 
+def steps_file(folder: Path, name: str, lines: list[str]) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def raw_steps(env, folder: Path, when: str, name: str, *records: str) -> None:
+    from insday.steps import import_donations
+
+    import_donations(env, steps_file(folder, name, ["donated_at,participant_id,region,steps", *records]),
+                     received_at=at(when))
+
+
+def pulled_steps(env, folder: Path, when: str, name: str, day: str, regions: dict[str, int]) -> None:
+    from insday.steps import import_aggregates_file
+
+    lines = ["日期,地区,步数", *(f"{day},{region},{steps}" for region, steps in regions.items())]
+    import_aggregates_file(env, steps_file(folder, name, lines), received_at=at(when))
+
+
 def build_world(env: Env, folder: Path) -> None:
+    raw_steps(env, folder, "2019-06-26 09:00", "raw25.csv", "2019-06-25 08:00:00,wx_zhangsan_0001,甘肃,12000",
+              "2019-06-25 09:00:00,wx_lisi_000002,甘肃,9000", "2019-06-25 10:00:00,wx_wangwu_0003,吉林,7000")
+    pulled_steps(env, folder, "2019-06-26 09:30", "pull25.csv", "2019-06-25",
+                 {"吉林": 40_000_000, "大连": 10_000_000, "云南": 60_000_000, "北京": 20_000_000, "甘肃": 25_000})
+    pulled_steps(env, folder, "2019-06-27 09:00", "pull26.csv", "2019-06-26",
+                 {"吉林": 30_000_000, "大连": 10_000_000, "甘肃": 10_000})
+    raw_steps(env, folder, "2019-06-27 09:10", "raw26.csv", "2019-06-26 08:00:00,wx_zhangsan_0001,甘肃,10000")
+    pulled_steps(env, folder, "2019-06-28 12:00", "pull27.csv", "2019-06-27", {"吉林": 1_000_000})
+    pulled_steps(env, folder, "2019-07-09 09:30", "pull08.csv", "2019-07-08", {"吉林": 2_000_000})
     ingest(env, folder, "2019-06-24 12:00",
            ("v.csv", [video_row(title=EVIL_TITLE, author=EVIL_AUTHOR, link="https://v.douyin.com/evil/",
                                  day="2019-06-23")], VIDEO_HEADER))
@@ -85,6 +128,7 @@ def build_world(env: Env, folder: Path) -> None:
     ingest(env, folder, "2019-06-27 20:00", daily("l27.xlsx", "中国人寿", "2019-06-27", 210, 2_600_000, 6, 3))
     ingest(env, folder, "2019-06-28 09:00", daily("c27.xlsx", "长春市协会", "2019-06-27", 60, 700_000, 0, 0))
     ingest(env, folder, "2019-06-28 11:00", daily("p27.xlsx", "人保财险", "2019-06-27", 90, 800_000, 1, 0))
+    ingest(env, folder, "2019-07-09 09:00", daily("c08.xlsx", "长春市协会", "2019-07-08", 10, 100_000, 0, 0))
     ingest(env, folder, "2019-06-28 12:00",
            ("e2.xlsx", [event_row(day="2019-06-27", unit="中国人寿", kind="媒体", place="吉林日报", people=1000,
                                   materials=0, links="https://news.example.org/1")], EVENT_HEADER))
@@ -195,6 +239,28 @@ def test_daily_bulletin_figures_match_the_hand_count(world):
     assert len(missing) == MEMBERS - 2 and ("L01", "daily_report:2019-06-26") in missing
     assert c["caught_up"] == [] and c["became_late"] == []
 
+    s = doc["steps"]  # the platform's figures where it has them; 甘肃 06-25 disagrees with the raw records
+    assert [(r["rank"], r["name"], r["own_steps"], r["helper"], r["helper_steps"], r["group_steps"], r["progress"],
+             r["unlocked_on"], r["change"]) for r in s["regions"][:3]] == [
+        (1, "吉林", 70_000_000, "大连", 20_000_000, 90_000_000, 115.38, "2019-06-26", 40_000_000),
+        (2, "云南", 60_000_000, "北京", 20_000_000, 80_000_000, 102.56, "2019-06-25", 0),
+        (3, "甘肃", 35_000, "浙江", 0, 35_000, 0.04, None, 10_000)]
+    assert len(s["regions"]) == 22 and {r["group_steps"] for r in s["regions"][3:]} == {0}
+    assert s["unlocks"] == [{"name": "云南", "unlocked_on": "2019-06-25"}, {"name": "吉林", "unlocked_on": "2019-06-26"}]
+    assert c["newly_unlocked"] == [{"name": "吉林", "unlocked_on": "2019-06-26"}]
+    assert (h["regions_unlocked"], h["home_region"]["name"], h["home_region"]["progress"]) == (2, "吉林", 115.38)
+    assert s["badges"] == {"first_donation": 2, "five_donations": 0, "ten_consecutive_days": 0}
+    assert s["top"] == [{"rank": 1, "participant": "wx_****001", "steps": 22_000},
+                        {"rank": 2, "participant": "wx_****002", "steps": 9_000}]
+    assert s["reconcile"] == {"mismatches": 1, "rows": [{"region": "甘肃", "day": "2019-06-25", "raw_steps": 21_000,
+                                                          "pulled_steps": 25_000}]}
+    share = doc["home_share"]  # members' reported steps / 吉林's own 70,000,000
+    assert (share["region"], share["region_steps"], share["members_steps"], share["others_steps"]) == (
+        "吉林", 70_000_000, 5_700_000, 64_300_000)
+    assert [(m["unit"], m["steps"], m["share"]) for m in share["members"]] == [
+        ("P01", 2_600_000, 3.71), ("L01", 2_500_000, 3.57), ("C01", 600_000, 0.86)]
+    assert share["members_share"] == 8.14
+
     v = doc["videos"]  # the 06-26 board: champion 理赔小故事
     assert v["day"] == "2019-06-26" and [e["rank"] for e in v["entries"]] == [1, 2, 3]
     assert (v["champion"]["title"], v["champion"]["author"], v["champion"]["short_name"]) == ("理赔小故事", "张三", "人保财险")
@@ -221,7 +287,7 @@ def test_final_bulletin_covers_the_whole_campaign_and_the_summaries(world):
     doc = build_bulletin(world, None, final=True)
     assert doc["kind"] == "final" and doc["as_of"] == "2019-07-12T17:00:00+08:00" and doc["title"].endswith("总结通报")
     h = doc["headline"]
-    assert (h["units_reporting"], h["participants"], h["steps"]) == (3, 990, 11_600_000)
+    assert (h["units_reporting"], h["participants"], h["steps"]) == (3, 1000, 11_700_000)
     assert h["participants_day"] is None and h["events"] == 2
     own = [r for r in doc["reports"] if r["this_edition"]]
     assert [r["id"] for r in own] == ["summary"]  # the one deadline closed after the 07-08 bulletin
@@ -230,6 +296,11 @@ def test_final_bulletin_covers_the_whole_campaign_and_the_summaries(world):
     # daily 06-25, 06-26 and the summary on time; 06-27 late; 06-28..07-08 (11), scoring sheet, indicators missing
     assert (p01["on_time"], p01["late"], p01["missing"]) == (3, 1, 13)
     assert doc["changes"]["previous"]["day"] == "2019-07-08"
+    # 吉林: 40M + 30M + 1M + 2M x 2 (07-08); C01's 07-08 report counts double too
+    share = doc["home_share"]
+    assert (share["region_steps"], share["members_steps"], share["members_share"]) == (75_000_000, 11_800_000, 15.73)
+    assert [(m["unit"], m["steps"], m["share"]) for m in share["members"]] == [
+        ("L01", 6_900_000, 9.2), ("P01", 3_400_000, 4.53), ("C01", 1_500_000, 2.0)]
     assert [e["title"] for e in doc["videos"]["entries"]] == ["理赔小故事", EVIL_TITLE, "扶贫路上"]
 
 
@@ -245,7 +316,8 @@ def test_files_and_the_list_of_bulletins(world, published):
     folder = world.settings.public_dir / "2019-06-26"
     assert published["folder"] == str(folder)
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
-        "bulletin.json", "bulletin.md", "bulletin.xlsx", "charts", "charts/trend.png", "charts/units.png", "index.html"]
+        "bulletin.json", "bulletin.md", "bulletin.xlsx", "charts", "charts/regions.png", "charts/trend.png",
+        "charts/units.png", "index.html"]
     publish_bulletin(world, date(2019, 6, 25))
     listing = (world.settings.public_dir / "index.html").read_text(encoding="utf-8")
     assert listing.index('href="2019-06-26/index.html"') < listing.index('href="2019-06-25/index.html"')
@@ -287,12 +359,20 @@ def test_html_renders_in_chromium_at_phone_width(world, published, artifacts_dir
     shown.write_text(page.read_text(encoding="utf-8").replace("</head>", face + "</head>", 1), encoding="utf-8")
     kind = world.engine.dialect.name
     shot = artifacts_dir / f"bulletin-2019-06-26-{kind}.png"
-    chromium(f"--screenshot={shot}", "--window-size=420,2400", "--hide-scrollbars", shown.as_uri(), tmp=tmp_path)
-    assert shot.stat().st_size > 50_000
+    # the virtual time budget lets the page load (the 16 MB font, the charts) before the shot
+    chromium(f"--screenshot={shot}", "--window-size=420,2400", "--hide-scrollbars", "--virtual-time-budget=20000",
+             "--run-all-compositor-stages-before-draw", shown.as_uri(), tmp=tmp_path)
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        assert image.size == (420, 2400)
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert len(colours) > 1000  # text, cards and the chart, not an empty page
     dom = chromium("--dump-dom", page.as_uri(), tmp=tmp_path).stdout
     text = re.sub(r"<[^>]+>", " ", dom.split("<body>")[1])
     for figure in ("2 / 63", "180", "2,200,000", "5,700,000", "11 / 5", "人保财险", "1,600,000", "理赔小故事",
-                   "数据截至 2019年6月27日 10:30", "新增步数", "未报送"):
+                   "数据截至 2019年6月27日 10:30", "新增步数", "未报送", "吉林地区捐步进度", "115.38%", "90,000,000",
+                   "吉林（6月26日）", "8.14%", "wx_****001", "新增未报（每日参与情况（6月26日））：61 家"):
         assert figure in text, figure
     assert "<img src=x onerror" not in dom and "&lt;img src=x onerror=alert(1)&gt;" in dom
     assert "javascript:" not in dom
@@ -324,6 +404,20 @@ def test_injection_is_escaped_and_never_a_formula(world, published):
     evil = [c for c in cells if c.value == EVIL_TITLE]
     assert evil and all(c.data_type == "s" and c.quotePrefix for c in evil)
     assert not any(c.value == "javascript:alert(1)" for c in cells)
+
+
+def test_published_files_show_no_phone_number_or_participant_id(world, published):
+    from insday.steps import step_summary
+
+    assert step_summary(world, at("2019-06-27 10:30"))["top"]  # there are participants to hide
+    folder = Path(published["folder"])
+    book = load_workbook(folder / "bulletin.xlsx")
+    texts = [(folder / n).read_text(encoding="utf-8") for n in ("index.html", "bulletin.md", "bulletin.json")]
+    texts.append("\n".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value))
+    for text in texts:
+        assert "wx_zhangsan_0001" not in text and "wx_lisi_000002" not in text
+        assert "0431-83415821" not in text and "13893700400" not in text  # P01's and L01's contacts
+    assert "0431-****5821" in texts[0] and "138****0400" in texts[3]
 
 
 # ----- reproducibility, what-if, dry run, email -----------------------------------------------

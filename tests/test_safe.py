@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from insday.safe import mask_id, mask_phone, put_cell, safe_url
+from insday.safe import mask_phone, put_cell, safe_url
 
 
 @pytest.mark.parametrize("text", ["=1+1", '=HYPERLINK("http://evil.example","x")', "+86 139", "-2+3", "@SUM(A1:A2)",
@@ -37,12 +37,6 @@ def test_characters_xlsx_cannot_hold_are_dropped(tmp_path):
 ])
 def test_phone_numbers_are_masked(text, masked):
     assert mask_phone(text) == masked
-
-
-def test_participant_ids_are_masked_once():
-    assert mask_id("wx_8f3a9c2b7d") == "wx_****b7d"
-    assert mask_id("abc") == "****"
-    assert mask_id("wx_****b7d") == "wx_****b7d"  # already masked: left as it is
 
 
 def test_only_web_links_are_linked():

@@ -33,7 +33,7 @@ def regions_png(doc: dict) -> bytes:
     ax.axvline(threshold / WAN, color="#333333", linestyle="--", linewidth=1)
     ax.text(threshold / WAN, len(regions) - 0.4, f" 解锁线 {_wan(threshold)}步", va="bottom", fontsize=9)
     for y, r in enumerate(regions):
-        ax.text(r["group_steps"] / WAN, y, f" {r['progress']:.1f}%", va="center", fontsize=8)
+        ax.text(r["group_steps"] / WAN, y, f" {r['progress']:.2f}%", va="center", fontsize=8)
     ax.set_xlim(0, max([threshold / WAN, *values]) * 1.18)
     ax.set_xlabel("捐步数（万步，含互助地区）")
     ax.set_title("重点扶贫地区捐步进度（绿色为已解锁）")
@@ -90,7 +90,4 @@ def trend_png(doc: dict) -> bytes:
 
 def bulletin_charts(doc: dict) -> dict[str, bytes]:
     """File name -> PNG bytes, in the order the bulletin shows them."""
-    charts = {"trend.png": trend_png(doc), "units.png": units_png(doc)}
-    if doc["steps"]:
-        charts["regions.png"] = regions_png(doc)
-    return charts
+    return {"trend.png": trend_png(doc), "units.png": units_png(doc), "regions.png": regions_png(doc)}

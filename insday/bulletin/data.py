@@ -17,7 +17,7 @@ from insday.bulletin.editions import Edition, edition, previous, rules, run_days
 from insday.campaign import Campaign
 from insday.env import Env
 from insday.reports.common import day_text, short_name
-from insday.safe import mask_id, mask_phone, safe_url
+from insday.safe import mask_phone, safe_url
 
 TOP_PARTICIPANTS = 10
 TOP_OUTREACH_UNITS = 10
@@ -71,8 +71,8 @@ def _figures(env: Env, this: Edition, knows: datetime) -> dict:
         "events": outreach["totals"]["events"],
         "people_reached": outreach["totals"]["people_reached"],
         "video_submissions": videos["submissions"] if videos else 0,
-        "regions_unlocked": len(steps["unlocks"]) if steps else 0,
-        "home_region": steps["home"] if steps else None,
+        "regions_unlocked": len(steps["unlocks"]),
+        "home_region": steps["home"],
     }
     return {
         "kind": "final" if this.final else "daily",
@@ -177,70 +177,48 @@ def _deadline_names(campaign: Campaign, deadlines) -> list[str]:
     return names
 
 
-# ----- the step run (insday.steps, issue 4) ------------------------------------------------
+# ----- the step run (insday.steps) ---------------------------------------------------------
 
 
-def _steps(env: Env, knows: datetime) -> dict | None:
-    """Regions, unlocks, the home region and the member units' share of it, badges, top
-    participants and the raw-vs-pulled reconciliation; None without step data."""
-    try:
-        from insday.steps import reconcile, step_summary
-    except ImportError:  # the step aggregates (issue 4) are not part of this build yet
-        return None
+def _steps(env: Env, knows: datetime) -> dict:
+    """The helped regions toward the unlock line, the helper regions, unlocks, the home
+    region, badges, the top participants and the raw-vs-pulled reconciliation."""
+    from insday.steps import reconcile, step_summary
+
     campaign = env.campaign
     summary = step_summary(env, knows)
-    threshold = campaign.steps.unlock_threshold
-    own = {r["name"]: int(r["own_steps"] or 0) for r in summary["regions"]}
-    unlocked = {r["name"]: r["unlocked_on"] for r in summary["regions"] if r.get("unlocked_on")}
-    regions = []
-    for region in campaign.steps.regions:
-        if not region.helped:
-            continue
-        helper = campaign.steps.helper_of(region.code)
-        group = own.get(region.name, 0) + (own.get(helper.name, 0) if helper else 0)
-        regions.append({"name": region.name, "code": region.code, "own_steps": own.get(region.name, 0),
-                        "helper": helper.name if helper else None,
-                        "helper_steps": own.get(helper.name, 0) if helper else None,
-                        "group_steps": group, "progress": round(100 * group / threshold, 2),
-                        "unlocked_on": unlocked.get(region.name)})
-    regions.sort(key=lambda r: (-r["group_steps"], r["code"]))
+    own = {r["name"]: r["own_steps"] for r in summary["regions"]}
+    regions = sorted(({"name": r["name"], "code": r["code"], "own_steps": r["own_steps"], "helper": r["helper"],
+                       "helper_steps": own[r["helper"]] if r["helper"] else None, "group_steps": r["group_steps"],
+                       "progress": r["progress"], "unlocked_on": r["unlocked_on"]}
+                      for r in summary["regions"] if r["group_steps"] is not None),
+                     key=lambda r: (-r["group_steps"], r["code"]))
     for rank, r in enumerate(regions, start=1):
         r["rank"] = rank
-    helpers = sorted(({"name": r.name, "helps": campaign.steps.by_code[r.helps].name,
-                       "own_steps": own.get(r.name, 0)} for r in campaign.steps.regions if r.helps),
-                     key=lambda r: (-r["own_steps"], r["name"]))
-    home_region = campaign.steps.by_code[rules(campaign).home_region]
-    home = next((r for r in regions if r["code"] == home_region.code), None)
+    home = next(r for r in summary["regions"] if r["code"] == rules(campaign).home_region)
     return {
-        "threshold": threshold,
+        "threshold": summary["threshold"],
         "regions": regions,
-        "helpers": helpers,
         "unlocks": sorted(({"name": r["name"], "unlocked_on": r["unlocked_on"]} for r in regions if r["unlocked_on"]),
                           key=lambda u: (u["unlocked_on"], u["name"])),
-        "home": {"name": home_region.name, "own_steps": own.get(home_region.name, 0),
-                 "group_steps": home["group_steps"] if home else None,
-                 "progress": home["progress"] if home else None,
-                 "unlocked_on": unlocked.get(home_region.name)},
-        "badges": {k: int(v) for k, v in summary["badges"].items()},
-        "top": [{"rank": i, "participant": mask_id(t["participant"]), "steps": int(t["steps"])}
-                for i, t in enumerate(summary["top"][:TOP_PARTICIPANTS], start=1)],
+        "home": {k: home[k] for k in ("name", "own_steps", "group_steps", "progress", "unlocked_on")},
+        "badges": summary["badges"],
+        "top": [{k: t[k] for k in ("rank", "participant", "steps")} for t in summary["top"][:TOP_PARTICIPANTS]],
         "reconcile": _reconcile_note(reconcile(env, knows)),
     }
 
 
 def _reconcile_note(result: dict) -> dict:
-    """Where the platform's aggregates and the raw donation records disagree (region, day)."""
-    rows = [r for r in result.get("differences", ()) if r.get("status", "mismatch") == "mismatch"]
+    """Where the platform's aggregates and the raw donation records disagree (region, day); a
+    day only one source has is not a disagreement (raw records are imported for audits)."""
+    rows = [r for r in result["differences"] if r["status"] == "mismatch"]
     return {"mismatches": len(rows),
-            "rows": [{"region": r.get("region"), "day": r.get("day"), "raw_steps": r.get("raw_steps"),
-                      "pulled_steps": r.get("pulled_steps")} for r in rows[:10]]}
+            "rows": [{k: r[k] for k in ("region", "day", "raw_steps", "pulled_steps")} for r in rows[:10]]}
 
 
-def _home_share(units: list[dict], steps: dict | None) -> dict | None:
+def _home_share(units: list[dict], steps: dict) -> dict:
     """Each member unit's reported steps (double days counted double, as the platform
     counts them) as a share of the home region's own steps."""
-    if not steps:
-        return None
     total = steps["home"]["own_steps"]
     members = [{"unit": u["unit"], "name": u["name"], "short_name": u["short_name"], "steps": u["counted_steps"],
                 "share": round(100 * u["counted_steps"] / total, 2) if total else None}
@@ -290,10 +268,10 @@ def _changes(doc: dict, prior: dict | None) -> dict:
     if prior is None:
         return {"previous": None}
     now_h, before_h = doc["headline"], prior["headline"]
-    unlocked_before = {u["name"] for u in (prior["steps"] or {}).get("unlocks", ())}
-    before_regions = {r["name"]: r["group_steps"] for r in (prior["steps"] or {}).get("regions", ())}
-    for r in (doc["steps"] or {}).get("regions", ()):
-        r["change"] = r["group_steps"] - before_regions.get(r["name"], 0)
+    unlocked_before = {u["name"] for u in prior["steps"]["unlocks"]}
+    before_regions = {r["name"]: r["group_steps"] for r in prior["steps"]["regions"]}
+    for r in doc["steps"]["regions"]:
+        r["change"] = r["group_steps"] - before_regions[r["name"]]
     names = {u["unit"]: u["short_name"] for u in doc["units"]}
 
     def states(d: dict) -> dict[tuple[str, str], str]:
@@ -310,7 +288,7 @@ def _changes(doc: dict, prior: dict | None) -> dict:
     return {
         "previous": {"kind": prior["kind"], "day": prior["day"], "as_of": prior["as_of"], "title": prior["title"]},
         **{f: now_h[f] - before_h[f] for f in HEADLINE_TOTALS},
-        "newly_unlocked": [u for u in (doc["steps"] or {}).get("unlocks", ()) if u["name"] not in unlocked_before],
+        "newly_unlocked": [u for u in doc["steps"]["unlocks"] if u["name"] not in unlocked_before],
         "became_missing": listed(k for k, s in now.items() if s == "missing" and before.get(k) != "missing"),
         "became_late": listed(k for k, s in now.items() if s == "late" and before.get(k) is None),
         "caught_up": listed(k for k, s in now.items() if s == "late" and before.get(k) == "missing"),

@@ -92,26 +92,25 @@ def write_xlsx(doc: dict, path: Path, when: datetime) -> Path:
                         note="排名按累计步数；按时/逾期/未报为截至本期已截止的各项报送（份）。"))
 
     steps = doc["steps"]
-    if steps:
-        tables.append(Table("地区进度", ["排名", "地区", "本地区步数", "互助地区", "互助地区步数", "合计步数", "进度",
-                                       "解锁日期", "较上期"],
-                            [[r["rank"], r["name"], r["own_steps"], r["helper"], r["helper_steps"], r["group_steps"],
-                              r["progress"] / 100, r["unlocked_on"], r.get("change")] for r in steps["regions"]],
-                            {0: INTEGER, 2: INTEGER, 4: INTEGER, 5: INTEGER, 6: PERCENT, 8: INTEGER},
-                            note=f"合计步数达到 {steps['threshold']:,} 步即解锁一个保险扶贫项目；7月8日捐步按双倍计。"))
-        share = doc["home_share"]
-        tables.append(Table(f"{share['region']}地区单位占比", ["单位", "步数", "占比"],
-                            [[m["name"], m["steps"], None if m["share"] is None else m["share"] / 100]
-                             for m in share["members"]]
-                            + [["会员单位合计", share["members_steps"],
-                                None if share["members_share"] is None else share["members_share"] / 100],
-                               ["其他（社会公众等）", share["others_steps"], None],
-                               [f"{share['region']}地区捐步合计", share["region_steps"], None]],
-                            {1: INTEGER, 2: PERCENT},
-                            note="单位步数为各单位每日报送的步数（7月8日按双倍计，与地区口径一致）。"))
-        if steps["top"]:
-            tables.append(Table("个人排行", ["名次", "参与者（已脱敏）", "步数"],
-                                [[t["rank"], t["participant"], t["steps"]] for t in steps["top"]], {2: INTEGER}))
+    tables.append(Table("地区进度", ["排名", "地区", "本地区步数", "互助地区", "互助地区步数", "合计步数", "进度",
+                                   "解锁日期", "较上期"],
+                        [[r["rank"], r["name"], r["own_steps"], r["helper"], r["helper_steps"], r["group_steps"],
+                          r["progress"] / 100, r["unlocked_on"], r.get("change")] for r in steps["regions"]],
+                        {0: INTEGER, 2: INTEGER, 4: INTEGER, 5: INTEGER, 6: PERCENT, 8: INTEGER},
+                        note=f"合计步数达到 {steps['threshold']:,} 步即解锁一个保险扶贫项目；7月8日捐步按双倍计。"))
+    share = doc["home_share"]
+    tables.append(Table(f"{share['region']}地区单位占比", ["单位", "步数", "占比"],
+                        [[m["name"], m["steps"], None if m["share"] is None else m["share"] / 100]
+                         for m in share["members"]]
+                        + [["会员单位合计", share["members_steps"],
+                            None if share["members_share"] is None else share["members_share"] / 100],
+                           ["其他（社会公众等）", share["others_steps"], None],
+                           [f"{share['region']}地区捐步合计", share["region_steps"], None]],
+                        {1: INTEGER, 2: PERCENT},
+                        note="单位步数为各单位每日报送的步数（7月8日按双倍计，与地区口径一致）。"))
+    if steps["top"]:
+        tables.append(Table("个人排行", ["名次", "参与者（已脱敏）", "步数"],
+                            [[t["rank"], t["participant"], t["steps"]] for t in steps["top"]], {2: INTEGER}))
 
     videos = doc["videos"]
     if videos:
