@@ -1,10 +1,11 @@
 """Time `insday bulletin` (a fresh process, as a user or a flow runs it) on a whole campaign.
 
-    python benchmarks/bulletin.py [--postgres URL] [--runs N]
+    python benchmarks/bulletin.py [--postgres URL] [--runs N] [--step-records N]
 
 The database holds the daily reports of every member for all 14 days (some late, some
 corrected, some never sent), outreach events, videos and a daily leaderboard, stored as
-intake stores them. Timed: the last daily bulletin with its email queued to all 64
+intake stores them, and raw step donation records (300,000 by default; 3,000,000 is the
+national scale) imported with `insday steps import`. Timed: the last daily bulletin with its email queued to all 64
 recipients and delivered (as .eml files: no SMTP server), and the final bulletin without
 email. Targets on a 2-core machine: under 10 s each, start-up included. SQLite by default;
 --postgres takes a server URL and uses a scratch database created and dropped there.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mail import scratch_postgres  # noqa: E402
+from steps import generate  # noqa: E402
 
 KINDS = ("进学校", "进农村", "进社区", "进机关", "进企业", "职场", "媒体")
 
@@ -98,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="PostgreSQL server URL; a scratch database is created there")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--step-records", type=int, default=300_000, help="raw donation records to import [300000]")
     args = parser.parse_args()
     scratch = f"insday_bench_bulletin_{os.getpid()}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -106,6 +109,12 @@ def main() -> None:
             submissions = fill(url)
             env = {k: v for k, v in os.environ.items() if not k.startswith("INSDAY_SMTP")}
             env.update(INSDAY_HOME=tmp, INSDAY_DATABASE_URL=url)
+            if args.step_records:
+                from insday.campaign import get_campaign
+
+                records, _ = generate(args.step_records, Path(tmp), get_campaign())
+                imported = timed(["steps", "import", str(records), "--received-at", "2019-07-08T20:00"], env)
+                print(f"imported {args.step_records:,} step records in {imported:.1f} s")
             daily, final = [], []
             for run in range(args.runs):
                 # a new outbox key each run (a fresh database would be needed otherwise): the final
