@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from insday.cli import core, essays, fake, mail, orchestrate, reports, steps
+from insday.cli import core, demo, essays, fake, mail, orchestrate, reports, steps
 
 app = typer.Typer(
     name="insday",
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+demo.register(app)
 essays.register(app)
 fake.register(app)
 mail.register(app)
