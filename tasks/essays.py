@@ -15,7 +15,7 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
 
     Under INSDAY_HOME/public/essays/<stage>/, or INSDAY_HOME/dry-run/essays/<stage>/ on a dry run.
     """
-    from insday.essays import publish_essays as publish
+    from insday.essays.publish import publish_essays as publish
 
     env = current_env()
     out_dir = (env.settings.path("dry-run") if dry_run else env.settings.public_dir) / "essays" / stage

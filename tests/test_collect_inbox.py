@@ -63,6 +63,7 @@ def test_nested_files_are_ingested_with_their_mtime_and_moved_keeping_their_path
     assert {s.source for s in subs.values()} == {"inbox"}
     assert subs["长春协会0626.xlsx"].timeliness == "on_time"  # due 06-27 10:00
     assert inbox_files(env) == []
+    assert list(env.settings.inbox_dir.iterdir()) == [], "the emptied folders are gone, the inbox stays"
     # processed/<local date received>/<path inside the inbox>; the bytes untouched
     assert processed_files(env) == ["2019-06-26/长春/6月26日/长春协会0626.xlsx", "2019-06-27/人保0626.xlsx"]
     moved = env.settings.processed_dir / "2019-06-26/长春/6月26日/长春协会0626.xlsx"

@@ -271,3 +271,31 @@ def test_daily_run_pulls_the_platform_and_a_backfill_skips_the_pull(home, monkey
         assert platform.hits["/aggregates"] == 2  # asked, but today's figures are not recorded as of the past
     finally:
         platform.stop()
+
+
+def test_essay_awards_publishes_the_shortlist_of_the_sheets_in_the_inbox(home):
+    from openpyxl import load_workbook
+
+    from flows.essay_awards import essay_awards
+    from insday.templates import DATA_SHEET, write_templates
+
+    [template] = write_templates(home.campaign, home.settings.path("templates"), ["scoring_sheet"])
+    book = load_workbook(template)
+    ws = book[DATA_SHEET]
+    ws["B2"] = "人保财险"
+    for i, row in enumerate(range(4, 4 + 33)):  # the 33 cases AL01..AL33: totals 0, 0.5, ... 16
+        ws.cell(row=row, column=4, value=i * 0.5)
+        for col in range(5, 10):
+            ws.cell(row=row, column=col, value=0)
+    path = home.settings.inbox_dir / "附件3-1打分表.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    stamp = datetime(2019, 6, 25, 15, 0, tzinfo=TZ).timestamp()
+    os.utime(path, (stamp, stamp))
+
+    state = essay_awards(as_of="2019-06-25T16:30", stage="shortlist", return_state=True)
+    assert state.is_completed(), state.message
+    assert flow_run(state).name == "essay_awards 2019-06-25 shortlist"
+    page = (home.settings.public_dir / "essays" / "shortlist" / "essay-shortlist.html").read_text(encoding="utf-8")
+    assert all(f"AL{n:02d}" in page for n in range(24, 34))  # the ten highest
+    assert "AL23" not in page

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from insday.cli import bulletin, core, essays, fake, mail, orchestrate, reports, steps
+from insday.cli import bulletin, core, demo, essays, fake, mail, orchestrate, reports, steps
 
 app = typer.Typer(
     name="insday",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 bulletin.register(app)
 core.register(app)
+demo.register(app)
 essays.register(app)
 fake.register(app)
 mail.register(app)

@@ -98,6 +98,17 @@ def move_no_clobber(src: Path, dst: Path) -> Path:
     raise AssertionError("unreachable")
 
 
+def prune_empty(folder: Path, root: Path) -> None:
+    """Remove ``folder`` and its parents up to (not including) ``root`` while they are empty:
+    what a sender dropped as a folder leaves no husk behind once its files are taken."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()  # only ever succeeds on an empty folder
+        except OSError:
+            return
+        folder = folder.parent
+
+
 def _complete(dropped: list[Dropped], now: datetime, settle: float, stable: float,
               sleep: Callable[[float], None]) -> tuple[list[Dropped], list[Dropped]]:
     """Split into (complete, still being written)."""
@@ -204,6 +215,7 @@ def _ingest_and_move(env: Env, taken: list[tuple[Dropped, Received]], summary: d
             day = env.campaign.local(item.received_at).date().isoformat()
             target = move_no_clobber(d.path, settings.processed_dir / day / d.rel)
             entry["moved_to"] = target.relative_to(settings.home).as_posix()
+            prune_empty(d.path.parent, settings.inbox_dir)
         else:
             log.warning("inbox: %s changed after it was read; left for the next run", d.rel)
         summary["files"].append(entry)

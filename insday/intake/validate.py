@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import math
 import os
 import threading
@@ -113,6 +114,7 @@ class Validator:
     def context(self):
         if self._context is None:
             os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+            logging.getLogger("great_expectations").setLevel(logging.WARNING)
             import great_expectations as gx
             from great_expectations.data_context.types.base import ProgressBarsConfig
 

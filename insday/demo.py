@@ -1,0 +1,274 @@
+"""``insday demo``: the whole 2019 campaign replayed, day by day, through the real flows.
+
+A synthetic campaign (``insday.fake``) supplies what the member units, the association and
+the national platform send, each file with the moment it arrives. The replay walks the
+campaign's own run calendar (``insday.orchestration.run_plan``): before each run the files
+that have arrived by then are dropped into the inbox with that arrival time as their mtime,
+then the flow runs with ``as_of`` = the scheduled moment. Everything else is the product
+as deployed: SQLite, the .eml outbox, a temporary Prefect server (unless PREFECT_API_URL
+points at one).
+
+The hourly ``deadline_watch`` runs only in the hours where a reminder or an overdue notice
+falls due (the others would find nothing to do); the national platform is a local HTTP
+server answering with the aggregates of the donation records received so far; the raw
+donation files are imported as the association's analyst would, each morning.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from insday.campaign import Campaign, text_key
+from insday.deadlines import registry
+from insday.orchestration import WATCH_HOURS, run_plan
+
+VOTES_ARRIVE = timedelta(hours=9)  # the vote export arrives the morning after the vote closes
+
+
+@dataclass(order=True)
+class Run:
+    at: datetime
+    flow: str
+    params: dict = field(default_factory=dict, compare=False)
+
+
+def _fires(cron: str, campaign: Campaign, start: datetime, end: datetime) -> list[datetime]:
+    from cronsim import CronSim
+
+    moments, it = [], CronSim(cron, campaign.local(start) - timedelta(seconds=1))
+    for moment in it:
+        if moment > end:
+            return moments
+        moments.append(moment)
+    return moments
+
+
+def _watch_slot(moment: datetime, campaign: Campaign) -> datetime:
+    """The first hourly watch at or after ``moment`` (watches run WATCH_HOURS, on the hour)."""
+    first, last = WATCH_HOURS
+    local = campaign.local(moment)
+    slot = local.replace(minute=0, second=0, microsecond=0)
+    if slot < local:
+        slot += timedelta(hours=1)
+    if slot.hour > last:
+        slot = (slot + timedelta(days=1)).replace(hour=first)
+    elif slot.hour < first:
+        slot = slot.replace(hour=first)
+    return slot
+
+
+def schedule(campaign: Campaign, start: datetime, end: datetime) -> list[Run]:
+    """The runs of the campaign's calendar between ``start`` and ``end``, watches thinned to
+    the hours where something falls due."""
+    runs: list[Run] = []
+    for planned in run_plan(campaign):
+        if planned.flow == "deadline_watch":
+            continue
+        for line in planned.schedules:
+            runs += [Run(at, planned.flow, dict(line.parameters)) for at in _fires(line.cron, campaign, start, end)]
+    due = set()
+    for d in registry(campaign):
+        for moment in (*(d.due - offset for offset in d.reminders), d.closes):
+            slot = _watch_slot(moment, campaign)
+            if start <= slot <= end:
+                due.add(slot)
+    runs += [Run(at, "deadline_watch") for at in due]
+    return sorted(runs)
+
+
+class Platform:
+    """The national step platform: per region and day, the steps of the donations received so
+    far (first donation of a participant's day, at least the minimum, inside the window)."""
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+        self.now: datetime | None = None
+        self._first: dict[tuple[str, date], tuple[datetime, str, int]] = {}
+        self._sums: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
+        platform = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                body = json.dumps(platform.payload(), ensure_ascii=False).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/aggregates"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def receive(self, path: Path) -> None:
+        """Count a donation file the platform has (files arrive in time order)."""
+        rules, window = self.campaign.steps, self.campaign.window(self.campaign.steps.window)
+        names = {text_key(n): r.code for r in rules.regions for n in (r.name, r.full_name, r.code)}
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            next(fh)
+            for line in fh:
+                stamp, pid, region, steps = line.rstrip("\n").split(",")
+                at, code, steps = datetime.fromisoformat(stamp), names.get(text_key(region)), int(steps)
+                if code is None or steps < rules.min_daily_steps or not window.start <= at < window.end:
+                    continue
+                key = (pid, self.campaign.local(at).date())
+                old = self._first.get(key)
+                if old is not None and old[0] <= at:
+                    continue
+                if old is not None:
+                    self._sums[(old[1], key[1])][0] -= old[2]
+                    self._sums[(old[1], key[1])][1] -= 1
+                self._first[key] = (at, code, steps)
+                self._sums[(code, key[1])][0] += steps
+                self._sums[(code, key[1])][1] += 1
+
+    def payload(self) -> dict:
+        regions = [{"region": code, "date": day.isoformat(), "steps": steps, "donations": n}
+                   for (code, day), (steps, n) in sorted(self._sums.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+        return {"as_of": self.now.isoformat() if self.now else None, "regions": regions}
+
+
+@dataclass
+class Outcome:
+    home: Path
+    runs: int
+    files: dict[str, int]
+    messages: dict[str, int]
+    outputs: dict[str, Path]
+
+
+def _deliver(arrival, source: Path, inbox: Path) -> Path:
+    target = inbox / arrival.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source / arrival.path, target)
+    stamp = arrival.at.timestamp()
+    os.utime(target, (stamp, stamp))
+    return target
+
+
+def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participants: int = 20_000,
+             progress: Callable[[str, date, int, int], None] | None = None) -> Outcome:
+    """Replay the campaign into ``home`` (created if needed; a rerun into the same home converges)."""
+    home = home.resolve()
+    os.environ["INSDAY_HOME"] = str(home)
+    os.environ.pop("INSDAY_DATABASE_URL", None)
+    for key in [k for k in os.environ if k.startswith(("INSDAY_SMTP_", "INSDAY_IMAP_"))]:
+        del os.environ[key]
+    os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from insday.settings import get_settings
+
+    get_settings.cache_clear()
+    from insday.db.bootstrap import init_database
+    from insday.env import load_env
+    from insday.fake.generate import Generator
+
+    env = load_env()
+    campaign = env.campaign
+    init_database(env.engine, campaign)
+    last_day = min(until or campaign.end, campaign.end)
+    incoming = home / "incoming"
+    generator = Generator(campaign, incoming, seed=seed, participants=participants, until=last_day)
+    pending = list(generator.run())
+
+    platform = Platform(campaign)
+    os.environ["INSDAY_STEPS_API_URL"] = platform.url
+    get_settings.cache_clear()
+    env = load_env()
+    start = campaign.at(campaign.start)
+    end = campaign.at(last_day + timedelta(days=1)) - timedelta(seconds=1)
+    runs = schedule(campaign, start, end)
+    try:
+        _replay(env, generator, pending, runs, platform, incoming, progress)
+    finally:
+        platform.stop()
+    return _outcome(env, home, len(runs), until=end)
+
+
+def _replay(env, generator, pending, runs, platform, incoming, progress) -> None:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from flows.daily_run import daily_run
+    from flows.deadline_watch import deadline_watch
+    from flows.essay_awards import essay_awards
+    from flows.final_bulletin import final_bulletin
+    from insday.essays.service import shortlisted_ids
+    from insday.steps import import_donations
+
+    flows = {"daily_run": daily_run, "deadline_watch": deadline_watch, "essay_awards": essay_awards,
+             "final_bulletin": final_bulletin}
+    campaign = env.campaign
+    vote_window = campaign.window("essay_vote")
+    inbox = env.settings.inbox_dir
+    for n, run in enumerate(runs, start=1):
+        while pending and pending[0].at <= run.at:
+            arrival = pending.pop(0)
+            if arrival.report_type == "donations":  # the platform's raw export, for the audit import
+                path = incoming / arrival.path
+                platform.receive(path)
+                import_donations(env, path, received_at=arrival.at)
+            else:
+                _deliver(arrival, incoming, inbox)
+        platform.now = run.at
+        if progress:
+            progress(run.flow, campaign.local(run.at).date(), n, len(runs))
+        as_of = campaign.local(run.at).replace(tzinfo=None).isoformat(timespec="minutes")
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):  # a replay needs no crash detection
+            state = flows[run.flow](as_of=as_of, **run.params, return_state=True)
+        if not state.is_completed():
+            raise RuntimeError(f"{run.flow} {as_of} did not complete: {state.message}")
+        if run.flow == "essay_awards" and run.params.get("stage") == "shortlist":
+            ids = sorted(shortlisted_ids(campaign, env.engine, run.at))
+            if ids and campaign.local(vote_window.end).date() <= campaign.end:
+                pending.append(generator.votes(ids, vote_window.end + VOTES_ARRIVE))
+                pending.sort(key=lambda a: (a.at, a.path))
+
+
+def _outcome(env, home: Path, runs: int, until: datetime) -> Outcome:
+    from sqlalchemy import func, select
+
+    from insday.db import session_scope
+    from insday.db.models import OutboxMessage, Submission
+    from insday.intake.docs import build_docs
+    from insday.reports.survey import write_survey_report
+    from insday.reports.whitepaper import write_whitepaper
+
+    with session_scope(env.engine) as s:
+        statuses = dict(s.execute(select(Submission.status, func.count()).group_by(Submission.status)).all())
+        late = s.scalar(select(func.count()).where(Submission.timeliness == "late"))
+        kinds = dict(s.execute(select(OutboxMessage.kind, func.count()).group_by(OutboxMessage.kind)).all())
+    public = env.settings.public_dir
+    whitepaper = write_whitepaper(env, until, public / "whitepaper")
+    survey = write_survey_report(env, until, public / "survey")
+    docs = build_docs(env.campaign, env.engine, env.settings.archive_dir, env.settings.path("docs"))
+    outputs = {
+        "bulletins": public / "index.html",
+        "emails": env.settings.outbox_dir,
+        "essay results": public / "essays",
+        "white paper": Path(next(iter(whitepaper.get("files", {}).values()), public / "whitepaper")).parent,
+        "survey report": Path(next(iter(survey.get("files", {}).values()), public / "survey")).parent,
+        "validation reports": docs,
+        "database": Path(env.settings.db_url.split("///", 1)[-1]),
+    }
+    return Outcome(home, runs, {**statuses, "late": late}, kinds, outputs)

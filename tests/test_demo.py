@@ -1,0 +1,86 @@
+"""`insday demo` replays the first days of the campaign through the real flows, and a second
+run into the same home changes nothing."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from typer.testing import CliRunner
+
+from insday.campaign import get_campaign, parse_duration
+from insday.cli import app
+from insday.db.models import OutboxMessage, Submission
+
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
+
+
+@pytest.fixture
+def clean_environ():
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    from insday.settings import get_settings
+
+    get_settings.cache_clear()
+
+
+def _state(home):
+    engine = create_engine(f"sqlite:///{home / 'insday.db'}")
+    with engine.connect() as conn:
+        subs = set(conn.execute(select(Submission.sha256, Submission.status, Submission.version)).all())
+        keys = set(conn.execute(select(OutboxMessage.key)).scalars())
+    engine.dispose()
+    return {"submissions": subs, "keys": keys}
+
+
+def test_demo_first_days(tmp_path, clean_environ):
+    home = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(home), "--until", "2019-06-26", "--seed", "5"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "index.html" in result.output and str(home) in result.output
+
+    # every file that arrived was archived and answered; nothing is left in the inbox
+    engine = create_engine(f"sqlite:///{home / 'insday.db'}")
+    with engine.connect() as conn:
+        subs = conn.execute(select(Submission.unit_code, Submission.report_type, Submission.status,
+                                   Submission.received_at)).all()
+        kinds = dict(conn.execute(select(OutboxMessage.kind, func.count()).group_by(OutboxMessage.kind)).all())
+        keys = list(conn.execute(select(OutboxMessage.key)).scalars())
+    engine.dispose()
+    campaign = get_campaign()
+    assert {s.report_type for s in subs} >= {"survey", "scoring_sheet", "daily_report", "videos"}
+    assert any(s.status == "rejected" for s in subs), "the synthetic campaign has mistakes"
+    assert not [p for p in (home / "inbox").rglob("*") if p.is_file()]
+    assert kinds["receipt"] == len(subs)
+    assert kinds["reminder"] > 0 and kinds["overdue"] > 0 and kinds["digest"] > 0
+
+    # reminders for the scoring sheet went only to companies without an accepted sheet when it was
+    # due to go (due - offset; those moments fall on the hour, when the watch runs)
+    due = campaign.deadline_spec("scoring_sheet").due
+    sheets = {s.unit_code: s.received_at for s in subs if s.report_type == "scoring_sheet" and s.status == "accepted"}
+    scoring = [k.split(":") for k in keys if k.startswith("reminder:scoring_sheet:")]
+    assert {offset for *_, offset in scoring} == {"3d", "1d", "2h"}
+    for _, _, unit, offset in scoring:
+        assert unit not in sheets or sheets[unit] > due - parse_duration(offset)
+    reminded_3d = {unit for _, _, unit, offset in scoring if offset == "3d"}
+    assert reminded_3d == {u.code for u in campaign.members("companies")
+                           if u.code not in sheets or sheets[u.code] > due - parse_duration("3d")}
+
+    # the essay shortlist was published at 06-25 16:30
+    assert (home / "public" / "essays" / "shortlist" / "essay-shortlist.html").exists()
+    assert (home / "docs" / "index.html").exists()
+
+    # a second run into the same home converges: the units "send" the same files again, so each
+    # gets one 'duplicate' receipt; nothing is ingested twice, no reminder or notice goes twice
+    before = _state(home)
+    again = CliRunner().invoke(app, ["demo", "--out", str(home), "--until", "2019-06-26", "--seed", "5"],
+                               catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+    after = _state(home)
+    assert after["submissions"] == before["submissions"]
+    added = after["keys"] - before["keys"]
+    assert added and all(k.startswith("receipt:") and k.endswith(":duplicate") for k in added)
