@@ -11,13 +11,12 @@ from pathlib import Path
 from insday.reports.common import count, day_text, md_cell
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-KIND_ZH = {"daily": "每日通报", "final": "总结通报"}
 UNIT_KIND_ZH = {"property": "财产险", "life": "人身险", "city": "地市协会"}
 
 
-def _day(value) -> str:
+def _day(value: str | None) -> str:
     """'2019-06-26' -> 6月26日."""
-    return day_text(value if isinstance(value, date) else date.fromisoformat(str(value)[:10])) if value else ""
+    return day_text(date.fromisoformat(value[:10])) if value else ""
 
 
 def _moment(value: str) -> str:
@@ -45,7 +44,6 @@ def _jinja():
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=_num, signed=_signed, pct=_pct, day=_day, moment=_moment, md=md_cell)
-    env.globals.update(KIND_ZH=KIND_ZH, UNIT_KIND_ZH=UNIT_KIND_ZH)
     return env
 
 

@@ -23,7 +23,7 @@ def bulletin(
                         "--out is given; never sent.")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Folder to publish into: <folder>/<date>/ and <folder>/index.html "
-                      "[default: INSDAY_HOME/public].")] = None,
+                      "(default: INSDAY_HOME/public).")] = None,
     send: Annotated[bool, typer.Option("--send", help="Email it to every member unit's contact and the "
                                                       "association's contact (each at most once, ever).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a summary.")] = False,
