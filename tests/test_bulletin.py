@@ -429,16 +429,19 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 def test_a_bulletin_built_again_after_later_data_is_the_same(env, tmp_path):
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
+    pulled_steps(env, tmp_path, "2019-06-27 09:00", "pull.csv", "2019-06-26", {"吉林": 50_000_000})
     first = publish_bulletin(env, date(2019, 6, 26))
     before = files_of(Path(first["folder"]))
     ingest(env, tmp_path, "2019-06-27 11:00", daily("p26b.xlsx", "人保财险", "2019-06-26", 999, 9_999_999, 9, 9),
            daily("l26.xlsx", "中国人寿", "2019-06-26", 150, 1_800_000, 4, 0))
+    pulled_steps(env, tmp_path, "2019-06-27 11:30", "pull2.csv", "2019-06-26", {"吉林": 80_000_000})
     again = publish_bulletin(env, date(2019, 6, 26))
     assert files_of(Path(again["folder"])) == before  # byte for byte: HTML, Markdown, JSON, xlsx, PNG
-    assert again["headline"]["steps"] == 1_500_000
+    assert again["headline"]["steps"] == 1_500_000 and again["headline"]["home_region"]["group_steps"] == 50_000_000
 
     what_if = publish_bulletin(env, date(2019, 6, 26), as_of=at("2019-06-27 12:00"))
     assert what_if["what_if"] and what_if["headline"]["steps"] == 9_999_999 + 1_800_000
+    assert what_if["headline"]["home_region"]["unlocked_on"] == "2019-06-26"  # the later pull unlocks 吉林
     assert what_if["folder"] == str(env.settings.path("what-if", "2019-06-26"))
     assert "模拟通报" in (Path(what_if["folder"]) / "index.html").read_text(encoding="utf-8")
     assert files_of(Path(first["folder"])) == before  # the published one is untouched
