@@ -317,6 +317,19 @@ class VideoRules(_Model):
     leaderboard_size: int = Field(10, ge=1)
 
 
+class DailyCutoff(_Model):
+    days_after: int = Field(1, ge=0)
+    time: time
+
+
+class BulletinRules(_Model):
+    """When each bulletin knows what it knows: only files received by its cut-off count."""
+
+    daily_cutoff: DailyCutoff  # day D's bulletin: received by D + days_after at time
+    final_cutoff: datetime  # the final bulletin (dated the campaign's last day)
+    home_region: str  # the region code the member units' share of steps is taken of
+
+
 class WhitePaper(_Model):
     title: str = "保险业社会贡献白皮书"
     data_year: int
@@ -362,6 +375,7 @@ class Campaign(_Model):
     survey: SurveyRules = SurveyRules()
     videos: VideoRules = VideoRules()
     whitepaper: WhitePaper | None = None
+    bulletin: BulletinRules | None = None
     units: tuple[Unit, ...] = ()
     essay_list: tuple[Essay, ...] = ()
     folder: Path | None = None
@@ -398,6 +412,9 @@ class Campaign(_Model):
         for spec in data.get("deadlines") or []:
             if isinstance(spec, dict) and spec.get("due") is not None:
                 spec["due"] = local(spec["due"])
+        bulletin = data.get("bulletin")
+        if isinstance(bulletin, dict) and bulletin.get("final_cutoff") is not None:
+            bulletin["final_cutoff"] = local(bulletin["final_cutoff"])
         for key, rt in (data.get("report_types") or {}).items():
             if isinstance(rt, dict):
                 rt.setdefault("key", key)
@@ -446,6 +463,8 @@ class Campaign(_Model):
                 raise ValueError(f"survey: 问卷报表缺少题目列 {missing}")
             if self.survey.overall and self.survey.overall not in self.survey.questions:
                 raise ValueError("survey.overall 须是 questions 之一")
+        if self.bulletin and self.bulletin.home_region not in self.steps.by_code:
+            raise ValueError(f"bulletin.home_region: 未知地区代码 {self.bulletin.home_region!r}")
         del tz
         return self
 

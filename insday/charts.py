@@ -87,7 +87,7 @@ def png_bytes(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fig.savefig(buffer, format="png")
+        fig.savefig(buffer, format="png", metadata={"Software": None})  # the same bytes for the same figure
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     if missing:
         raise MissingGlyphs("; ".join(dict.fromkeys(missing)))

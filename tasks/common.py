@@ -1,11 +1,7 @@
-"""What every task shares: the environment, retry policy, and stages built in other branches."""
+"""What every task shares: the environment and the retry policy."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-from prefect import get_run_logger
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
@@ -63,18 +59,3 @@ def retry_if_transient(task, task_run, state) -> bool:
 RETRIES = dict(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=10), retry_jitter_factor=0.5,
                retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
 
-
-def built(module: str) -> bool:
-    """Whether ``module``, a capability built in a parallel branch, is part of this checkout of
-    insday (found next to ``insday`` itself, not merely importable from another install)."""
-    import insday
-
-    spec = importlib.util.find_spec(module)
-    return bool(spec and spec.origin) and Path(spec.origin).is_relative_to(Path(insday.__file__).parent)
-
-
-def not_built(module: str) -> dict:
-    """Skip a stage whose capability is not in this build yet. After the branches of issues 3,
-    4, 5 and 7 are merged every capability is built and this is never reached."""
-    get_run_logger().warning("stage skipped: %s is not part of this build", module)
-    return {"skipped": f"{module} is not part of this build"}

@@ -369,12 +369,13 @@ def test_outputs_contain_the_winners_and_escape_injection(final_round, tmp_path)
     assert ws.freeze_panes == "A2"
     rows = {r[2]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["AL03"][:2] == (3, "二等奖") and rows["AL01"][:2] == (1, "待定（并列）")
-    assert rows["AL03"][3] == "'" + '=HYPERLINK("http://evil.example","点我")'
+    title = next(c for c in ws["D"] if c.value == '=HYPERLINK("http://evil.example","点我")')  # the text as sent
+    assert title.data_type == "s" and title.quotePrefix  # a text cell that stays text when edited
     assert rows["AL03"][10] == 89.8 and ws.cell(row=2, column=11).number_format == "0.00"
     cells = [c for row in book["人物风采"].iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     people = {r[2]: r for r in book["人物风采"].iter_rows(min_row=2, values_only=True)}
-    assert people["RW01"][3] == "'@SUM(A1:A9)<b>粗</b>" and people["RW01"][4] == "'-2+3"
+    assert people["RW01"][3] == "@SUM(A1:A9)<b>粗</b>" and people["RW01"][4] == "-2+3"
 
     listed = list(load_workbook(out / "essay-certificates.xlsx").active.iter_rows(min_row=2, values_only=True))
     assert [(r[2], r[3]) for r in listed] == [("优秀案例二等奖", "AL03"), ("优秀案例三等奖", "AL04"),

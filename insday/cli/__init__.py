@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from insday.cli import core, demo, essays, fake, mail, orchestrate, reports, steps
+from insday.cli import bulletin, core, demo, essays, fake, mail, orchestrate, reports, steps
 
 app = typer.Typer(
     name="insday",
@@ -17,6 +17,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+bulletin.register(app)
 core.register(app)
 demo.register(app)
 essays.register(app)

@@ -9,7 +9,7 @@ Stage ``results`` (07-08): ``essay-results.xlsx``, ``essay-results.html``,
 per page), ``certificates/certificates.pdf`` (optional) and ``essay-certificates.xlsx``.
 
 Whatever a submitter or the roster wrote is escaped in HTML (Jinja2 autoescape) and, in
-xlsx, a text beginning with = + - @ is prefixed with ' so Excel never runs it as a formula.
+xlsx, written with ``insday.safe.put_cell`` (text stays text, never a formula).
 """
 
 from __future__ import annotations
@@ -26,22 +26,15 @@ from pathlib import Path
 from insday.env import Env
 from insday.essays.scoring import rounded
 from insday.essays.service import Contest, contest
+from insday.safe import put_cell
 
 log = logging.getLogger("insday.essays")
 
 STAGES = ("shortlist", "results")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 METHOD_ZH = {"mean": "各评分表合计分的平均值", "trimmed_mean": "去掉最高、最低各 {n} 份后各评分表合计分的平均值"}
 KIND_ZH = {"cutoff": "入围线并列", "broken_by_panel_score": "最终得分相同，按评审得分排序",
            "unresolved": "并列，待评审委员会决定"}
-
-
-def safe_cell(value):
-    """A value for an xlsx cell: text that Excel would read as a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _write_sheet(ws, headers: Sequence[str], rows: Sequence[Sequence], formats: dict[int, str] | None = None,
@@ -54,10 +47,11 @@ def _write_sheet(ws, headers: Sequence[str], rows: Sequence[Sequence], formats: 
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            put_cell(ws.cell(row=r, column=c), value)
         for i, fmt in (formats or {}).items():
-            ws.cell(row=ws.max_row, column=i + 1).number_format = fmt
+            ws.cell(row=r, column=i + 1).number_format = fmt
     for i, header in enumerate(headers):
         ws.column_dimensions[get_column_letter(i + 1)].width = (widths or {}).get(i, max(10, len(header) * 2 + 2))
     ws.freeze_panes = "A2"

@@ -1,12 +1,16 @@
 """Workbooks people open in Excel: one sheet per table, bold frozen header, number
-formats, sensible widths; text is always text (a value starting with = + - @ written
-by a submitter never becomes a formula)."""
+formats, sensible widths; text is always text (``insday.safe.put_cell``: a value starting
+with = + - @ written by a submitter never becomes a formula). Given ``when``, a workbook
+is the same bytes every time it is written from the same tables."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+
+from insday.safe import put_cell
 
 MONEY = "#,##0.00"
 INTEGER = "#,##0"
@@ -24,7 +28,9 @@ class Table:
     note: str | None = None  # a line under the table, e.g. what the figures cover
 
 
-def write_workbook(path: Path, tables: list[Table]) -> Path:
+def write_workbook(path: Path, tables: list[Table], when: datetime | None = None) -> Path:
+    """One sheet per table. ``when``: the document's created/modified time and its zip
+    entries' times (else now), so the same tables give the same file."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -41,17 +47,42 @@ def write_workbook(path: Path, tables: list[Table]) -> Path:
         widths = [len(h) * 2 + 2 for h in table.headers]
         for r, row in enumerate(table.rows, start=2):
             for c, value in enumerate(row, start=1):
-                cell = ws.cell(row=r, column=c, value=float(value) if isinstance(value, Decimal) else value)
+                cell = put_cell(ws.cell(row=r, column=c), float(value) if isinstance(value, Decimal) else value)
                 if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula
                     widths[c - 1] = max(widths[c - 1], min(60, len(value) * 2))
                 if c - 1 in table.formats:
                     cell.number_format = table.formats[c - 1]
         if table.note:
-            ws.cell(row=len(table.rows) + 3, column=1, value=table.note).data_type = "s"
+            put_cell(ws.cell(row=len(table.rows) + 3, column=1), table.note)
         for c, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(c)].width = max(8, min(60, width))
         ws.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    if when is None:
+        book.save(path)
+    else:
+        _save_fixed(book, path, when)
     return path
+
+
+def _save_fixed(book, path: Path, when: datetime) -> None:
+    """Save with every time in the file set to ``when`` (openpyxl would write now)."""
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    stamp = when.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+    class FixedTimeZip(zipfile.ZipFile):
+        def writestr(self, info, data, *args, **kwargs):
+            if not isinstance(info, zipfile.ZipInfo):
+                info = zipfile.ZipInfo(info, date_time=stamp.timetuple()[:6])
+                info.compress_type = self.compression
+            super().writestr(info, data, *args, **kwargs)
+
+        def write(self, filename, arcname=None, *args, **kwargs):  # worksheets come from temporary files
+            self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
+
+    book.properties.created = book.properties.modified = stamp
+    with FixedTimeZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(book, archive).save()

@@ -1,0 +1,295 @@
+"""The figures of a bulletin, as one JSON-able document, from what was received by its
+knowledge time (its cut-off, or ``as_of`` for a what-if).
+
+"Changes since the previous bulletin" are worked out by building the previous bulletin's
+figures again at that bulletin's own cut-off (never later than this one's knowledge time)
+rather than by reading a stored file: by the knowledge-time invariant that is exactly what
+the previous bulletin said, it needs no state that could be missing or stale (a first
+run, a dry run, another ``--out``), and both sides are computed by the same code.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime
+
+from insday.bulletin.editions import Edition, edition, previous, rules, run_days
+from insday.campaign import Campaign
+from insday.env import Env
+from insday.reports.common import day_text, short_name
+from insday.safe import mask_phone, safe_url
+
+TOP_PARTICIPANTS = 10
+TOP_OUTREACH_UNITS = 10
+STATE_FIELDS = ("on_time", "late", "missing", "open")
+HEADLINE_TOTALS = ("participants", "steps", "photos", "videos", "events", "people_reached", "video_submissions")
+
+
+def build_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: datetime | None = None) -> dict:
+    """The bulletin document of ``day`` (or the final one) as known at its cut-off, or at
+    ``as_of`` when given (what-if). See the README for its shape."""
+    campaign = env.campaign
+    this = edition(campaign, day, final)
+    knows = as_of or this.cutoff
+    doc = _figures(env, this, knows)
+    before = previous(campaign, this)
+    prior = _figures(env, before, min(before.cutoff, knows)) if before else None
+    doc["changes"] = _changes(doc, prior)
+    own = {r["id"] for r in doc["reports"]} - {r["id"] for r in (prior or {}).get("reports", ())}
+    for r in doc["reports"]:
+        r["this_edition"] = r["id"] in own
+    return doc
+
+
+def _local(campaign: Campaign, moment: datetime) -> str:
+    return campaign.local(moment).isoformat()
+
+
+def _figures(env: Env, this: Edition, knows: datetime) -> dict:
+    from insday.deadline_status import evaluate
+    from insday.sql import fetch
+
+    campaign = env.campaign
+    days = [d for d in run_days(campaign) if this.final or d <= this.day]
+    with env.engine.connect() as conn:
+        rows = fetch(conn, "bulletin/unit_days", as_of=knows, through_date=days[-1])
+        states = evaluate(conn, campaign, knows)
+    covered = [s for s in states if (s.deadline.period is not None and s.deadline.period <= days[-1])
+               or (s.deadline.period is None and s.deadline.closes <= knows)]
+    units = _unit_table(campaign, this, rows, covered)
+    steps = _steps(env, knows)
+    videos = _videos(env, this, knows)
+    outreach = _outreach(env, knows)
+    totals = {f: sum(u[f] for u in units) for f in ("participants", "steps", "photos", "videos")}
+    day_rows = [r for r in rows if r["report_date"] == this.day]
+    headline = {
+        "units": len(campaign.units),
+        "units_reporting": len({r["unit"] for r in (rows if this.final else day_rows)}),
+        "participants_day": None if this.final else sum(r["participants"] for r in day_rows),
+        "steps_day": None if this.final else sum(r["steps"] for r in day_rows),
+        **totals,
+        "events": outreach["totals"]["events"],
+        "people_reached": outreach["totals"]["people_reached"],
+        "video_submissions": videos["submissions"] if videos else 0,
+        "regions_unlocked": len(steps["unlocks"]),
+        "home_region": steps["home"],
+    }
+    return {
+        "kind": "final" if this.final else "daily",
+        "title": _title(campaign, this),
+        "day": this.day.isoformat(),
+        "days": [d.isoformat() for d in days],
+        "as_of": _local(campaign, knows),
+        "cutoff": _local(campaign, this.cutoff),
+        "what_if": knows != this.cutoff,
+        "headline": headline,
+        "units": units,
+        "daily": [{"day": d.isoformat(), "units": len({r["unit"] for r in rows if r["report_date"] == d}),
+                   "participants": sum(r["participants"] for r in rows if r["report_date"] == d),
+                   "steps": sum(r["steps"] for r in rows if r["report_date"] == d)} for d in days],
+        "steps": steps,
+        "home_share": _home_share(units, steps),
+        "videos": videos,
+        "outreach": outreach,
+        "reports": [_deadline_row(campaign, s) for s in covered],
+        "late_missing": _late_missing(campaign, covered),
+    }
+
+
+def _title(campaign: Campaign, this: Edition) -> str:
+    if this.final:
+        return f"{campaign.title}总结通报"
+    number = run_days(campaign).index(this.day) + 1
+    return f"{campaign.title}通报（第{number}期·{day_text(this.day)}）"
+
+
+def _unit_table(campaign: Campaign, this: Edition, rows: list[dict], covered) -> list[dict]:
+    """Every member unit: the day's and cumulative figures, its deadlines, rank by steps."""
+    per_unit: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        per_unit[r["unit"]].append(r)
+    table = []
+    for u in campaign.units:
+        mine = per_unit.get(u.code, [])
+        today = [r for r in mine if r["report_date"] == this.day]
+        states = Counter(s.progress(u.code).state for s in covered if u.code in s.deadline.units)
+        table.append({
+            "unit": u.code, "name": u.name, "short_name": short_name(u), "kind": u.kind,
+            "participants_day": sum(r["participants"] for r in today) if today else None,  # None: no report
+            "steps_day": sum(r["steps"] for r in today) if today else None,
+            "participants": sum(r["participants"] for r in mine),
+            "steps": sum(r["steps"] for r in mine),
+            "photos": sum(r["photos"] for r in mine),
+            "videos": sum(r["videos"] for r in mine),
+            "days_reported": len(mine),
+            **{f: states.get(f, 0) for f in STATE_FIELDS},
+            "counted_steps": sum(r["steps"] * _factor(campaign, r["report_date"]) for r in mine),
+        })
+    table.sort(key=lambda u: (-u["steps"], u["unit"]))
+    for i, u in enumerate(table):  # equal steps share a rank (1, 2, 2, 4)
+        u["rank"] = table[i - 1]["rank"] if i and u["steps"] == table[i - 1]["steps"] else i + 1
+    return table
+
+
+def _factor(campaign: Campaign, day: date) -> int:
+    return campaign.steps.double_factor if day in campaign.steps.double_days else 1
+
+
+def _deadline_row(campaign: Campaign, state) -> dict:
+    d = state.deadline
+    return {"id": d.id, "title": d.title, "due": _local(campaign, d.due), "closed": state.closed,
+            "expected": len(d.units), **{f: len(state.codes(f)) for f in STATE_FIELDS},
+            **{f"{f}_units": state.codes(f) for f in ("late", "missing", "open")}}
+
+
+def _late_missing(campaign: Campaign, covered) -> list[dict]:
+    """Per unit, what it sent late and what it never sent (daily reports grouped by day)."""
+    found: dict[str, dict[str, list]] = defaultdict(lambda: {"late": [], "missing": []})
+    for s in covered:
+        for u in s.units:
+            if u.state in ("late", "missing"):
+                found[u.code][u.state].append(s.deadline)
+    out = []
+    for code, lists in found.items():
+        unit = campaign.unit_by_code.get(code)
+        if unit is None:
+            continue
+        out.append({"unit": code, "name": unit.name, "short_name": short_name(unit), "contact": unit.contact,
+                    "phone": mask_phone(unit.phone),
+                    "late": _deadline_names(campaign, lists["late"]),
+                    "missing": _deadline_names(campaign, lists["missing"]),
+                    "late_count": len(lists["late"]), "missing_count": len(lists["missing"])})
+    return sorted(out, key=lambda u: (-u["missing_count"], -u["late_count"], u["unit"]))
+
+
+def _deadline_names(campaign: Campaign, deadlines) -> list[str]:
+    """每日参与情况（6月26日、6月27日）for daily deadlines, the title for the others."""
+    by_spec: dict[str, list] = {}
+    for d in deadlines:
+        by_spec.setdefault(d.id.split(":")[0], []).append(d)
+    names = []
+    for spec_id, group in by_spec.items():
+        spec = campaign.deadline_spec(spec_id)
+        if spec.each_day_of:
+            names.append(f"{spec.title}（{'、'.join(day_text(d.period) for d in group)}）")
+        else:
+            names.extend(d.title for d in group)
+    return names
+
+
+# ----- the step run (insday.steps) ---------------------------------------------------------
+
+
+def _steps(env: Env, knows: datetime) -> dict:
+    """The helped regions toward the unlock line, the helper regions, unlocks, the home
+    region, badges, the top participants and the raw-vs-pulled reconciliation."""
+    from insday.steps import reconcile, step_summary
+
+    campaign = env.campaign
+    summary = step_summary(env, knows)
+    own = {r["name"]: r["own_steps"] for r in summary["regions"]}
+    regions = sorted(({"name": r["name"], "code": r["code"], "own_steps": r["own_steps"], "helper": r["helper"],
+                       "helper_steps": own[r["helper"]] if r["helper"] else None, "group_steps": r["group_steps"],
+                       "progress": r["progress"], "unlocked_on": r["unlocked_on"]}
+                      for r in summary["regions"] if r["group_steps"] is not None),
+                     key=lambda r: (-r["group_steps"], r["code"]))
+    for rank, r in enumerate(regions, start=1):
+        r["rank"] = rank
+    home = next(r for r in summary["regions"] if r["code"] == rules(campaign).home_region)
+    return {
+        "threshold": summary["threshold"],
+        "regions": regions,
+        "unlocks": sorted(({"name": r["name"], "unlocked_on": r["unlocked_on"]} for r in regions if r["unlocked_on"]),
+                          key=lambda u: (u["unlocked_on"], u["name"])),
+        "home": {k: home[k] for k in ("name", "own_steps", "group_steps", "progress", "unlocked_on")},
+        "badges": summary["badges"],
+        "top": [{k: t[k] for k in ("rank", "participant", "steps")} for t in summary["top"][:TOP_PARTICIPANTS]],
+        "reconcile": _reconcile_note(reconcile(env, knows)),
+    }
+
+
+def _reconcile_note(result: dict) -> dict:
+    """Where the platform's aggregates and the raw donation records disagree (region, day); a
+    day only one source has is not a disagreement (raw records are imported for audits)."""
+    rows = [r for r in result["differences"] if r["status"] == "mismatch"]
+    return {"mismatches": len(rows),
+            "rows": [{k: r[k] for k in ("region", "day", "raw_steps", "pulled_steps")} for r in rows[:10]]}
+
+
+def _home_share(units: list[dict], steps: dict) -> dict:
+    """Each member unit's reported steps (double days counted double, as the platform
+    counts them) as a share of the home region's own steps."""
+    total = steps["home"]["own_steps"]
+    members = [{"unit": u["unit"], "name": u["name"], "short_name": u["short_name"], "steps": u["counted_steps"],
+                "share": round(100 * u["counted_steps"] / total, 2) if total else None}
+               for u in units if u["counted_steps"]]
+    members.sort(key=lambda m: (-m["steps"], m["unit"]))
+    counted = sum(m["steps"] for m in members)
+    return {"region": steps["home"]["name"], "region_steps": total, "members": members, "members_steps": counted,
+            "members_share": round(100 * counted / total, 2) if total else None,
+            "others_steps": total - counted}
+
+
+# ----- videos and outreach -----------------------------------------------------------------
+
+
+def _videos(env: Env, this: Edition, knows: datetime) -> dict | None:
+    """The day's leaderboard (the final bulletin: the last one) and every champion so far;
+    None when no video was submitted and no board published."""
+    from insday.reports.videos import video_leaderboard
+
+    board = video_leaderboard(env, knows, day=None if this.final else this.day)
+    if not board["days"] and not board["submissions"]["videos"]:
+        return None
+
+    def entry(e: dict) -> dict:
+        return {"rank": e["rank"], "title": e["title"], "author": e["author"], "unit": e["unit"],
+                "short_name": e["short_name"], "votes": e["votes"], "link": safe_url(e.get("link"))}
+
+    return {"day": board["day"], "entries": [entry(e) for e in board["entries"]],
+            "champion": entry(board["champion"]) if board["champion"] else None,
+            "champions": [{"day": c["day"], **entry(c)} for c in board["champions"]],
+            "submissions": board["submissions"]["videos"], "units": board["submissions"]["units"]}
+
+
+def _outreach(env: Env, knows: datetime) -> dict:
+    from insday.reports.outreach import outreach_summary
+
+    s = outreach_summary(env, knows)
+    return {"totals": s["totals"], "by_kind": s["by_kind"],
+            "by_unit": [{k: u[k] for k in ("unit", "short_name", "events", "people_reached", "materials")}
+                        for u in s["by_unit"][:TOP_OUTREACH_UNITS]]}
+
+
+# ----- changes since the previous bulletin ------------------------------------------------
+
+
+def _changes(doc: dict, prior: dict | None) -> dict:
+    if prior is None:
+        return {"previous": None}
+    now_h, before_h = doc["headline"], prior["headline"]
+    unlocked_before = {u["name"] for u in prior["steps"]["unlocks"]}
+    before_regions = {r["name"]: r["group_steps"] for r in prior["steps"]["regions"]}
+    for r in doc["steps"]["regions"]:
+        r["change"] = r["group_steps"] - before_regions[r["name"]]
+    names = {u["unit"]: u["short_name"] for u in doc["units"]}
+
+    def states(d: dict) -> dict[tuple[str, str], str]:
+        return {(code, r["id"]): state for r in d["reports"] for state in ("late", "missing")
+                for code in r[f"{state}_units"]}
+
+    now, before = states(doc), states(prior)
+    titles = {r["id"]: r["title"] for r in doc["reports"]}
+
+    def listed(keys) -> list[dict]:
+        return [{"unit": code, "short_name": names.get(code, code), "deadline": d, "title": titles[d]}
+                for code, d in sorted(keys, key=lambda k: (k[1], k[0]))]
+
+    return {
+        "previous": {"kind": prior["kind"], "day": prior["day"], "as_of": prior["as_of"], "title": prior["title"]},
+        **{f: now_h[f] - before_h[f] for f in HEADLINE_TOTALS},
+        "newly_unlocked": [u for u in doc["steps"]["unlocks"] if u["name"] not in unlocked_before],
+        "became_missing": listed(k for k, s in now.items() if s == "missing" and before.get(k) != "missing"),
+        "became_late": listed(k for k, s in now.items() if s == "late" and before.get(k) is None),
+        "caught_up": listed(k for k, s in now.items() if s == "late" and before.get(k) == "missing"),
+    }
