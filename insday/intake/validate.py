@@ -118,6 +118,9 @@ class Validator:
             import great_expectations as gx
             from great_expectations.data_context.types.base import ProgressBarsConfig
 
+            for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
+                logging.getLogger(name).setLevel(logging.WARNING)  # GX sets INFO on some of its own loggers
+
             self._context = gx.get_context(mode="ephemeral")
             self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
             self._source = self._context.data_sources.add_pandas("insday")
