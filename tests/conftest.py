@@ -29,6 +29,7 @@ from insday.db.models import Base  # noqa: E402
 from insday.env import Env  # noqa: E402
 from insday.paths import SHIPPED_CAMPAIGN  # noqa: E402
 from insday.settings import Settings, get_settings  # noqa: E402
+from mailtools import Keep, Server  # noqa: E402
 
 PG_URL = os.environ.get("INSDAY_TEST_DATABASE_URL")
 ARTIFACTS = Path(os.environ.get("INSDAY_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
@@ -118,40 +119,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class SMTPServer:
+class SMTPServer(Server):
     """A real SMTP server on 127.0.0.1 that keeps what it receives; can be stopped and restarted."""
 
     def __init__(self):
-        from email import message_from_bytes, policy
+        super().__init__(Keep(), free_port())
 
-        self.port = free_port()
-        self.messages: list = []  # email.message.EmailMessage
-        self.envelopes: list = []
-        self._parse = lambda data: message_from_bytes(data, policy=policy.default)
-        self._controller = None
+    @property
+    def messages(self) -> list:  # email.message.EmailMessage
+        return self.handler.messages
 
-    def start(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        server = self
-
-        class Handler:
-            async def handle_DATA(self, _server, _session, envelope):
-                server.envelopes.append(envelope)
-                server.messages.append(server._parse(envelope.original_content or envelope.content))
-                return "250 OK"
-
-        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller:
-            self._controller.stop()
-            self._controller = None
-
-    def settings_env(self) -> dict[str, str]:
-        return {"INSDAY_SMTP_HOST": "127.0.0.1", "INSDAY_SMTP_PORT": str(self.port),
-                "INSDAY_SMTP_FROM": "insday@jiaia.example.org"}
+    @property
+    def envelopes(self) -> list:
+        return self.handler.envelopes
 
 
 @pytest.fixture

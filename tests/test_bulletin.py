@@ -47,7 +47,7 @@ import pytest
 from conftest import PG_URL, _drop_postgres_database, _fresh_postgres_database, empty_database
 from filemaker import daily_row, write_csv, write_xlsx
 from openpyxl import load_workbook
-from reportmaker import BOARD_HEADER, EVENT_HEADER, VIDEO_HEADER, at, event_row, make_zip, summary_members, video_row, write
+from reportmaker import BOARD_HEADER, EVENT_HEADER, VIDEO_HEADER, at, event_row, make_zip, summary_members, video_row
 from typer.testing import CliRunner
 
 from insday.bulletin import BulletinError, build_bulletin, edition, latest_day, publish_bulletin

@@ -38,6 +38,26 @@ def parse_moment(text: str | None, campaign: Campaign, option: str = "--as-of") 
     return moment.astimezone(timezone.utc)
 
 
+def ready(as_of: str | None = None, option: str = "--as-of") -> tuple[Env, datetime]:
+    """The environment with its database at the current schema, and the moment asked for (default now)."""
+    ctx = context()
+    moment = parse_moment(as_of, ctx.campaign, option)
+    ctx.ensure_db()
+    return ctx, moment
+
+
+def print_table(title: str, heads: list[str], rows, **options) -> None:
+    """A rich table of ``rows`` (None shows as blank); ``options`` go to rich's Table."""
+    from rich.table import Table
+
+    table = Table(title=title, **options)
+    for head in heads:
+        table.add_column(head)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    out.print(table)
+
+
 def print_json(payload) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()

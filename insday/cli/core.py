@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json
+from insday.cli.common import context, err, out, parse_moment, print_json, print_table
 
 STATUS_ZH = {"accepted": "受理", "rejected": "退回", "duplicate": "重复"}
 TIMELINESS_ZH = {"on_time": "按时", "late": "逾期", None: ""}
@@ -40,15 +40,10 @@ def units(as_json: Annotated[bool, typer.Option("--json", help="Print the roster
     if as_json:
         print_json([u.as_dict() for u in ctx.campaign.units])
         return
-    from rich.table import Table
-
-    table = Table(title=f"{ctx.campaign.title} 会员单位（{len(ctx.campaign.units)}）")
-    for head in ("代码", "单位名称", "简称", "类型", "联系人", "邮箱", "电话"):
-        table.add_column(head)
-    for u in ctx.campaign.units:
-        table.add_row(u.code, u.name, "、".join(u.short_names), KIND_ZH.get(u.kind, u.kind), u.contact, u.email,
-                      u.phone)
-    out.print(table)
+    print_table(f"{ctx.campaign.title} 会员单位（{len(ctx.campaign.units)}）",
+                ["代码", "单位名称", "简称", "类型", "联系人", "邮箱", "电话"],
+                [[u.code, u.name, "、".join(u.short_names), KIND_ZH.get(u.kind, u.kind), u.contact, u.email, u.phone]
+                 for u in ctx.campaign.units])
 
 
 def templates(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, out, parse_moment, print_json
+from insday.cli.common import context, out, print_json, print_table, ready
 
 app = typer.Typer(name="essays", help="征文评选 (essay contest): roster, shortlist for the vote, final results and "
                                       "certificates.", no_args_is_help=True)
@@ -32,14 +32,8 @@ def list_essays(as_json: Annotated[bool, typer.Option("--json", help="Print the 
     if as_json:
         print_json([{"id": e["id"], "title": e["title"], "category": e["category"], "unit": e["unit"]} for e in essays])
         return
-    from rich.table import Table
-
-    table = Table(title=f"征文作品（{len(essays)}）")
-    for head in ("编号", "类别", "作品标题", "作者", "单位"):
-        table.add_column(head)
-    for e in essays:
-        table.add_row(e["id"], e["category"], e["title"], e["author"], e["unit_name"])
-    out.print(table)
+    print_table(f"征文作品（{len(essays)}）", ["编号", "类别", "作品标题", "作者", "单位"],
+                [[e["id"], e["category"], e["title"], e["author"], e["unit_name"]] for e in essays])
 
 
 def _write(ctx, moment, folder: Path | None, stage: str, quiet: bool) -> None:
@@ -63,24 +57,16 @@ def shortlist(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) ->
     """Panel score of every essay and the shortlist for the online vote (ties at the cut-off listed and reported)."""
     from insday.essays.service import shortlist as compute
 
-    ctx = context()
-    moment = parse_moment(as_of, ctx.campaign)
-    ctx.ensure_db()
+    ctx, moment = ready(as_of)
     payload = compute(ctx, moment)
     if as_json:
         print_json(payload)
     else:
-        from rich.table import Table
-
         for name, rows in payload["categories"].items():
-            table = Table(title=f"{name} 评审得分（每类入围 {payload['per_category']} 篇）")
-            for head in ("名次", "编号", "作品标题", "评审得分", "评分表数", "入围"):
-                table.add_column(head)
-            for r in rows:
-                table.add_row(str(r["rank"] or ""), r["id"], r["title"],
-                              "" if r["panel_score"] is None else f"{r['panel_score']:.2f}", str(r["sheets"]),
-                              "入围" if r["shortlisted"] else "")
-            out.print(table)
+            print_table(f"{name} 评审得分（每类入围 {payload['per_category']} 篇）",
+                        ["名次", "编号", "作品标题", "评审得分", "评分表数", "入围"],
+                        [[r["rank"], r["id"], r["title"], None if r["panel_score"] is None else f"{r['panel_score']:.2f}",
+                          r["sheets"], "入围" if r["shortlisted"] else None] for r in rows])
         _print_ties(payload["ties"])
     _write(ctx, moment, out_dir, "shortlist", as_json)
 
@@ -90,24 +76,16 @@ def results(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> N
     """Final ranking of the shortlisted essays (panel score and votes), prizes, and ties for the committee."""
     from insday.essays.service import essay_results
 
-    ctx = context()
-    moment = parse_moment(as_of, ctx.campaign)
-    ctx.ensure_db()
+    ctx, moment = ready(as_of)
     payload = essay_results(ctx, moment)
     if as_json:
         print_json(payload)
     else:
-        from rich.table import Table
-
         for name, rows in payload["categories"].items():
-            table = Table(title=f"{name} 最终排名")
-            for head in ("名次", "编号", "评审得分", "评分表数", "票数", "最终得分", "奖项"):
-                table.add_column(head)
-            for r in rows:
-                table.add_row(*("" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
-                                for v in (r["rank"], r["id"], r["panel_score"], r["sheets"], r["votes"],
-                                          r["final_score"], r["prize"])))
-            out.print(table)
+            print_table(f"{name} 最终排名", ["名次", "编号", "评审得分", "评分表数", "票数", "最终得分", "奖项"],
+                        [[f"{v:.2f}" if isinstance(v, float) else v
+                          for v in (r["rank"], r["id"], r["panel_score"], r["sheets"], r["votes"], r["final_score"],
+                                    r["prize"])] for r in rows])
         if all(r["votes"] is None for rows in payload["categories"].values() for r in rows):
             out.print("[yellow]尚未收到网络投票结果，奖项尚未评定。[/yellow]")
         _print_ties(payload["ties"])

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json
+from insday.cli.common import context, err, out, parse_moment, print_json, ready
 
 AS_OF = typer.Option("--as-of", help="The moment to evaluate (ISO 8601; local campaign time if no offset; "
                                      "default: now).")
@@ -96,9 +96,7 @@ def remind(
     """
     from insday.reminders import run_reminders
 
-    ctx = context()
-    moment = parse_moment(as_of, ctx.campaign)
-    ctx.ensure_db()
+    ctx, moment = ready(as_of)
     with _mail_settings():
         report = run_reminders(ctx, moment, dry_run=dry_run, send=not no_send)
     if as_json:

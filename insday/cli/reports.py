@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json
+from insday.cli.common import err, out, print_json, print_table, ready
 
 AsOf = Annotated[str | None, typer.Option(
     "--as-of",
@@ -23,24 +23,6 @@ summary_app = typer.Typer(help="活动总结 (campaign summaries): who sent whic
                           no_args_is_help=True)
 
 
-def _setup(as_of: str | None):
-    ctx = context()
-    moment = parse_moment(as_of, ctx.campaign)
-    ctx.ensure_db()
-    return ctx, moment
-
-
-def _table(title: str, heads: list[str], rows: list[list]) -> None:
-    from rich.table import Table
-
-    table = Table(title=title)
-    for head in heads:
-        table.add_column(head)
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    out.print(table)
-
-
 def _files(result: dict) -> None:
     for path in result["files"].values():
         out.print(path, highlight=False)
@@ -52,13 +34,13 @@ def whitepaper(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -
     Companies that did not report are listed, never counted as zero."""
     from insday.reports.whitepaper import write_whitepaper
 
-    ctx, moment = _setup(as_of)
+    ctx, moment = ready(as_of)
     result = write_whitepaper(ctx, moment, out_dir)
     if as_json:
         print_json(result)
         return
     totals = result["totals"]
-    _table(f"{result['title']}（{result['year']}年度）：已报送 {result['reported']}/{result['expected']} 家",
+    print_table(f"{result['title']}（{result['year']}年度）：已报送 {result['reported']}/{result['expected']} 家",
            ["指标", "全省合计"], [[f"{m['label']}({m['unit']})", f"{totals[m['key']]:,.2f}" if m["money"]
                                   else f"{totals[m['key']]:,}"] for m in result["metrics"]])
     if result["missing"]:
@@ -72,7 +54,7 @@ def survey_report(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False
     Companies with fewer responses than survey.min_responses are flagged, not ranked."""
     from insday.reports.survey import write_survey_report
 
-    ctx, moment = _setup(as_of)
+    ctx, moment = ready(as_of)
     result = write_survey_report(ctx, moment, out_dir)
     if as_json:
         print_json(result)
@@ -81,7 +63,7 @@ def survey_report(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False
     def interval(low, high):
         return "" if low is None else f"{low:.2f}–{high:.2f}"
 
-    _table(f"满意度调查：{result['responses']} 份答卷", ["名次", "公司", "答卷数", "平均分", "置信区间", "满意率", "备注"],
+    print_table(f"满意度调查：{result['responses']} 份答卷", ["名次", "公司", "答卷数", "平均分", "置信区间", "满意率", "备注"],
            [[c["rank"] or "", c["short_name"], c["responses"], f"{c['mean']:.2f}", interval(c["ci_low"], c["ci_high"]),
              f"{c['rate']:.1%}", "样本不足，不排名" if c["flagged"] else ""] for c in result["companies"]])
     _files(result)
@@ -91,16 +73,16 @@ def outreach(as_of: AsOf = None, as_json: Json = False) -> None:
     """Outreach and publicity events: events, people reached and materials per unit and per kind."""
     from insday.reports.outreach import outreach_summary
 
-    ctx, moment = _setup(as_of)
+    ctx, moment = ready(as_of)
     result = outreach_summary(ctx, moment)
     if as_json:
         print_json(result)
         return
     t = result["totals"]
-    _table(f"宣传活动：{t['units']} 个单位，{t['events']} 场", ["类型", "场次", "覆盖人数", "发放资料"],
+    print_table(f"宣传活动：{t['units']} 个单位，{t['events']} 场", ["类型", "场次", "覆盖人数", "发放资料"],
            [[k["kind"], k["events"], k["people_reached"], k["materials"]] for k in result["by_kind"]]
            + [["合计", t["events"], t["people_reached"], t["materials"]]])
-    _table("各单位", ["单位", "场次", "覆盖人数", "发放资料", *result["kinds"]],
+    print_table("各单位", ["单位", "场次", "覆盖人数", "发放资料", *result["kinds"]],
            [[u["short_name"], u["events"], u["people_reached"], u["materials"], *u["by_kind"].values()]
             for u in result["by_unit"]])
 
@@ -117,15 +99,15 @@ def videos_board(
         wanted = date.fromisoformat(day) if day else None
     except ValueError:
         raise typer.BadParameter(f"not a date: {day!r} (e.g. 2019-06-22)", param_hint="--day") from None
-    ctx, moment = _setup(as_of)
+    ctx, moment = ready(as_of)
     result = video_leaderboard(ctx, moment, wanted)
     if as_json:
         print_json(result)
         return
-    _table(f"短视频达人榜 {result['day'] or '（暂无）'}", ["名次", "作品", "作者", "单位", "票数"],
+    print_table(f"短视频达人榜 {result['day'] or '（暂无）'}", ["名次", "作品", "作者", "单位", "票数"],
            [[e["rank"], e["title"], e["author"], e["short_name"], e["votes"]] for e in result["entries"]])
     if result["champions"]:
-        _table("每日冠军", ["日期", "作品", "作者", "单位", "票数"],
+        print_table("每日冠军", ["日期", "作品", "作者", "单位", "票数"],
                [[c["day"], c["title"], c["author"], c["short_name"], c["votes"]] for c in result["champions"]])
     s = result["submissions"]
     out.print(f"已报送短视频 {s['videos']} 个，来自 {s['units']} 个单位", highlight=False)
@@ -136,13 +118,13 @@ def videos_certificates(as_of: AsOf = None, out_dir: Out = None, as_json: Json =
     from insday.reports.common import out_dir as folder
     from insday.reports.videos import video_certificates, write_certificates
 
-    ctx, moment = _setup(as_of)
+    ctx, moment = ready(as_of)
     people = video_certificates(ctx, moment)
     path = write_certificates(people, folder(ctx, "videos", out_dir))
     if as_json:
         print_json({"as_of": moment.isoformat(), "certificates": people, "file": str(path)})
         return
-    _table(f"证书名单（{len(people)} 人）", ["姓名", "单位", "证书", "上榜天数", "最好名次"],
+    print_table(f"证书名单（{len(people)} 人）", ["姓名", "单位", "证书", "上榜天数", "最好名次"],
            [[p["author"], p["short_name"], p["award"], len(p["days"]), p["best_rank"]] for p in people])
     out.print(str(path), highlight=False)
 
@@ -151,7 +133,7 @@ def projects(as_of: AsOf = None, as_json: Json = False) -> None:
     """Poverty-relief projects: claimant, figures, and the state of their deadlines."""
     from insday.reports.projects import STATE_ZH, projects, projects_report
 
-    ctx, moment = _setup(as_of)
+    ctx, moment = ready(as_of)
     if as_json:
         print_json(projects_report(ctx, moment))
         return
@@ -161,7 +143,7 @@ def projects(as_of: AsOf = None, as_json: Json = False) -> None:
         return "；".join(f"{d['title']} {ctx.campaign.local(d['due']):%m-%d %H:%M} {STATE_ZH[d['state']]}"
                         for d in p["deadlines"])
 
-    _table(f"保险扶贫项目（{len(items)} 个）",
+    print_table(f"保险扶贫项目（{len(items)} 个）",
            ["项目编号", "认领公司", "地区", "保障额度(万元)", "人数", "期限(月)", "捐赠", "公布", "完成", "截止与状态"],
            [[p["project_id"], p["short_name"], p["region"], f"{p['coverage'] / 10000:,.0f}", p["people"],
              p["term_months"], p["donated_on"], p["published_on"], p["completed_on"], deadlines(p)] for p in items])
@@ -171,7 +153,7 @@ def summary_status(as_of: AsOf = None, as_json: Json = False) -> None:
     """Campaign summaries: which unit sent which parts, who is missing, whose bundle was refused."""
     from insday.reports.summary import summary_status as status
 
-    ctx, moment = _setup(as_of)
+    ctx, moment = ready(as_of)
     result = status(ctx, moment)
     if as_json:
         print_json(result)
@@ -186,7 +168,7 @@ def summary_status(as_of: AsOf = None, as_json: Json = False) -> None:
         text = {"accepted": "已受理", "missing": "未报送"}[u["status"]]
         return text + ("（最近一次被退回）" if u["rejected"] else "")
 
-    _table(f"活动总结：已报送 {result['submitted']}/{result['expected']}",
+    print_table(f"活动总结：已报送 {result['submitted']}/{result['expected']}",
            ["单位", "状态", "时效", *[p["title"] for p in parts]],
            [[u["short_name"], state(u), {"on_time": "按时", "late": "逾期"}.get(u["timeliness"], ""),
              *[shown(u, p) for p in parts]] for u in result["units"]])
@@ -201,7 +183,7 @@ def summary_extract(
     from insday.reports.summary import extract_summary
     from insday.units import UnitMatcher
 
-    ctx, moment = _setup(as_of)
+    ctx, moment = ready(as_of)
     match = UnitMatcher(list(ctx.campaign.units)).resolve(unit)
     if match.code is None:
         raise typer.BadParameter(f"{unit}：{match.problem}", param_hint="UNIT")

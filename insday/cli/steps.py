@@ -7,7 +7,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json
+from insday.cli.common import context, err, out, parse_moment, print_json, print_table, ready
 
 steps_app = typer.Typer(help="公益跑步数：导入捐步记录、拉取全国平台汇总、汇总与核对 (charity step run).",
                         no_args_is_help=True)
@@ -89,54 +89,36 @@ def pull(
 @steps_app.command()
 def summary(as_of: AsOf = None, as_json: AsJson = False) -> None:
     """Region table with progress and unlocks, badge counts, top participants, member units ranking."""
-    from rich.table import Table
-
     from insday.steps import step_summary
 
-    ctx = context()
-    moment = parse_moment(as_of, ctx.campaign)
-    ctx.ensure_db()
+    ctx, moment = ready(as_of)
     data = step_summary(ctx, moment)
     if as_json:
         print_json(data)
         return
-    regions = Table(title=f"各地区捐步（截至 {data['as_of'][:16].replace('T', ' ')}，目标 {data['threshold']:,} 步）")
-    for head in ("排名", "地区", "本地区步数", "互助", "合计步数", "进度", "解锁日期", "来源"):
-        regions.add_column(head)
-    for r in data["regions"]:
-        regions.add_row(str(r["rank"]), r["name"], f"{r['own_steps']:,}", r["helper"] or r["helps"] or "",
-                        "" if r["group_steps"] is None else f"{r['group_steps']:,}",
-                        "" if r["progress"] is None else f"{r['progress']:.2f}%", r["unlocked_on"] or "",
-                        {"pulled": "全国平台", "raw": "原始记录", "mixed": "混合", None: ""}[r["source"]])
-    out.print(regions)
+    print_table(f"各地区捐步（截至 {data['as_of'][:16].replace('T', ' ')}，目标 {data['threshold']:,} 步）",
+                ["排名", "地区", "本地区步数", "互助", "合计步数", "进度", "解锁日期", "来源"],
+                [[r["rank"], r["name"], f"{r['own_steps']:,}", r["helper"] or r["helps"],
+                  None if r["group_steps"] is None else f"{r['group_steps']:,}",
+                  None if r["progress"] is None else f"{r['progress']:.2f}%", r["unlocked_on"],
+                  {"pulled": "全国平台", "raw": "原始记录", "mixed": "混合", None: None}[r["source"]]]
+                 for r in data["regions"]])
     b = data["badges"]
     out.print(f"勋章：首次捐步 {b['first_donation']:,} 人，捐步5次 {b['five_donations']:,} 人，"
               f"连续10天 {b['ten_consecutive_days']:,} 人")
-    top = Table(title=f"个人排行前 {len(data['top'])} 名")
-    for head in ("名次", "参与者", "步数"):
-        top.add_column(head)
-    for t in data["top"]:
-        top.add_row(str(t["rank"]), t["participant"], f"{t['steps']:,}")
-    out.print(top)
-    units = Table(title="会员单位排行（每日报送）")
-    for head in ("排名", "单位", "步数", "参与人次", "报送天数", "全国平台步数"):
-        units.add_column(head)
-    for u in data["units"]:
-        units.add_row(str(u["rank"]), u["name"], f"{u['steps']:,}", f"{u['participants']:,}", str(u["days_reported"]),
-                      "" if u["platform_steps"] is None else f"{u['platform_steps']:,}")
-    out.print(units)
+    print_table(f"个人排行前 {len(data['top'])} 名", ["名次", "参与者", "步数"],
+                [[t["rank"], t["participant"], f"{t['steps']:,}"] for t in data["top"]])
+    print_table("会员单位排行（每日报送）", ["排名", "单位", "步数", "参与人次", "报送天数", "全国平台步数"],
+                [[u["rank"], u["name"], f"{u['steps']:,}", f"{u['participants']:,}", u["days_reported"],
+                  None if u["platform_steps"] is None else f"{u['platform_steps']:,}"] for u in data["units"]])
 
 
 @steps_app.command()
 def reconcile(as_of: AsOf = None, as_json: AsJson = False) -> None:
     """Compare figures recomputed from raw records with the platform's, per region per day."""
-    from rich.table import Table
-
     from insday.steps import reconcile as compare
 
-    ctx = context()
-    moment = parse_moment(as_of, ctx.campaign)
-    ctx.ensure_db()
+    ctx, moment = ready(as_of)
     data = compare(ctx, moment)
     if as_json:
         print_json(data)
@@ -145,13 +127,10 @@ def reconcile(as_of: AsOf = None, as_json: AsJson = False) -> None:
     out.print(f"截至 {data['as_of'][:16].replace('T', ' ')}：一致 {c['match']}，不一致 {c['mismatch']}，"
               f"仅原始记录 {c['raw_only']}，仅全国平台 {c['pulled_only']}（地区×日期）")
     if data["differences"]:
-        table = Table(title="差异")
-        for head in ("地区", "日期", "原始记录步数", "全国平台步数", "差额", "原始记录人次", "全国平台人次"):
-            table.add_column(head)
-        for r in data["differences"]:
-            table.add_row(r["region"], r["day"], *("" if v is None else f"{v:,}" for v in (
-                r["raw_steps"], r["pulled_steps"], r["steps_diff"], r["raw_donations"], r["pulled_donations"])))
-        out.print(table)
+        print_table("差异", ["地区", "日期", "原始记录步数", "全国平台步数", "差额", "原始记录人次", "全国平台人次"],
+                    [[r["region"], r["day"], *(None if v is None else f"{v:,}" for v in (
+                        r["raw_steps"], r["pulled_steps"], r["steps_diff"], r["raw_donations"],
+                        r["pulled_donations"]))] for r in data["differences"]])
 
 
 def _print_unlocks(unlocks: list[dict]) -> None:
