@@ -70,6 +70,11 @@ def test_demo_first_days(tmp_path, clean_environ):
     assert reminded_3d == {u.code for u in campaign.members("companies")
                            if u.code not in sheets or sheets[u.code] > due - parse_duration("3d")}
 
+    # the 06-26 10:30 daily run published the bulletin for 06-25 and emailed every member and the association
+    bulletin = (home / "public" / "2019-06-25" / "index.html").read_text(encoding="utf-8")
+    assert "6月25日" in bulletin and "2019-06-25" in (home / "public" / "index.html").read_text(encoding="utf-8")
+    assert kinds["bulletin"] == len(campaign.units) + 1
+
     # the essay shortlist was published at 06-25 16:30
     assert (home / "public" / "essays" / "shortlist" / "essay-shortlist.html").exists()
     assert (home / "docs" / "index.html").exists()
