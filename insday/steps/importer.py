@@ -135,10 +135,14 @@ def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: i
     from insday.steps.stream import FileStream
 
     aliases = dict(conn.execute(select(StepRegionAlias.spelling, StepRegionAlias.region_code)).all())
-    stream = FileStream(header, fh, campaign, step_calendar(campaign), aliases)
     sink = _sink(conn)
-    sink.copy(step_records, (batch.select(pl.col("record").alias("record_id") + first_id, *_RECORD_COLUMNS)
-                             for batch in stream.batches()))
+    records = sink.writer(step_records)
+
+    def encode(batch):  # in the stream's worker thread
+        return records.encode(batch.select(pl.col("record").alias("record_id") + first_id, *_RECORD_COLUMNS))
+
+    stream = FileStream(header, fh, campaign, step_calendar(campaign), aliases, encode)
+    records.write(stream.batches())
     sums = stream.result()
     _store_aliases(conn, aliases, {**RegionResolver(campaign.steps.regions).spellings(), **sums.aliases})
     sink.load(StepReject.__table__, sums.rejects.select(
@@ -198,48 +202,71 @@ def _sink(conn: Connection):
 
 
 class _PostgresSink:
-    """Frames (columns in the table's order, of its types) into a table with one binary COPY
-    (pgpq encodes polars' Arrow data)."""
+    """Rows into tables with binary COPY; frames have the table's columns, in order and of its types."""
 
     def __init__(self, conn: Connection):
         self.cursor = conn.connection.driver_connection.cursor()
 
-    def copy(self, table: Table, frames) -> None:
-        import pgpq
-        import polars as pl
-
-        encoder = None
-        columns = ", ".join(c.name for c in table.columns)
-        with self.cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT binary)") as copy:
-            for frame in frames:
-                arrow = frame.to_arrow(compat_level=pl.CompatLevel.newest())  # strings as views: no copy
-                if encoder is None:
-                    encoder = pgpq.ArrowToPostgresBinaryEncoder(arrow.schema)
-                    copy.write(encoder.write_header())
-                for batch in arrow.to_batches():
-                    copy.write(encoder.write_batch(batch))
-            if encoder is not None:
-                copy.write(encoder.finish())
+    def writer(self, table: Table) -> _BinaryCopy:
+        return _BinaryCopy(self.cursor, table)
 
     def load(self, table: Table, *frames) -> None:
-        """Small tables: a few frames of the same columns, sent in slices."""
-        if any(frame.height for frame in frames):
-            self.copy(table, (piece for frame in frames for piece in frame.iter_slices(_COPY_ROWS)))
+        """A few frames, in slices."""
+        writer = self.writer(table)
+        writer.write(writer.encode(piece) for frame in frames for piece in frame.iter_slices(_COPY_ROWS))
+
+
+class _BinaryCopy:
+    """One COPY: frames are encoded by pgpq (in any thread, one after the other), then written in order."""
+
+    def __init__(self, cursor, table: Table):
+        self.cursor, self.table, self.encoder = cursor, table, None
+
+    def encode(self, frame) -> bytes:
+        import pgpq
+
+        arrow = frame.to_arrow()
+        parts = []
+        if self.encoder is None:
+            self.encoder = pgpq.ArrowToPostgresBinaryEncoder(arrow.schema)
+            parts.append(self.encoder.write_header())
+        parts += [self.encoder.write_batch(batch) for batch in arrow.to_batches()]
+        return b"".join(parts)
+
+    def write(self, payloads) -> None:
+        columns = ", ".join(c.name for c in self.table.columns)
+        with self.cursor.copy(f"COPY {self.table.name} ({columns}) FROM STDIN (FORMAT binary)") as copy:
+            for payload in payloads:
+                copy.write(payload)
+            if self.encoder is not None:
+                copy.write(self.encoder.finish())
 
 
 class _SQLiteSink:
-    """Frames into a table with batches of inserts."""
+    """Rows into tables with batches of inserts."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def copy(self, table: Table, frames) -> None:
-        for frame in frames:
-            for i in range(0, frame.height, _INSERT_BATCH):
-                self.conn.execute(insert(table), frame.slice(i, _INSERT_BATCH).to_dicts())
+    def writer(self, table: Table) -> _Inserts:
+        return _Inserts(self.conn, table)
 
     def load(self, table: Table, *frames) -> None:
-        self.copy(table, frames)
+        writer = self.writer(table)
+        writer.write(writer.encode(frame) for frame in frames)
+
+
+class _Inserts:
+    def __init__(self, conn: Connection, table: Table):
+        self.conn, self.table = conn, table
+
+    def encode(self, frame) -> list[dict]:
+        return frame.to_dicts()
+
+    def write(self, payloads) -> None:
+        for rows in payloads:
+            for i in range(0, len(rows), _INSERT_BATCH):
+                self.conn.execute(insert(self.table), rows[i:i + _INSERT_BATCH])
 
 
 def _analyze(conn: Connection, *names: str) -> None:

@@ -5,8 +5,8 @@ The file is cut into chunks of whole lines (:data:`records.CHUNK_BYTES`). Two th
 chunks into records (:func:`columns.read_chunk`); a third, in file order, numbers the records,
 decides for each the first reason it does not count (malformed, outside_window,
 unknown_region, below_min_steps), gives participants numbers and keeps the counted records
-per day (:class:`tally.Tally`); the caller stores each chunk's records while the next ones are
-read. :meth:`FileStream.result` then settles same-day repeats (the first donation wins, the
+per day (:class:`tally.Tally`) and encodes the records for the database; the caller stores
+each chunk's records while the next ones are read. :meth:`FileStream.result` then settles same-day repeats (the first donation wins, the
 others are repeat_same_day) and gives the rejects and what the counted records add up to per
 participant (day mask, donations, counted steps) and per region and day.
 """
@@ -14,7 +14,7 @@ participant (day mask, donations, counted steps) and per region and day.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -49,8 +49,9 @@ class Counted:
 
 
 class FileStream:
-    def __init__(self, header: Header, fh, campaign: Campaign, cal: StepCalendar, aliases: dict[str, str]):
-        self.header, self.fh, self.tz = header, fh, campaign.timezone
+    def __init__(self, header: Header, fh, campaign: Campaign, cal: StepCalendar, aliases: dict[str, str],
+                 encode: Callable[[pl.DataFrame], object]):
+        self.header, self.fh, self.tz, self.encode = header, fh, campaign.timezone, encode
         self.codes = [r.code for r in campaign.steps.regions]
         index = {code: i for i, code in enumerate(self.codes)}
         self.spellings = {s: index[code] for s, code in {**aliases, **RegionResolver(campaign.steps.regions)
@@ -70,10 +71,10 @@ class FileStream:
         self.rejects: list[tuple[np.ndarray, np.ndarray]] = []
         self.days: list[int] = []
 
-    def batches(self) -> Iterator[pl.DataFrame]:
-        """The records chunk by chunk (``record``: number in the file from 0, then RECORD_SCHEMA).
-        Chunks are read by two threads and settled by a third, in file order, a few chunks
-        ahead of the caller."""
+    def batches(self) -> Iterator[object]:
+        """Each chunk's records (``record``: number in the file from 0, then RECORD_SCHEMA) as
+        ``encode`` made them. Chunks are read by two threads and classified and encoded by a
+        third, in file order, a few chunks ahead of the caller."""
         with (ThreadPoolExecutor(_READERS, thread_name_prefix="steps-read") as readers,
               ThreadPoolExecutor(1, thread_name_prefix="steps-settle") as settler):
             pending: deque = deque()
@@ -85,8 +86,8 @@ class FileStream:
             while pending:
                 yield pending.popleft().result()
 
-    def _settle(self, frame: Future) -> pl.DataFrame:
-        """Classify a chunk's records and settle its same-day repeats (chunks in file order)."""
+    def _settle(self, frame: Future) -> object:
+        """Classify a chunk's records and keep the counted ones (chunks in file order)."""
         frame = frame.result()
         number = np.arange(self.count, self.count + frame.height, dtype=np.int64)
         self.count += frame.height
@@ -106,7 +107,7 @@ class FileStream:
             self.participants = max(self.participants, int(who.max()) + 1)
             self.tally.add(who, day, t, number[valid], steps[valid], region[valid])
         self.rejects.append((number[~valid], reason[~valid]))
-        return frame.select(pl.Series("record", number), pl.all())
+        return self.encode(frame.select(pl.Series("record", number), pl.all()))
 
     def _regions(self, written: pl.Series, inside: np.ndarray) -> np.ndarray:
         """Region number of each record, -1 if none is known by that spelling. A spelling met
