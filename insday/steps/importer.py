@@ -30,6 +30,7 @@ masks, and their streaks and badge days are re-derived from it.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -44,7 +45,7 @@ from insday.env import Env
 from insday.sql import fetch
 from insday.steps.figures import check_time_order, lock_step_data, refresh_unlocks, run
 from insday.steps.records import Header, file_sha256, open_records, read_header
-from insday.steps.rules import RegionResolver, StepCalendar, mask_stats, step_calendar
+from insday.steps.rules import RegionResolver, mask_stats, step_calendar
 
 REASONS = ("below_7800", "outside_window", "unknown_region", "repeat_same_day", "malformed")
 _REASON_KEY = {"below_min_steps": "below_7800"}  # the JSON contract's name for it
@@ -128,8 +129,8 @@ def _result(row, path: Path, tz, *, duplicate: bool, unlocks: list, started: flo
 
 
 def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: int, first_id: int):
-    """Stream the file into step_records and its rejects into step_rejects; return its sums
-    (stream.Counted)."""
+    """Stream the file into step_records and its rejects into step_rejects, prepare the
+    temporary tables, and return the file's sums (stream.Counted)."""
     import polars as pl  # polars, NumPy and pgpq: only an import needs them
 
     from insday.steps.stream import FileStream
@@ -141,13 +142,39 @@ def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: i
     def encode(batch):  # in the stream's worker thread
         return records.encode(batch.select(pl.col("record").alias("record_id") + first_id, *_RECORD_COLUMNS))
 
+    def rejects(frame):
+        return frame.select(record_id=pl.col("record") + first_id, import_id=pl.lit(import_id, pl.Int32),
+                            reason="reason")
+
     stream = FileStream(header, fh, campaign, step_calendar(campaign), aliases, encode)
     records.write(stream.batches())
-    sums = stream.result()
-    _store_aliases(conn, aliases, {**RegionResolver(campaign.steps.regions).spellings(), **sums.aliases})
-    sink.load(StepReject.__table__, sums.rejects.select(
-        record_id=pl.col("record") + first_id, import_id=pl.lit(import_id, pl.Int32), reason="reason"))
+    with ThreadPoolExecutor(1, thread_name_prefix="steps-settle") as worker:
+        settled = worker.submit(stream.result)  # NumPy, while the database takes what is known already
+        _store_aliases(conn, aliases, {**RegionResolver(campaign.steps.regions).spellings(), **stream.new_aliases})
+        sink.load(StepReject.__table__, rejects(stream.rejects()))
+        if stream.count:
+            _prepare(conn, sink, campaign)
+        sums = settled.result()
+    sink.load(StepReject.__table__, rejects(pl.DataFrame({"record": sums.repeats, "reason": "repeat_same_day"})))
     return sums
+
+
+def _prepare(conn: Connection, sink, campaign: Campaign) -> None:
+    """The temporary tables the statements need: days, statistics of every day mask."""
+    import polars as pl
+
+    cal = step_calendar(campaign)
+    _drop_temporary(conn)
+    TMP_DAYS.create(conn)
+    conn.execute(insert(TMP_DAYS), [
+        {"idx": i, "day": day, "factor": cal.factor(day), "starts_at": campaign.at(day),
+         "ends_at": campaign.at(day + timedelta(days=1))} for i, day in enumerate(cal.days)])
+    TMP_MASKS.create(conn)  # counts, streaks and badge days of every possible mask (2**days - 1)
+    rows = [(m, *vars(mask_stats(m, cal.days, campaign.steps.badges)).values()) for m in range(1, 1 << len(cal.days))]
+    sink.load(TMP_MASKS, pl.DataFrame(rows, orient="row", schema={
+        "mask": pl.Int64, "donations": pl.Int32, "first_on": pl.Date, "last_on": pl.Date, "current_streak": pl.Int32,
+        "best_streak": pl.Int32, "first_donation_on": pl.Date, "five_donations_on": pl.Date,
+        "ten_consecutive_days_on": pl.Date}))
 
 
 def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: int, sums) -> dict:
@@ -156,18 +183,14 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
 
     cal = step_calendar(campaign)
     params = {"import_id": import_id, "first_id": first_id, "top_n": campaign.steps.top_n}
-    _drop_temporary(conn)
-    sink = _sink(conn)
     TMP_CHANGES.create(conn)
-    sink.load(TMP_CHANGES,
-              sums.participants.select("participant_id", region=pl.lit(None, pl.String), idx=pl.lit(None, pl.Int32),
-                                       mask="mask", donations="donations", steps=pl.lit(None, pl.Int64),
-                                       counted="counted"),
-              sums.region_days.select(participant_id=pl.lit(None, pl.String), region="region", idx="idx",
-                                      mask=pl.lit(None, pl.Int64), donations="donations", steps="steps",
-                                      counted=pl.lit(None, pl.Int64)))
-    _create_days(conn, campaign, cal)
-    _store_mask_stats(conn, sink, campaign, cal)
+    _sink(conn).load(
+        TMP_CHANGES,
+        sums.participants.select("participant_id", region=pl.lit(None, pl.String), idx=pl.lit(None, pl.Int32),
+                                 mask="mask", donations="donations", steps=pl.lit(None, pl.Int64), counted="counted"),
+        sums.region_days.select(participant_id=pl.lit(None, pl.String), region="region", idx="idx",
+                                mask=pl.lit(None, pl.Int64), donations="donations", steps="steps",
+                                counted=pl.lit(None, pl.Int64)))
     _analyze(conn, TMP_CHANGES.name, TMP_MASKS.name)
     if sums.first_idx is not None and _days_counted_before(conn, import_id, cal.days[sums.first_idx]):
         run(conn, "steps/tmp_problem", **params)  # late data, or a file overlapping an earlier one
@@ -281,13 +304,6 @@ def _drop_temporary(conn: Connection) -> None:
         conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
-def _create_days(conn: Connection, campaign: Campaign, cal: StepCalendar) -> None:
-    TMP_DAYS.create(conn)
-    conn.execute(insert(TMP_DAYS), [
-        {"idx": i, "day": day, "factor": cal.factor(day), "starts_at": campaign.at(day),
-         "ends_at": campaign.at(day + timedelta(days=1))} for i, day in enumerate(cal.days)])
-
-
 def _store_aliases(conn: Connection, known: dict[str, str], spellings: dict[str, str]) -> None:
     """Add region spellings to step_region_aliases (known: those already there)."""
     for spelling, code in spellings.items():
@@ -295,18 +311,6 @@ def _store_aliases(conn: Connection, known: dict[str, str], spellings: dict[str,
             conn.execute(insert(StepRegionAlias).values(spelling=spelling, region_code=code))
         elif known[spelling] != code:
             conn.execute(update(StepRegionAlias).where(StepRegionAlias.spelling == spelling).values(region_code=code))
-
-
-def _store_mask_stats(conn: Connection, sink, campaign: Campaign, cal: StepCalendar) -> None:
-    """Counts, streaks and badge days of every possible day mask (2**days - 1 of them)."""
-    import polars as pl
-
-    TMP_MASKS.create(conn)
-    rows = [{"mask": m, **vars(mask_stats(m, cal.days, campaign.steps.badges))} for m in range(1, 1 << len(cal.days))]
-    sink.load(TMP_MASKS, pl.DataFrame(rows, schema={
-        "mask": pl.Int64, "donations": pl.Int32, "first_on": pl.Date, "last_on": pl.Date, "current_streak": pl.Int32,
-        "best_streak": pl.Int32, "first_donation_on": pl.Date, "five_donations_on": pl.Date,
-        "ten_consecutive_days_on": pl.Date}))
 
 
 def _days_counted_before(conn: Connection, import_id: int, first_day) -> bool:

@@ -6,9 +6,10 @@ chunks into records (:func:`columns.read_chunk`); a third, in file order, number
 decides for each the first reason it does not count (malformed, outside_window,
 unknown_region, below_min_steps), gives participants numbers and keeps the counted records
 per day (:class:`tally.Tally`) and encodes the records for the database; the caller stores
-each chunk's records while the next ones are read. :meth:`FileStream.result` then settles same-day repeats (the first donation wins, the
-others are repeat_same_day) and gives the rejects and what the counted records add up to per
-participant (day mask, donations, counted steps) and per region and day.
+each chunk's records while the next ones are read. :meth:`FileStream.rejects` then gives the records that do not count, and
+:meth:`FileStream.result` settles same-day repeats (the first donation wins, the others are
+repeat_same_day) and gives what the counted records add up to per participant (day mask,
+donations, counted steps) and per region and day.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from insday.steps.records import Header, chunks
 from insday.steps.rules import RegionResolver, StepCalendar
 from insday.steps.tally import Tally
 
-REASONS = ("malformed", "outside_window", "unknown_region", "below_min_steps", "repeat_same_day")  # codes 1..5
+REASONS = ("malformed", "outside_window", "unknown_region", "below_min_steps")  # codes 1..4
 _READERS = 2
 _AHEAD = 3  # chunks read and settled ahead of the writer
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -40,7 +41,7 @@ class Counted:
     """What one file brings: its records, rejects and the sums of its counted records."""
 
     records: int
-    rejects: pl.DataFrame  # record_id, reason
+    repeats: np.ndarray  # numbers of the records that are a participant's second donation of a day
     participants: pl.DataFrame  # participant_id, mask, donations, counted
     region_days: pl.DataFrame  # region (code), idx, donations, steps (as donated)
     first_idx: int | None  # days of the valid records (before same-day repeats)
@@ -68,7 +69,7 @@ class FileStream:
         self.tally = Tally(len(cal.days))
         self.participants = 0  # participant numbers handed out
         self.count = 0
-        self.rejects: list[tuple[np.ndarray, np.ndarray]] = []
+        self.rejects_found: list[tuple[np.ndarray, np.ndarray]] = []
         self.days: list[int] = []
 
     def batches(self) -> Iterator[object]:
@@ -106,7 +107,7 @@ class FileStream:
             who = who.fill_null(0).to_numpy()[valid]
             self.participants = max(self.participants, int(who.max()) + 1)
             self.tally.add(who, day, t, number[valid], steps[valid], region[valid])
-        self.rejects.append((number[~valid], reason[~valid]))
+        self.rejects_found.append((number[~valid], reason[~valid]))
         return self.encode(frame.select(pl.Series("record", number), pl.all()))
 
     def _regions(self, written: pl.Series, inside: np.ndarray) -> np.ndarray:
@@ -129,21 +130,25 @@ class FileStream:
         numbers = np.array([*self.spellings.values(), -1], np.int16)
         return numbers[written.cast(spellings, strict=False).to_physical().fill_null(len(self.spellings)).to_numpy()]
 
+    def rejects(self) -> pl.DataFrame:
+        """The records that do not count, known once the chunks are read (same-day repeats are
+        decided by result): record (number in the file), reason."""
+        numbers = np.concatenate([n for n, _ in self.rejects_found]) if self.rejects_found else np.empty(0, np.int64)
+        reasons = np.concatenate([r for _, r in self.rejects_found]) if self.rejects_found else np.empty(0, np.int8)
+        return pl.DataFrame({"record": numbers, "reason": np.array(REASONS)[reasons.astype(np.int64) - 1]},
+                            schema={"record": pl.Int64, "reason": pl.String})
+
     def result(self) -> Counted:
-        """Settle the counted records; what the file brings."""
+        """Settle the counted records: what the file brings."""
         sums = self.tally.settle(self.participants, self.factors, len(self.codes))
         who = np.flatnonzero(sums.mask)
         ids = pl.Series(who.astype(np.uint32)).cat.to(pl.Categorical(self.categories)).cast(pl.String)
         order = ids.arg_sort().to_numpy()  # by id: the database then adds them to its index in order
         who = who[order]
         region, day = np.nonzero(sums.region_donations)
-        lost = np.concatenate(sums.lost) if sums.lost else np.empty(0, np.int64)
-        self.rejects.append((lost, np.full(len(lost), REASONS.index("repeat_same_day") + 1, np.int8)))
-        numbers = np.concatenate([n for n, _ in self.rejects])
-        reasons = np.concatenate([r for _, r in self.rejects]).astype(np.int64) - 1
         return Counted(
             records=self.count,
-            rejects=pl.DataFrame({"record": numbers, "reason": np.array(REASONS)[reasons]}),
+            repeats=np.concatenate(sums.lost) if sums.lost else np.empty(0, np.int64),
             participants=pl.DataFrame({"participant_id": ids.gather(order), "mask": sums.mask[who],
                                        "donations": sums.donations[who], "counted": sums.counted[who]}),
             region_days=pl.DataFrame({
