@@ -4,12 +4,13 @@ the file's counted records settled and summed (polars and NumPy, in worker threa
 The file is cut into chunks of whole lines (:data:`records.CHUNK_BYTES`). Two threads read
 chunks into records (:func:`columns.read_chunk`); a third, in file order, numbers the records,
 decides for each the first reason it does not count (malformed, outside_window,
-unknown_region, below_min_steps), gives participants numbers and keeps the counted records
-per day (:class:`tally.Tally`) and encodes the records for the database; the caller stores
-each chunk's records while the next ones are read. :meth:`FileStream.rejects` then gives the records that do not count, and
-:meth:`FileStream.result` settles same-day repeats (the first donation wins, the others are
-repeat_same_day) and gives what the counted records add up to per participant (day mask,
-donations, counted steps) and per region and day.
+unknown_region, below_min_steps), gives participants numbers (polars Categories), keeps the
+counted records per day (:class:`tally.Tally`) and encodes the records for the database; the
+caller stores each chunk's records while the next ones are read. :meth:`FileStream.rejects`
+then gives the records that do not count, and :meth:`FileStream.result` settles same-day
+repeats (the first donation wins, the others are repeat_same_day) and gives what the counted
+records add up to per participant (day mask, donations, counted steps) and per region and
+day.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from insday.steps.tally import Tally
 
 REASONS = ("malformed", "outside_window", "unknown_region", "below_min_steps")  # codes 1..4
 _READERS = 2
-_AHEAD = 3  # chunks read and settled ahead of the writer
+_AHEAD = 3  # chunks read and classified ahead of the caller
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NO_TIME = np.iinfo(np.int64).min  # a malformed record's time
 
