@@ -8,11 +8,9 @@ steps (at most 9 digits). Fields may be quoted; spaces around the time, the id a
 are ignored. Anything else is kept as a malformed record with its text. Blank lines are
 skipped.
 
-PostgreSQL: each chunk is checked with one regular expression (in C, while the server works
-on the previous chunk) and, when every line is plainly well formed and dated within a day of
-the step run, sent to COPY as it is; any other chunk is read line by line with
-:func:`parse_line` and sent re-written. SQLite: every line goes through :func:`parse_line`.
-Both accept exactly the same lines.
+:func:`parse_line` is the careful reading of one line, and the definition of a well-formed
+line; :mod:`insday.steps.columns` reads whole chunks at once and hands it every line it does
+not take plainly.
 """
 
 from __future__ import annotations
@@ -23,14 +21,13 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from itertools import groupby
+from datetime import datetime
 from pathlib import Path
 
 from insday.steps.rules import StepsError
 
 FIELDS = ("donated_at", "participant_id", "region", "steps")
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 4 << 20
 RAW_LINE_CHARS = 1000
 
 _CLOCK = r"[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?"
@@ -47,18 +44,6 @@ _STRIPPED = ("donated_at", "participant_id", "steps")
 class Header:
     order: tuple[str, ...]  # the four field names in file order
     encoding: str  # utf-8 or gb18030
-
-    def fast_chunk(self, days: tuple[date, ...]) -> re.Pattern[bytes]:
-        """Whole lines that COPY takes as they are: the careful rules, narrowed to dates within a
-        day of the run (so every date is a real one) and no spaces to strip."""
-        near = [days[0] - timedelta(days=1), *days, days[-1] + timedelta(days=1)]
-        by_month = [f"{month}-(?:{'|'.join(f'{d.day:02d}' for d in group)})"
-                    for month, group in groupby(near, key=lambda d: f"{d.year}-{d.month:02d}")]
-        fields = {"donated_at": f"(?:{'|'.join(by_month)}){_CLOCK}".encode(),
-                  "participant_id": _FIELD["participant_id"].pattern.encode(),
-                  "region": _FIELD["region"].pattern.encode(),
-                  "steps": _FIELD["steps"].pattern.encode()}
-        return re.compile(b"(?:" + b",".join(fields[name] for name in self.order) + b"\n)*")
 
 
 @dataclass(frozen=True)
@@ -140,23 +125,3 @@ def lines(header: Header, data: bytes) -> Iterator[Line]:
         if text.strip():
             fields = parse_line(header, text)
             yield Line(fields) if fields else Line(None, text.replace("\x00", "")[:RAW_LINE_CHARS])
-
-
-def copy_chunks(header: Header, fh, days: tuple[date, ...]) -> Iterator[tuple[bytes, int]]:
-    """UTF-8 CSV for ``COPY step_records (<header order>, raw_line)`` and its number of records."""
-    fast = header.fast_chunk(days)
-    for data in chunks(fh):
-        if header.encoding == "utf-8" and fast.fullmatch(data) and _is_utf8(data):
-            yield data.replace(b"\n", b",\n"), data.count(b"\n")
-            continue
-        out = [",".join(line.fields) + ",\n" if line.fields else ',,,,"' + line.raw.replace('"', '""') + '"\n'
-               for line in lines(header, data)]
-        yield "".join(out).encode(), len(out)
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode()
-    except UnicodeDecodeError:
-        return False
-    return True

@@ -1,10 +1,9 @@
 -- Grain: one row per (region, day) whose counted records the import being loaded changed:
 -- donations and steps (not doubled) it adds, net of same-day repeats it took out.
 INSERT INTO step_region_days (import_id, region_code, day, donations, steps)
-SELECT :import_id, a.region_code, d.day, SUM(c.donations), SUM(c.steps)
+SELECT :import_id, c.region, d.day, SUM(c.donations), SUM(c.steps)
 FROM tmp_steps_changes c
-JOIN step_region_aliases a ON a.spelling = c.region
 JOIN tmp_steps_days d ON d.idx = c.idx
 WHERE c.participant_id IS NULL
-GROUP BY a.region_code, d.day
+GROUP BY c.region, d.day
 HAVING SUM(c.donations) <> 0 OR SUM(c.steps) <> 0

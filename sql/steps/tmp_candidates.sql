@@ -1,5 +1,6 @@
--- Grain: one row per valid record, in the import being loaded, of a participant with a
--- same-day repeat (tmp_steps_problem).
+-- Grain: one row per counted record of a participant in tmp_steps_problem on one of their
+-- overlap days: the import being loaded's first donation of that day and the one counted
+-- before it (a record counts unless it has a row in step_rejects).
 CREATE TEMP TABLE tmp_steps_candidates AS
 SELECT r.record_id AS record_id,
        r.participant_id AS participant_id,
@@ -9,9 +10,7 @@ SELECT r.record_id AS record_id,
        r.steps AS steps,
        d.factor AS factor
 FROM step_records r
+JOIN tmp_steps_problem p ON p.participant_id = r.participant_id
 JOIN tmp_steps_days d ON r.donated_at >= d.starts_at AND r.donated_at < d.ends_at
-WHERE r.record_id BETWEEN :first_id AND :last_id
-  AND r.donated_at >= :window_start_at AND r.donated_at < :window_end_at
-  AND r.steps >= :min_steps
-  AND r.region IN (SELECT spelling FROM step_region_aliases)
-  AND r.participant_id IN (SELECT participant_id FROM tmp_steps_problem)
+WHERE (p.overlap >> d.idx) & 1 = 1
+  AND NOT EXISTS (SELECT 1 FROM step_rejects j WHERE j.record_id = r.record_id)

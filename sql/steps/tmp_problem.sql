@@ -1,9 +1,9 @@
--- Grain: one row per participant with two valid records on one day in the import being loaded
--- (more records than days); overlap 0 (see add_overlap_problems).
+-- Grain: one row per participant with a counted record in the import being loaded on a day
+-- already counted before it (late data, overlapping files); overlap: those days as bits.
 CREATE TEMP TABLE tmp_steps_problem AS
 SELECT c.participant_id AS participant_id,
-       CAST(0 AS BIGINT) AS overlap
+       s.days_mask & c.mask AS overlap
 FROM tmp_steps_changes c
-JOIN tmp_steps_mask_stats m ON m.mask = c.mask
+JOIN step_participants s ON s.participant_id = c.participant_id
 WHERE c.participant_id IS NOT NULL
-  AND c.donations > m.donations
+  AND (s.days_mask & c.mask) <> 0

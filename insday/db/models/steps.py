@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Identity, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from insday.db.models.base import Base
@@ -46,19 +46,19 @@ class StepImport(Base):
 # be read keeps its text in raw_line and NULL fields. Whether a record counts is decided once,
 # when its file is imported: it counts unless it has a row in step_rejects.
 #
-# A plain table, not a mapped class: it is only ever bulk-loaded and read set-wise. No
-# primary key (a unique B-tree on 3 million new ids nearly doubled the COPY on PostgreSQL):
-# record ids come from an identity, contiguous within an import (see importer._copy), and a
-# BRIN index finds an import's id range in the pages it appended. SQLite: a plain index.
+# A plain table, not a mapped class: it is only ever bulk-loaded and read set-wise. No key and
+# no index (each would cost the COPY of millions of records more than the import gains from
+# it): the importer numbers the records itself, contiguous per import and following every
+# import before (step_imports has each import's range), and reads them back only to settle a
+# file that repeats days counted before.
 step_records = Table(
     "step_records", Base.metadata,
-    Column("record_id", BigInteger, Identity(cache=1000), nullable=False),
+    Column("record_id", BigInteger, nullable=False),
     Column("donated_at", UTCDateTime),
     Column("participant_id", ParticipantId),
     Column("region", Text),  # as written; see step_region_aliases
     Column("steps", Integer),
     Column("raw_line", Text),
-    Index("ix_step_records_record_id", "record_id", postgresql_using="brin"),
 )
 
 
@@ -91,7 +91,9 @@ class StepParticipant(Base):
     """
 
     __tablename__ = "step_participants"
-    __table_args__ = {"postgresql_with": {"fillfactor": 70}}  # room for in-place (HOT) updates
+    # Half of each page free: an import updates about half of the participants, and each new
+    # version then fits beside the old one (an in-place, HOT update: no index entry, no bloat).
+    __table_args__ = {"postgresql_with": {"fillfactor": 50}}
 
     participant_id: Mapped[str] = mapped_column(ParticipantId, primary_key=True)
     days_mask: Mapped[int] = mapped_column(BigInteger)
