@@ -53,12 +53,16 @@ def demo(
     out.print(f"\n{result.runs} 次流程运行 (flow runs)；文件：受理 {files.get('accepted', 0)}，"
               f"退回 {files.get('rejected', 0)}，逾期 {files.get('late', 0)}")
     out.print("邮件 (emails): " + "，".join(f"{KIND_ZH.get(k, k)} {n}" for k, n in sorted(result.messages.items())))
-    out.print("\n去哪里看 (where to look):")
+    from rich.table import Table
+
     labels = {"bulletins": "通报 bulletins", "emails": "邮件 emails (.eml)", "essay results": "征文结果 essay results",
               "white paper": "白皮书 white paper", "survey report": "满意度调查 survey report",
               "validation reports": "校验报告 validation reports", "database": "数据库 database"}
+    where = Table.grid(padding=(0, 2))
     for key, path in result.outputs.items():
-        out.print(f"  {labels.get(key, key):<28} {path}")
+        where.add_row(f"  {labels.get(key, key)}", str(path))
+    out.print("\n去哪里看 (where to look):")
+    out.print(where)
 
 
 def register(app: typer.Typer) -> None:
