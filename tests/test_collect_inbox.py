@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from filemaker import daily_row, write_csv, write_xlsx
+from overlap import at_once
 from sqlalchemy import event, func, select
 
 from insday.collect.inbox import collect_inbox, move_no_clobber
@@ -252,20 +253,7 @@ def test_overlapping_runs_take_each_file_once(env):
     units = ["人保财险", "吉林市保险行业协会", "长春市保险行业协会", "四平市保险行业协会"]
     for n, unit in enumerate(units):
         drop(env, f"d{n}/{n}.xlsx", unit=unit)
-    results, errors = [], []
-
-    def run():
-        try:
-            results.append(collect_inbox(env, wait=60))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results = at_once(lambda: collect_inbox(env, wait=60))
     taken = [f["path"] for r in results for f in r["files"]]
     assert sorted(taken) == [f"d{n}/{n}.xlsx" for n in range(4)]  # each once, by one run or the other
     assert len(submissions(env)) == 4 and inbox_files(env) == [] and len(processed_files(env)) == 4

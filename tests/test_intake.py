@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from filemaker import DAILY_HEADER, daily_row, write_csv, write_xlsx
+from overlap import at_once
 from sqlalchemy import event, func, select
 
 from insday.db import session_scope
@@ -265,20 +265,7 @@ def test_crash_mid_file_leaves_no_rows_and_a_rerun_converges(env, tmp_path):
 
 def test_overlapping_runs_store_a_file_once(env, tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", [daily_row()])
-    results, errors = [], []
-
-    def run():
-        try:
-            results.extend(ingest_paths(env, [path], received_at=ON_TIME))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    results = [r for batch in at_once(lambda: ingest_paths(env, [path], received_at=ON_TIME)) for r in batch]
     assert sorted(r.status for r in results) == ["accepted", "duplicate"]
     assert len(rows_of(env)) == 1
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import struct
-import threading
 import zlib
 from datetime import timedelta
 
@@ -13,6 +12,7 @@ import pytest
 from conftest import free_port
 from mailtools import CrashAfter, Keep, Server, mail_env, parse
 from openpyxl import Workbook
+from overlap import at_once
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
@@ -197,18 +197,7 @@ def test_overlapping_deliveries_send_each_message_once(env, keep, monkeypatch):
     server, handler = keep
     menv = mail_env(env, monkeypatch, server)
     queue(env, 40)
-    start = threading.Barrier(2)
-    reports = []
-
-    def run():
-        start.wait()
-        reports.append(deliver(menv))
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    reports = at_once(lambda: deliver(menv))
     assert sum(r["sent"] for r in reports) == 40
     subjects = [m["Subject"] for m in handler.messages]
     assert sorted(subjects) == sorted(f"主题 {i}" for i in range(40))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections import Counter
 from datetime import timedelta
 
 from filemaker import daily_row, write_xlsx
 from mailtools import at, by_header, mail_env, parse
+from overlap import at_once
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -161,22 +161,7 @@ def test_digest_lists_every_missing_unit_including_those_without_email(env, monk
 
 def test_overlapping_runs_queue_each_message_once(env, monkeypatch):
     menv = mail_env(env, monkeypatch)
-    start = threading.Barrier(2)
-    reports, errors = [], []
-
-    def run():
-        try:
-            start.wait()
-            reports.append(run_reminders(menv, at("2019-06-25 18:30"), send=False))
-        except Exception as exc:  # pragma: no cover - shown by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    reports = at_once(lambda: run_reminders(menv, at("2019-06-25 18:30"), send=False))
     assert sum(r["counts"]["queued"] for r in reports) == 118 == outbox_count(menv)
 
 
