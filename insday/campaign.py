@@ -145,10 +145,6 @@ class ReportType(_Model):
         return self
 
     @property
-    def period_column(self) -> Column | None:
-        return next((c for c in self.columns if c.key == self.period), None)
-
-    @property
     def unit_column(self) -> Column | None:
         return next((c for c in self.columns if c.type == "unit"), None)
 

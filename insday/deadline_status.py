@@ -33,7 +33,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from insday.campaign import Campaign
-from insday.deadlines import Deadline, ProjectClaim, registry
+from insday.deadlines import Deadline, registry
 from insday.env import Env
 from insday.sql import fetch
 
@@ -67,10 +67,10 @@ _PROJECT_STATE = {"met": "on_time", "met_late": "late", "overdue": "missing", "o
 
 def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[DeadlineState]:
     """Every tracked deadline (as known at ``as_of``) with each expected unit's state."""
-    from insday.reports.projects import claimant_states, project_items
+    from insday.reports.projects import claimant_states, claims_of, project_items
 
     projects = fetch(conn, "reports/projects_current", as_of=as_of)
-    claims = [ProjectClaim(r["project_id"], r["unit"], r["completed_on"]) for r in projects]
+    claims = claims_of(projects)
     deadlines = [d for d in registry(campaign, claims) if d.who != "association"]
     files: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (report type, unit) -> per period
     for row in fetch(conn, "deadlines/submission_times", as_of=as_of):

@@ -23,12 +23,17 @@ from insday.reports.common import fetch_as_of, jsonable, money, unit_info
 STATE_ZH = {"open": "未到期", "met": "按时完成", "met_late": "逾期完成", "overdue": "已逾期"}
 
 
+def claims_of(rows: list[dict]) -> list[ProjectClaim]:
+    """The claims in ``sql/reports/projects_current.sql`` rows, for ``insday.deadlines.registry``."""
+    return [ProjectClaim(project_id=r["project_id"], unit=r["unit"], completed_on=r["completed_on"])
+            for r in sorted(rows, key=lambda r: r["project_id"])]
+
+
 def project_claims(conn: Connection, as_of: datetime) -> list[ProjectClaim]:
-    """Every project claimed as of ``as_of``, for ``insday.deadlines.registry``."""
+    """Every project claimed as of ``as_of``."""
     from insday.sql import fetch
 
-    return [ProjectClaim(project_id=r["project_id"], unit=r["unit"], completed_on=r["completed_on"])
-            for r in fetch(conn, "project_claims", as_of=as_of)]
+    return claims_of(fetch(conn, "reports/projects_current", as_of=as_of))
 
 
 def deadline_state(campaign: Campaign, deadline: Deadline, done_on: date | None, as_of: datetime) -> str:
@@ -50,7 +55,7 @@ def projects(env: Env, as_of: datetime) -> list[dict]:
 
 def project_items(campaign: Campaign, rows: list[dict], as_of: datetime) -> list[dict]:
     """The projects of ``sql/reports/projects_current.sql`` rows, with their deadlines' states."""
-    claims = [ProjectClaim(r["project_id"], r["unit"], r["completed_on"]) for r in rows]
+    claims = claims_of(rows)
     deadlines = {d.id: d for d in registry(campaign, claims) if d.report_type == "project"}
     donation_spec = next((s for s in campaign.deadlines if s.report_type == "project" and s.due), None)
     results_spec = next((s for s in campaign.deadlines if s.report_type == "project" and s.due_after_completion),
