@@ -537,7 +537,7 @@ def load_campaign(folder: Path | str) -> Campaign:
     folder = Path(folder)
     source = folder / "campaign.yaml"
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        data = yaml.load(source.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError as exc:
         raise CampaignError(f"找不到活动定义文件 {source}") from exc
     except yaml.YAMLError as exc:
