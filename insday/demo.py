@@ -166,7 +166,7 @@ def _deliver(arrival, source: Path, inbox: Path) -> Path:
     return target
 
 
-def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participants: int = 20_000,
+def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participants: int = 6_000,
              progress: Callable[[str, date, int, int], None] | None = None) -> Outcome:
     """Replay the campaign into ``home`` (created if needed; a rerun into the same home converges)."""
     home = home.resolve()

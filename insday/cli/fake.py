@@ -19,7 +19,7 @@ def generate(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the files and manifest.json to.")],
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 78,
     until: Annotated[str | None, typer.Option(help="Only files arriving up to this day (YYYY-MM-DD).")] = None,
-    participants: Annotated[int, typer.Option(help="Step-run participants to simulate.")] = 20_000,
+    participants: Annotated[int, typer.Option(help="Step-run participants to simulate.")] = 6_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
     """Write every file the campaign's member units would send, with when each arrives."""

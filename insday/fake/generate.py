@@ -61,7 +61,7 @@ class Generator:
     campaign: Campaign
     out: Path
     seed: int = 78
-    participants: int = 20_000
+    participants: int = 6_000
     until: date | None = None  # files arriving after this day are planned (same randomness) but not written
     arrivals: list[Arrival] = field(default_factory=list)
 
@@ -81,6 +81,11 @@ class Generator:
                            fmt=rng.choices(FORMATS, weights=[55, 15, 20, 10])[0],
                            naming=rng.choices(["full", "short", "code"], weights=[45, 45, 10])[0],
                            staff=rng.randint(60, 1500) if unit.kind != "city" else rng.randint(10, 40))
+
+    @property
+    def home_region(self):
+        """The region the members walk for (the campaign's province)."""
+        return self.campaign.steps.by_code[self.campaign.bulletin.home_region]
 
     def name_of(self, unit: Unit, naming: str | None = None) -> str:
         naming = naming or self.temper[unit.code].naming
@@ -325,13 +330,15 @@ class Generator:
 
     def projects(self) -> None:
         rt = self.campaign.report_type("project")
-        helped = [r for r in self.campaign.steps.regions if r.helped]
+        home = self.home_region
+        counties = ("白城市镇赉县", "松原市乾安县", "延边州汪清县", "白山市靖宇县")
         companies = self.rng.sample(self.campaign.members("companies"), k=4)
         minimum = self.campaign.steps.project_minimums
         end = self.campaign.window(self.campaign.steps.window).end
         for n, unit in enumerate(companies, start=1):
-            head = unit.name.split("吉林")[0]
-            row = {"project_id": f"FP2019-{n:02d}", "unit": unit.name, "region": helped[n * 3 % len(helped)].name,
+            head = unit.name.split(home.name)[0]
+            row = {"project_id": f"FP2019-{n:02d}", "unit": unit.name,
+                   "region": f"{home.full_name}{counties[(n - 1) % len(counties)]}",
                    "head_office": head, "coverage": minimum.coverage_yuan + self.rng.randint(0, 30) * 1_000_000,
                    "people": minimum.people + self.rng.randint(0, 4000), "term_months": minimum.term_months,
                    "donated_on": None, "claims_paid": None, "completed_on": None}
@@ -391,7 +398,8 @@ class Generator:
         steps = self.campaign.steps
         window = self.campaign.window(steps.window)
         regions = list(steps.regions)
-        home_weights = [30 if r.name == "吉林" else 6 if r.name in ("大连", "黑龙江", "辽宁") else 2 for r in regions]
+        home, helper = self.home_region, steps.helper_of(self.home_region.code)
+        home_weights = [30 if r is home else 6 if r is helper else 2 for r in regions]
         people = [(f"o{self.rng.getrandbits(48):012x}", self.rng.choices(regions, weights=home_weights)[0],
                    self.rng.uniform(0.2, 0.95)) for _ in range(self.participants)]
         first = self.campaign.local(window.start).date()
