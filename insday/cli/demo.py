@@ -53,16 +53,18 @@ def demo(
     out.print(f"\n{result.runs} 次流程运行 (flow runs)；文件：受理 {files.get('accepted', 0)}，"
               f"退回 {files.get('rejected', 0)}，逾期 {files.get('late', 0)}")
     out.print("邮件 (emails): " + "，".join(f"{KIND_ZH.get(k, k)} {n}" for k, n in sorted(result.messages.items())))
-    from rich.table import Table
+    from rich.cells import cell_len
 
     labels = {"bulletins": "通报 bulletins", "emails": "邮件 emails (.eml)", "essay results": "征文结果 essay results",
               "white paper": "白皮书 white paper", "survey report": "满意度调查 survey report",
               "validation reports": "校验报告 validation reports", "database": "数据库 database"}
-    where = Table.grid(padding=(0, 2))
-    for key, path in result.outputs.items():
-        where.add_row(f"  {labels.get(key, key)}", str(path))
+    names = {key: labels.get(key, key) for key in result.outputs}
+    width = max(map(cell_len, names.values()), default=0)
     out.print("\n去哪里看 (where to look):")
-    out.print(where)
+    for key, path in result.outputs.items():
+        # soft_wrap: a path is printed whole, never cut to the terminal's width, so it can be copied
+        out.print(f"  {names[key]}{' ' * (width - cell_len(names[key]))}  {path}", soft_wrap=True, highlight=False,
+                  markup=False)
 
 
 def register(app: typer.Typer) -> None:
