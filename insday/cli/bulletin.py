@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json
+from insday.cli.common import context, err, exit_after, out, parse_moment, print_json
 
 
 def bulletin(
@@ -70,8 +70,7 @@ def bulletin(
         print_json(result)
     else:
         _summary(result)
-    delivery = result["delivery"]
-    raise typer.Exit(1 if delivery and (delivery["error"] or delivery["failed"]) else 0)
+    exit_after(result["delivery"])
 
 
 def _summary(result: dict) -> None:

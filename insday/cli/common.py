@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timezone
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -61,3 +62,8 @@ def print_table(title: str, heads: list[str], rows, **options) -> None:
 def print_json(payload) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+def exit_after(delivery: dict | None) -> NoReturn:
+    """Exit 1 when mail was to be delivered and some of it was not (or the server refused), else 0."""
+    raise typer.Exit(1 if delivery and (delivery["error"] or delivery["failed"]) else 0)

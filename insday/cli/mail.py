@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json, ready
+from insday.cli.common import context, err, exit_after, out, parse_moment, print_json, ready
 
 AS_OF = typer.Option("--as-of", help="The moment to evaluate (ISO 8601; local campaign time if no offset; "
                                      "default: now).")
@@ -103,8 +103,7 @@ def remind(
         print_json(report)
     else:
         _print_remind(report)
-    delivery = report["delivery"]
-    raise typer.Exit(1 if delivery and (delivery["error"] or delivery["failed"]) else 0)
+    exit_after(report["delivery"])
 
 
 def _print_remind(report: dict) -> None:
