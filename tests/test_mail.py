@@ -3,6 +3,7 @@ MIME with inline images, header safety, outages, overlapping runs, logins and se
 
 from __future__ import annotations
 
+import json
 import logging
 import struct
 import zlib
@@ -165,6 +166,19 @@ def test_server_down_then_up_loses_and_duplicates_nothing(env, keep, monkeypatch
     assert (report["sent"], report["pending"], report["error"]) == (5, 0, None)
     assert deliver(menv)["sent"] == 0
     assert sorted(m["Subject"] for m in handler.messages) == [f"主题 {i}" for i in range(5)]
+
+
+def test_send_exits_1_while_the_server_is_down_and_0_once_all_went(env, keep, monkeypatch):
+    server, handler = keep
+    mail_env(env, monkeypatch, server)
+    queue(env, 3)
+    server.stop()
+    down = CliRunner().invoke(app, ["send", "--json"])
+    assert down.exit_code == 1 and "127.0.0.1" in json.loads(down.stdout)["error"]
+    server.start()
+    up = CliRunner().invoke(app, ["send", "--json"])
+    assert up.exit_code == 0 and json.loads(up.stdout)["sent"] == 3
+    assert len(handler.messages) == 3
 
 
 def test_server_crash_mid_batch_then_restart(env, monkeypatch):

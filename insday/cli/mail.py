@@ -208,7 +208,7 @@ def send(
         print_json(report)
     else:
         _print_delivery(report)
-    raise typer.Exit(1 if report["error"] or report["failed"] else 0)
+    exit_after(report)
 
 
 @contextmanager
