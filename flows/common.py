@@ -10,6 +10,7 @@ from prefect import get_run_logger
 
 from insday.env import load_env
 from insday.orchestration import failure_alert, parse_as_of, run_name
+from tasks.collect import collect_imap, collect_inbox
 
 
 class StagesFailed(RuntimeError):
@@ -59,6 +60,13 @@ class Stages:
             return None
         self.results[task.name] = state.result()
         return self.results[task.name]
+
+    def collect(self, cutoff: datetime | None, dry_run: bool) -> tuple[str, ...]:
+        """Every flow's first stages: the inbox folder, then the mailbox. Returns their names,
+        for the stages that need what was collected."""
+        for task in (collect_inbox, collect_imap):
+            self.run(task, cutoff, dry_run)
+        return (collect_inbox.name, collect_imap.name)
 
     def outcome(self) -> dict[str, Any]:
         if self.failed:

@@ -8,12 +8,9 @@ from flows.common import HOOKS, Stages, named, when
 from insday.env import load_env
 from insday.orchestration import report_day
 from tasks.bulletin import publish_bulletin
-from tasks.collect import collect_imap, collect_inbox
 from tasks.deadlines import deadline_status, send_reminders
 from tasks.mail import deliver_mail
 from tasks.steps import pull_steps, step_summary
-
-COLLECTED = ("collect_inbox", "collect_imap")
 
 
 @flow(name="daily_run", flow_run_name=named("daily_run"), timeout_seconds=7200, **HOOKS)
@@ -30,16 +27,15 @@ def daily_run(as_of: str | None = None, dry_run: bool = False) -> dict:
     """
     moment, cutoff = when(as_of)
     stages = Stages()
-    stages.run(collect_inbox, cutoff, dry_run)
-    stages.run(collect_imap, cutoff, dry_run)
+    collected = stages.collect(cutoff, dry_run)
     if not dry_run:
         stages.run(pull_steps, moment)
     stages.run(step_summary, moment)
-    stages.run(deadline_status, moment, needs=COLLECTED)
-    stages.run(send_reminders, moment, dry_run, needs=COLLECTED)
+    stages.run(deadline_status, moment, needs=collected)
+    stages.run(send_reminders, moment, dry_run, needs=collected)
     day = report_day(load_env().campaign, moment)
     if day is not None:
-        stages.run(publish_bulletin, day, moment, dry_run=dry_run, needs=(*COLLECTED, "pull_steps"))
+        stages.run(publish_bulletin, day, moment, dry_run=dry_run, needs=(*collected, "pull_steps"))
     if not dry_run:
         stages.run(deliver_mail)
     return stages.outcome()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.common import HOOKS, Stages, named, when
-from tasks.collect import collect_imap, collect_inbox
 from tasks.deadlines import deadline_status, send_reminders
 from tasks.mail import deliver_mail
 
@@ -23,9 +22,7 @@ def deadline_watch(as_of: str | None = None, dry_run: bool = False) -> dict:
     """
     moment, cutoff = when(as_of)
     stages = Stages()
-    stages.run(collect_inbox, cutoff, dry_run)
-    stages.run(collect_imap, cutoff, dry_run)
-    collected = ("collect_inbox", "collect_imap")
+    collected = stages.collect(cutoff, dry_run)
     stages.run(deadline_status, moment, needs=collected)
     stages.run(send_reminders, moment, dry_run, needs=collected)
     if not dry_run:

@@ -8,7 +8,6 @@ from prefect import flow
 
 from flows.common import HOOKS, Stages, named, when
 from insday.env import load_env
-from tasks.collect import collect_imap, collect_inbox
 from tasks.essays import publish_essays
 from tasks.mail import deliver_mail
 
@@ -31,9 +30,8 @@ def essay_awards(as_of: str | None = None, dry_run: bool = False,
     campaign = load_env().campaign
     stage = stage or ("results" if campaign.local(moment).date() >= campaign.essays.results_on else "shortlist")
     stages = Stages()
-    stages.run(collect_inbox, cutoff, dry_run)
-    stages.run(collect_imap, cutoff, dry_run)
-    stages.run(publish_essays, moment, stage, dry_run, needs=("collect_inbox", "collect_imap"))
+    collected = stages.collect(cutoff, dry_run)
+    stages.run(publish_essays, moment, stage, dry_run, needs=collected)
     if not dry_run:
         stages.run(deliver_mail)
     return stages.outcome()

@@ -7,7 +7,6 @@ from prefect import flow
 from flows.common import HOOKS, Stages, named, when
 from insday.env import load_env
 from tasks.bulletin import publish_bulletin
-from tasks.collect import collect_imap, collect_inbox
 from tasks.mail import deliver_mail
 from tasks.steps import pull_steps
 
@@ -25,12 +24,11 @@ def final_bulletin(as_of: str | None = None, dry_run: bool = False) -> dict:
     """
     moment, cutoff = when(as_of)
     stages = Stages()
-    stages.run(collect_inbox, cutoff, dry_run)
-    stages.run(collect_imap, cutoff, dry_run)
+    collected = stages.collect(cutoff, dry_run)
     if not dry_run:
         stages.run(pull_steps, moment)
     stages.run(publish_bulletin, load_env().campaign.end, moment, final=True, dry_run=dry_run,
-               needs=("collect_inbox", "collect_imap", "pull_steps"))
+               needs=(*collected, "pull_steps"))
     if not dry_run:
         stages.run(deliver_mail)
     return stages.outcome()
