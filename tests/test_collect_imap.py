@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import free_port
+from faults import crash_at_insert
 from filemaker import daily_row, write_csv, write_xlsx
 from pydantic import SecretStr
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from insday.collect.imap import collect_imap, parse_message, unit_for_sender
 from insday.db import session_scope
@@ -212,17 +213,8 @@ def test_a_crash_before_flagging_converges_on_rerun(env, mailbox, campaign, tmp_
                                  [attachment(rfc2231("人保财险0626.xlsx"), xlsx_bytes(tmp_path, "人保财险")),
                                   attachment(rfc2231("吉林市协会0626.xlsx"), xlsx_bytes(tmp_path, "吉林市保险行业协会"))]),
                          datetime(2019, 6, 26, 21, 0, tzinfo=TZ))
-
-    def crash(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO SUBMISSIONS") and "吉林市" in str(args):
-            raise RuntimeError("power cut")
-
-    event.listen(env.engine, "before_cursor_execute", crash)
-    try:
-        with pytest.raises(RuntimeError, match="power cut"):
-            collect_imap(env)
-    finally:
-        event.remove(env.engine, "before_cursor_execute", crash)
+    with crash_at_insert(env.engine, "submissions", where="吉林市"):
+        collect_imap(env)
     assert mailbox.unseen() == {uid}  # not every attachment stored: still unseen
 
     rerun = collect_imap(env)

@@ -12,9 +12,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from faults import crash_at_insert
 from filemaker import daily_row, write_csv, write_xlsx
 from overlap import at_once
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from insday.collect.inbox import collect_inbox, move_no_clobber
 from insday.db import session_scope
@@ -228,20 +229,8 @@ def test_crash_between_ingest_and_move_converges_on_rerun(env):
 def test_crash_mid_ingest_converges_on_rerun(env):
     for n, unit in enumerate(["人保财险", "吉林市保险行业协会", "长春市保险行业协会"]):
         drop(env, f"{n}.xlsx", unit=unit)
-    inserted = []
-
-    def crash_on_second(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO SUBMISSIONS"):
-            inserted.append(statement)
-            if len(inserted) == 2:
-                raise RuntimeError("power cut")
-
-    event.listen(env.engine, "before_cursor_execute", crash_on_second)
-    try:
-        with pytest.raises(RuntimeError, match="power cut"):
-            collect_inbox(env)
-    finally:
-        event.remove(env.engine, "before_cursor_execute", crash_on_second)
+    with crash_at_insert(env.engine, "submissions", nth=2):
+        collect_inbox(env)
     assert len(submissions(env)) == 1 and len(inbox_files(env)) == 3
 
     rerun = collect_inbox(env)

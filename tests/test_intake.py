@@ -6,9 +6,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from faults import crash_at_insert
 from filemaker import DAILY_HEADER, daily_row, write_csv, write_xlsx
 from overlap import at_once
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from insday.db import session_scope
 from insday.db.models import DailyReport, Submission
@@ -242,19 +243,9 @@ def test_rejected_file_counts_for_nothing(env, tmp_path):
 
 def test_crash_mid_file_leaves_no_rows_and_a_rerun_converges(env, tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", [daily_row()])
-
     engine = env.engine
-
-    def fail_on_rows(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO DAILY_REPORTS"):
-            raise RuntimeError("crash while inserting rows")
-
-    event.listen(engine, "before_cursor_execute", fail_on_rows)
-    try:
-        with pytest.raises(RuntimeError, match="crash while inserting rows"):
-            one(env, path)
-    finally:
-        event.remove(engine, "before_cursor_execute", fail_on_rows)
+    with crash_at_insert(engine, "daily_reports", message="crash while inserting rows"):
+        one(env, path)
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(Submission)) == 0
     assert rows_of(env) == []

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from faults import crash_at_insert
 from filemaker import DAILY_HEADER, daily_row, write_xlsx
 from mailtools import at, mail_env
 from openpyxl import load_workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from insday.cli import app
@@ -141,17 +142,8 @@ def test_header_injection_through_filename_and_sender(smtp, tmp_path):
 def test_receipt_and_submission_commit_together(smtp, tmp_path):
     menv, server = smtp
     path = write_xlsx(tmp_path / "a.xlsx", [daily_row()])
-
-    def fail_on_receipt(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX"):
-            raise RuntimeError("crash while queueing the receipt")
-
-    event.listen(menv.engine, "before_cursor_execute", fail_on_receipt)
-    try:
-        with pytest.raises(RuntimeError, match="queueing the receipt"):
-            ingest_paths(menv, [path], received_at=ON_TIME)
-    finally:
-        event.remove(menv.engine, "before_cursor_execute", fail_on_receipt)
+    with crash_at_insert(menv.engine, "outbox", message="crash while queueing the receipt"):
+        ingest_paths(menv, [path], received_at=ON_TIME)
     with session_scope(menv.engine) as s:
         assert s.scalar(select(func.count()).select_from(Submission)) == 0
     assert outbox_count(menv) == 0
