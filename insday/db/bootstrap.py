@@ -9,11 +9,12 @@ from insday.db import session_scope
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
+    """The latest migration's revision. The migrations form a single line and each file is
+    named by its revision (``0008_step_participants_heap.py`` is ``0008``), so knowing it needs
+    no Alembic import (a third of a second)."""
+    from insday.db.migrate import MIGRATIONS
 
-    from insday.db.migrate import alembic_config
-
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
 
 
 def init_database(engine: Engine, campaign: Campaign) -> dict:
