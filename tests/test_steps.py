@@ -46,10 +46,11 @@ def import_files(env: Env, tmp_path, files: list[list[str]]) -> list[dict]:
 def state(env: Env, as_of: datetime = LATER) -> dict:
     """Everything the raw records decide, read back from the database."""
     with env.engine.connect() as conn:
+        rows = conn.execute(select(StepParticipant)).all()
         people = {p.participant_id: {c: getattr(p, c) for c in (
             "donations", "total_steps", "first_on", "last_on", "current_streak", "best_streak",
-            "first_donation_on", "five_donations_on", "ten_consecutive_days_on")}
-            for p in conn.execute(select(StepParticipant))}
+            "first_donation_on", "five_donations_on", "ten_consecutive_days_on")} for p in rows}
+        assert len(people) == len(rows), "one row per participant (PostgreSQL has no key to enforce it)"
         days = {(f.region_code, f.day): (f.raw_steps, f.raw_donations) for f in region_figures(conn, as_of)
                 if f.raw_steps or f.raw_donations}
     summary = step_summary(env, as_of)

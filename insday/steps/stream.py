@@ -144,13 +144,11 @@ class FileStream:
         sums = self.tally.settle(self.participants, self.factors, len(self.codes))
         who = np.flatnonzero(sums.mask)
         ids = pl.Series(who.astype(np.uint32)).cat.to(pl.Categorical(self.categories)).cast(pl.String)
-        order = ids.arg_sort().to_numpy()  # by id: the database then adds them to its index in order
-        who = who[order]
         region, day = np.nonzero(sums.region_donations)
         return Counted(
             records=self.count,
             repeats=np.concatenate(sums.lost) if sums.lost else np.empty(0, np.int64),
-            participants=pl.DataFrame({"participant_id": ids.gather(order), "mask": sums.mask[who],
+            participants=pl.DataFrame({"participant_id": ids, "mask": sums.mask[who],
                                        "donations": sums.donations[who], "counted": sums.counted[who]}),
             region_days=pl.DataFrame({
                 "region": np.array(self.codes)[region], "idx": day.astype(np.int32),

@@ -1,8 +1,7 @@
 -- Grain: one row per participant with valid records in the import being loaded: the carried
 -- state moves on (update_participants), and participants first seen are added
--- (insert_participants). PostgreSQL: one statement, so the state table is joined once.
--- tmp_steps_changes comes sorted by participant id, so new participants reach the primary
--- key in order (no ORDER BY: sorting them again would cost a fifth of the insert).
+-- (insert_participants). PostgreSQL: one statement, so the state table is joined once (a hash
+-- join: the table has no index).
 WITH updated AS (
     UPDATE step_participants
     SET days_mask = m.mask,

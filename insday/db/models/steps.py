@@ -88,12 +88,21 @@ class StepParticipant(Base):
 
     ``days_mask`` has bit i set when the participant has a counted donation on day i of the
     step-run window (at most 63 days); counts, streaks and badge days are derived from it.
+
+    On PostgreSQL the table has no primary key index (migration 0008): every statement reads it
+    whole (hash joins), and keeping an index of hundreds of thousands of random ids up to date
+    cost more than half of each import's participant upsert. A participant still has one row:
+    an import adds a row only for participants without one, from its sums (one row per
+    participant), under the step-data lock. SQLite, which looks participants up one by one,
+    keeps the key.
     """
 
     __tablename__ = "step_participants"
-    # Half of each page free: an import updates about half of the participants, and each new
-    # version then fits beside the old one (an in-place, HOT update: no index entry, no bloat).
-    __table_args__ = {"postgresql_with": {"fillfactor": 50}}
+    # Pages 70 % full: an import updates about half of the participants, and most new versions
+    # then fit beside the old ones (no new pages; the dead versions are pruned when the page is
+    # next read). Fuller pages would send more versions elsewhere; emptier ones make the table
+    # bigger, and after a checkpoint every page an import changes is written whole to the WAL.
+    __table_args__ = {"postgresql_with": {"fillfactor": 70}}
 
     participant_id: Mapped[str] = mapped_column(ParticipantId, primary_key=True)
     days_mask: Mapped[int] = mapped_column(BigInteger)
