@@ -111,7 +111,8 @@ def import_donations(env: Env, path: Path | str, *, received_at: datetime | None
 
 def _hash_while_loading_libraries(path: Path) -> str:
     """The file's SHA-256, computed while polars, NumPy and Arrow load (hashlib lets go of the
-    GIL): both take a fraction of a second."""
+    GIL): both take a fraction of a second. A file imported before then needs neither library,
+    but that is the rare case."""
     with ThreadPoolExecutor(1, thread_name_prefix="steps-hash") as hasher:
         digest = hasher.submit(file_sha256, path)
         import pyarrow  # noqa: F401  (pgpq needs it)
