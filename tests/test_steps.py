@@ -17,7 +17,7 @@ from insday.steps import StepsError, import_donations, step_summary
 from insday.steps.figures import region_figures
 from insday.steps.columns import read_carefully, read_chunk, read_plainly
 from insday.steps.records import FIELDS, Header, parse_line
-from insday.steps.rules import mask_participant, mask_stats
+from insday.steps.rules import mask_participant, mask_stats, step_calendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 LATER = datetime(2019, 12, 31, tzinfo=TZ)
@@ -45,11 +45,11 @@ def import_files(env: Env, tmp_path, files: list[list[str]]) -> list[dict]:
 
 def state(env: Env, as_of: datetime = LATER) -> dict:
     """Everything the raw records decide, read back from the database."""
+    days, badges = step_calendar(env.campaign).days, env.campaign.steps.badges
     with env.engine.connect() as conn:
         rows = conn.execute(select(StepParticipant)).all()
-        people = {p.participant_id: {c: getattr(p, c) for c in (
-            "donations", "total_steps", "first_on", "last_on", "current_streak", "best_streak",
-            "first_donation_on", "five_donations_on", "ten_consecutive_days_on")} for p in rows}
+        people = {p.participant_id: {"total_steps": p.total_steps, **vars(mask_stats(p.days_mask, days, badges))}
+                  for p in rows}
         assert len(people) == len(rows), "one row per participant (PostgreSQL has no key to enforce it)"
         days = {(f.region_code, f.day): (f.raw_steps, f.raw_donations) for f in region_figures(conn, as_of)
                 if f.raw_steps or f.raw_donations}

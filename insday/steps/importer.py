@@ -15,16 +15,16 @@ records add up to (``tmp_steps_changes``). Then a fixed number of set-based stat
    ranked (earliest ``donated_at`` wins, equal times: the earlier record); the losers become
    ``repeat_same_day`` rejects and leave the file's sums; an earlier donation in a later file
    supersedes the one counted;
-2. the participants' carried state (``step_participants``) moves on: days = old | new, and
-   counts, streaks and badge days are those of the new day mask (looked up in the statistics
-   of every possible mask, computed in Python); one UPDATE for known participants, one
-   INSERT for new ones;
+2. the participants' carried state (``step_participants``) moves on: days = old | new, the
+   counted steps are added, and a badge the new day mask earns (looked up in the badge days
+   of every possible mask, computed in Python) records the import; one UPDATE for known
+   participants, one INSERT for new ones;
 3. the changes per (region, day) -> ``step_region_days``, the top list -> ``step_top_entries``,
    and unlocks are refreshed.
 
 No statement reads a participant's history record by record, so importing day 14 costs about
 what day 1 cost; late data for an earlier day only ORs a bit into the affected participants'
-masks, and their streaks and badge days are re-derived from it.
+masks (counts, streaks and badge days are the mask's).
 """
 
 from __future__ import annotations
@@ -58,11 +58,9 @@ TMP_DAYS = Table("tmp_steps_days", _tmp, Column("idx", Integer, primary_key=True
                  Column("factor", Integer), Column("starts_at", UTCDateTime), Column("ends_at", UTCDateTime),
                  prefixes=["TEMPORARY"])
 TMP_MASKS = Table("tmp_steps_mask_stats", _tmp, Column("mask", BigInteger, primary_key=True),
-                  Column("donations", Integer), Column("first_on", Date), Column("last_on", Date),
-                  Column("current_streak", Integer), Column("best_streak", Integer),
                   Column("first_donation_on", Date), Column("five_donations_on", Date),
                   Column("ten_consecutive_days_on", Date), prefixes=["TEMPORARY"])
-# The file's sums: one row per participant (region, idx NULL: day mask, donations, counted steps
+# The file's sums: one row per participant (region, idx, donations NULL: day mask, counted steps
 # with double days multiplied) and one per (region code, day index) (participant NULL: donations
 # and steps as donated); same-day repeats with earlier imports are taken out later as negative rows.
 TMP_CHANGES = Table("tmp_steps_changes", _tmp, Column("participant_id", ParticipantId), Column("region", Text),
@@ -172,7 +170,7 @@ def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: i
 
 
 def _prepare(conn: Connection, sink, campaign: Campaign) -> None:
-    """The temporary tables the statements need: days, statistics of every day mask."""
+    """The temporary tables the statements need: days, badge days of every day mask."""
     import polars as pl
 
     cal = step_calendar(campaign)
@@ -181,12 +179,12 @@ def _prepare(conn: Connection, sink, campaign: Campaign) -> None:
     conn.execute(insert(TMP_DAYS), [
         {"idx": i, "day": day, "factor": cal.factor(day), "starts_at": campaign.at(day),
          "ends_at": campaign.at(day + timedelta(days=1))} for i, day in enumerate(cal.days)])
-    TMP_MASKS.create(conn)  # counts, streaks and badge days of every possible mask (2**days - 1)
-    rows = [(m, *vars(mask_stats(m, cal.days, campaign.steps.badges)).values()) for m in range(1, 1 << len(cal.days))]
-    sink.load(TMP_MASKS, pl.DataFrame(rows, orient="row", schema={
-        "mask": pl.Int64, "donations": pl.Int32, "first_on": pl.Date, "last_on": pl.Date, "current_streak": pl.Int32,
-        "best_streak": pl.Int32, "first_donation_on": pl.Date, "five_donations_on": pl.Date,
-        "ten_consecutive_days_on": pl.Date}))
+    TMP_MASKS.create(conn)  # the badge days of every possible mask (2**days - 1)
+    stats = [(m, mask_stats(m, cal.days, campaign.steps.badges)) for m in range(1, 1 << len(cal.days))]
+    sink.load(TMP_MASKS, pl.DataFrame(
+        [(m, s.first_donation_on, s.five_donations_on, s.ten_consecutive_days_on) for m, s in stats], orient="row",
+        schema={"mask": pl.Int64, "first_donation_on": pl.Date, "five_donations_on": pl.Date,
+                "ten_consecutive_days_on": pl.Date}))
 
 
 def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: int, sums) -> dict:
@@ -199,7 +197,8 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
     _sink(conn).load(
         TMP_CHANGES,
         sums.participants.select("participant_id", region=pl.lit(None, pl.String), idx=pl.lit(None, pl.Int32),
-                                 mask="mask", donations="donations", steps=pl.lit(None, pl.Int64), counted="counted"),
+                                 mask="mask", donations=pl.lit(None, pl.Int32), steps=pl.lit(None, pl.Int64),
+                                 counted="counted"),
         sums.region_days.select(participant_id=pl.lit(None, pl.String), region="region", idx="idx",
                                 mask=pl.lit(None, pl.Int64), donations="donations", steps="steps",
                                 counted=pl.lit(None, pl.Int64)))

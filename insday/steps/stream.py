@@ -9,8 +9,7 @@ counted records per day (:class:`tally.Tally`) and encodes the records for the d
 caller stores each chunk's records while the next ones are read. :meth:`FileStream.rejects`
 then gives the records that do not count, and :meth:`FileStream.result` settles same-day
 repeats (the first donation wins, the others are repeat_same_day) and gives what the counted
-records add up to per participant (day mask, donations, counted steps) and per region and
-day.
+records add up to per participant (day mask, counted steps) and per region and day.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ class Counted:
 
     records: int
     repeats: np.ndarray  # numbers of the records that are a participant's second donation of a day
-    participants: pl.DataFrame  # participant_id, mask, donations, counted
+    participants: pl.DataFrame  # participant_id, mask, counted
     region_days: pl.DataFrame  # region (code), idx, donations, steps (as donated)
     first_idx: int | None  # days of the valid records (before same-day repeats)
     last_idx: int | None
@@ -148,8 +147,7 @@ class FileStream:
         return Counted(
             records=self.count,
             repeats=np.concatenate(sums.lost) if sums.lost else np.empty(0, np.int64),
-            participants=pl.DataFrame({"participant_id": ids, "mask": sums.mask[who],
-                                       "donations": sums.donations[who], "counted": sums.counted[who]}),
+            participants=pl.DataFrame({"participant_id": ids, "mask": sums.mask[who], "counted": sums.counted[who]}),
             region_days=pl.DataFrame({
                 "region": np.array(self.codes)[region], "idx": day.astype(np.int32),
                 "donations": sums.region_donations[region, day].astype(np.int32),

@@ -4,8 +4,8 @@ While the file is read, each chunk's counted records (participant number, time, 
 region: 26 bytes) are appended to a temporary file per day of the step run, so memory does not
 grow with the file. At the end each day is settled on its own: a participant with two records
 that day keeps the earliest ``donated_at`` (equal times: the earlier record), the others lose
-(``repeat_same_day``); the winners are summed per participant (day mask, donations, counted
-steps) and per region.
+(``repeat_same_day``); the winners are summed per participant (day mask, counted steps) and
+per region.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ class Tally:
                 out.lost.append(rows["record"][~first])
             who, steps, region = who[first], rows["steps"][first], rows["region"][first]
             out.mask[who] |= np.int64(1) << d
-            out.donations[who] += 1
             out.counted[who] += steps.astype(np.int64) * int(factors[d])
             out.region_donations[:, d] = np.bincount(region, minlength=regions)
             out.region_steps[:, d] = _sums(region, steps, regions)
@@ -74,7 +73,6 @@ class Settled:
 
     def __init__(self, participants: int, regions: int, days: int):
         self.mask = np.zeros(participants, np.int64)  # bit i: a counted donation on day i
-        self.donations = np.zeros(participants, np.int32)
         self.counted = np.zeros(participants, np.int64)  # steps, double days multiplied
         self.region_donations = np.zeros((regions, days), np.int64)
         self.region_steps = np.zeros((regions, days), np.int64)  # as donated

@@ -1,14 +1,11 @@
 -- Grain: one row per participant first seen in the import being loaded (in id order, which
 -- keeps the primary key's pages in order).
-INSERT INTO step_participants (participant_id, days_mask, donations, total_steps, first_on, last_on,
-                               current_streak, best_streak, first_donation_on, first_donation_import_id,
-                               five_donations_on, five_donations_import_id, ten_consecutive_days_on,
-                               ten_consecutive_days_import_id, updated_import_id)
-SELECT c.participant_id, m.mask, m.donations, c.counted, m.first_on, m.last_on,
-       m.current_streak, m.best_streak,
-       m.first_donation_on, CASE WHEN m.first_donation_on IS NOT NULL THEN :import_id END,
-       m.five_donations_on, CASE WHEN m.five_donations_on IS NOT NULL THEN :import_id END,
-       m.ten_consecutive_days_on, CASE WHEN m.ten_consecutive_days_on IS NOT NULL THEN :import_id END,
+INSERT INTO step_participants (participant_id, days_mask, total_steps, first_donation_import_id,
+                               five_donations_import_id, ten_consecutive_days_import_id, updated_import_id)
+SELECT c.participant_id, c.mask, c.counted,
+       CASE WHEN m.first_donation_on IS NOT NULL THEN :import_id END,
+       CASE WHEN m.five_donations_on IS NOT NULL THEN :import_id END,
+       CASE WHEN m.ten_consecutive_days_on IS NOT NULL THEN :import_id END,
        :import_id
 FROM tmp_steps_changes c
 JOIN tmp_steps_mask_stats m ON m.mask = c.mask

@@ -1,22 +1,13 @@
 -- Grain: one row per participant known before the import being loaded and having valid
--- records in it: the carried state moves on. Days = old | new; counts, streaks and badge days
--- are those of the new day mask (tmp_steps_mask_stats has every mask); a badge keeps the
--- import it was first known from.
+-- records in it: the carried state moves on. Days = old | new; a badge earned with the new
+-- day mask (tmp_steps_mask_stats has every mask) keeps the import it was first known from.
 UPDATE step_participants
 SET days_mask = m.mask,
-    donations = m.donations,
     total_steps = step_participants.total_steps + c.counted,
-    first_on = m.first_on,
-    last_on = m.last_on,
-    current_streak = m.current_streak,
-    best_streak = m.best_streak,
-    first_donation_on = m.first_donation_on,
     first_donation_import_id = COALESCE(step_participants.first_donation_import_id,
                                         CASE WHEN m.first_donation_on IS NOT NULL THEN :import_id END),
-    five_donations_on = m.five_donations_on,
     five_donations_import_id = COALESCE(step_participants.five_donations_import_id,
                                         CASE WHEN m.five_donations_on IS NOT NULL THEN :import_id END),
-    ten_consecutive_days_on = m.ten_consecutive_days_on,
     ten_consecutive_days_import_id = COALESCE(step_participants.ten_consecutive_days_import_id,
                                               CASE WHEN m.ten_consecutive_days_on IS NOT NULL THEN :import_id END),
     updated_import_id = :import_id

@@ -5,19 +5,11 @@
 WITH updated AS (
     UPDATE step_participants
     SET days_mask = m.mask,
-        donations = m.donations,
         total_steps = step_participants.total_steps + c.counted,
-        first_on = m.first_on,
-        last_on = m.last_on,
-        current_streak = m.current_streak,
-        best_streak = m.best_streak,
-        first_donation_on = m.first_donation_on,
         first_donation_import_id = COALESCE(step_participants.first_donation_import_id,
                                             CASE WHEN m.first_donation_on IS NOT NULL THEN :import_id END),
-        five_donations_on = m.five_donations_on,
         five_donations_import_id = COALESCE(step_participants.five_donations_import_id,
                                             CASE WHEN m.five_donations_on IS NOT NULL THEN :import_id END),
-        ten_consecutive_days_on = m.ten_consecutive_days_on,
         ten_consecutive_days_import_id = COALESCE(step_participants.ten_consecutive_days_import_id,
                                                   CASE WHEN m.ten_consecutive_days_on IS NOT NULL THEN :import_id END),
         updated_import_id = :import_id
@@ -26,15 +18,12 @@ WITH updated AS (
       AND m.mask = (step_participants.days_mask | c.mask)
     RETURNING step_participants.participant_id
 )
-INSERT INTO step_participants (participant_id, days_mask, donations, total_steps, first_on, last_on,
-                               current_streak, best_streak, first_donation_on, first_donation_import_id,
-                               five_donations_on, five_donations_import_id, ten_consecutive_days_on,
-                               ten_consecutive_days_import_id, updated_import_id)
-SELECT c.participant_id, m.mask, m.donations, c.counted, m.first_on, m.last_on,
-       m.current_streak, m.best_streak,
-       m.first_donation_on, CASE WHEN m.first_donation_on IS NOT NULL THEN :import_id END,
-       m.five_donations_on, CASE WHEN m.five_donations_on IS NOT NULL THEN :import_id END,
-       m.ten_consecutive_days_on, CASE WHEN m.ten_consecutive_days_on IS NOT NULL THEN :import_id END,
+INSERT INTO step_participants (participant_id, days_mask, total_steps, first_donation_import_id,
+                               five_donations_import_id, ten_consecutive_days_import_id, updated_import_id)
+SELECT c.participant_id, c.mask, c.counted,
+       CASE WHEN m.first_donation_on IS NOT NULL THEN :import_id END,
+       CASE WHEN m.five_donations_on IS NOT NULL THEN :import_id END,
+       CASE WHEN m.ten_consecutive_days_on IS NOT NULL THEN :import_id END,
        :import_id
 FROM tmp_steps_changes c
 JOIN tmp_steps_mask_stats m ON m.mask = c.mask

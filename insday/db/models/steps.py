@@ -87,7 +87,9 @@ class StepParticipant(Base):
     """Carried state of one participant, updated from each import's new records only.
 
     ``days_mask`` has bit i set when the participant has a counted donation on day i of the
-    step-run window (at most 63 days); counts, streaks and badge days are derived from it.
+    step-run window (at most 63 days). Donation count, first and last day, current and best
+    streak and the badge days are the mask's (:func:`insday.steps.rules.mask_stats`), so they
+    are not stored: each stored column makes the rows an import rewrites wider (migration 0009).
 
     On PostgreSQL the table has no primary key index (migration 0008): every statement reads it
     whole (hash joins), and keeping an index of hundreds of thousands of random ids up to date
@@ -106,19 +108,11 @@ class StepParticipant(Base):
 
     participant_id: Mapped[str] = mapped_column(ParticipantId, primary_key=True)
     days_mask: Mapped[int] = mapped_column(BigInteger)
-    donations: Mapped[int] = mapped_column(Integer)
     total_steps: Mapped[int] = mapped_column(BigInteger)  # counted: double days multiplied
-    first_on: Mapped[date] = mapped_column(Date)
-    last_on: Mapped[date] = mapped_column(Date)
-    current_streak: Mapped[int] = mapped_column(Integer)  # consecutive days ending on last_on
-    best_streak: Mapped[int] = mapped_column(Integer)
-    # Badges (thresholds from campaign.yaml steps.badges): the day earned and the import
-    # from which on it was known; NULL while not earned.
-    first_donation_on: Mapped[date | None] = mapped_column(Date)
+    # Badges (thresholds from campaign.yaml steps.badges): the import from which on it was
+    # known (the day earned is the mask's); NULL while not earned.
     first_donation_import_id: Mapped[int | None] = mapped_column(Integer)
-    five_donations_on: Mapped[date | None] = mapped_column(Date)
     five_donations_import_id: Mapped[int | None] = mapped_column(Integer)
-    ten_consecutive_days_on: Mapped[date | None] = mapped_column(Date)
     ten_consecutive_days_import_id: Mapped[int | None] = mapped_column(Integer)
     updated_import_id: Mapped[int] = mapped_column(Integer)
 
