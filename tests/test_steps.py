@@ -45,11 +45,11 @@ def import_files(env: Env, tmp_path, files: list[list[str]]) -> list[dict]:
 
 def state(env: Env, as_of: datetime = LATER) -> dict:
     """Everything the raw records decide, read back from the database."""
-    days, badges = step_calendar(env.campaign).days, env.campaign.steps.badges
+    calendar, badges = step_calendar(env.campaign).days, env.campaign.steps.badges
     with env.engine.connect() as conn:
         rows = conn.execute(select(StepParticipant)).all()
-        people = {p.participant_id: {"total_steps": p.total_steps, **vars(mask_stats(p.days_mask, days, badges))}
-                  for p in rows}
+        people = {p.participant_id: {"total_steps": p.total_steps, **vars(mask_stats(p.days_mask, calendar, badges))}
+                  for p in rows}  # counts, streaks and badge days are the day mask's
         assert len(people) == len(rows), "one row per participant (PostgreSQL has no key to enforce it)"
         days = {(f.region_code, f.day): (f.raw_steps, f.raw_donations) for f in region_figures(conn, as_of)
                 if f.raw_steps or f.raw_donations}
