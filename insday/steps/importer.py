@@ -16,9 +16,9 @@ records add up to (``tmp_steps_changes``). Then a fixed number of set-based stat
    ``repeat_same_day`` rejects and leave the file's sums; an earlier donation in a later file
    supersedes the one counted;
 2. the participants' carried state (``step_participants``) moves on: days = old | new, the
-   counted steps are added, and a badge the new day mask earns (looked up in the badge days
-   of every possible mask, computed in Python) records the import; one UPDATE for known
-   participants, one INSERT for new ones;
+   counted steps are added, and a badge the new day mask earns (looked up in the badges of
+   every possible mask, computed in Python) records the import; PostgreSQL: one MERGE,
+   SQLite: one UPDATE for known participants, one INSERT for new ones;
 3. the changes per (region, day) -> ``step_region_days``, the top list -> ``step_top_entries``,
    and unlocks are refreshed.
 
@@ -34,7 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Column, Date, Integer, MetaData, Table, Text, func, insert, select, text, update
+from sqlalchemy import (BigInteger, Boolean, Column, Date, Integer, MetaData, Table, Text, func, insert, select, text,
+                        update)
 from sqlalchemy.engine import Connection
 
 from insday.campaign import Campaign
@@ -45,7 +46,7 @@ from insday.env import Env
 from insday.sql import fetch
 from insday.steps.figures import check_time_order, lock_step_data, refresh_unlocks, run
 from insday.steps.records import Header, file_sha256, open_records, read_header
-from insday.steps.rules import RegionResolver, mask_stats, step_calendar
+from insday.steps.rules import BADGES, RegionResolver, badge_masks, step_calendar
 
 REASONS = ("below_7800", "outside_window", "unknown_region", "repeat_same_day", "malformed")
 _REASON_KEY = {"below_min_steps": "below_7800"}  # the JSON contract's name for it
@@ -57,9 +58,8 @@ _tmp = MetaData()
 TMP_DAYS = Table("tmp_steps_days", _tmp, Column("idx", Integer, primary_key=True), Column("day", Date),
                  Column("factor", Integer), Column("starts_at", UTCDateTime), Column("ends_at", UTCDateTime),
                  prefixes=["TEMPORARY"])
-TMP_MASKS = Table("tmp_steps_mask_stats", _tmp, Column("mask", BigInteger, primary_key=True),
-                  Column("first_donation_on", Date), Column("five_donations_on", Date),
-                  Column("ten_consecutive_days_on", Date), prefixes=["TEMPORARY"])
+TMP_MASKS = Table("tmp_steps_mask_stats", _tmp, Column("mask", BigInteger, primary_key=True),  # SQLite's
+                  *(Column(name, Boolean) for name in BADGES), prefixes=["TEMPORARY"])
 # The file's sums: one row per participant (region, idx, donations NULL: day mask, counted steps
 # with double days multiplied) and one per (region code, day index) (participant NULL: donations
 # and steps as donated); same-day repeats with earlier imports are taken out later as negative rows.
@@ -96,11 +96,11 @@ def import_donations(env: Env, path: Path | str, *, received_at: datetime | None
             superseded=0).returning(StepImport.id)).scalar_one()
         # Record ids follow every id handed out before (the step-data lock keeps them contiguous).
         first_id = (conn.execute(select(func.max(StepImport.last_record_id))).scalar() or 0) + 1
-        sums = _load(conn, header, fh, campaign, import_id, first_id)
+        sums, badges = _load(conn, header, fh, campaign, import_id, first_id)
         values = {"records": sums.records, "first_record_id": first_id if sums.records else None,
                   "last_record_id": first_id + sums.records - 1 if sums.records else None}
         if sums.records:
-            values.update(_aggregate(conn, campaign, import_id, first_id, sums))
+            values.update(_aggregate(conn, campaign, import_id, first_id, sums, badges))
         conn.execute(update(StepImport).where(StepImport.id == import_id).values(**values))
         unlocks = refresh_unlocks(conn, campaign, received_at, f"import {import_id}")
         row = conn.execute(select(_IMPORTS).where(_IMPORTS.c.id == import_id)).one()
@@ -140,7 +140,8 @@ def _result(row, path: Path, tz, *, duplicate: bool, unlocks: list, started: flo
 
 def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: int, first_id: int):
     """Stream the file into step_records and its rejects into step_rejects, prepare the
-    temporary tables, and return the file's sums (stream.Counted)."""
+    temporary tables, and return the file's sums (stream.Counted) and the badges of every day
+    mask (rules.badge_masks)."""
     import polars as pl  # polars, NumPy and pgpq: only an import needs them
 
     from insday.steps.stream import FileStream
@@ -162,15 +163,15 @@ def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: i
         settled = worker.submit(stream.result)  # NumPy, while the database takes what is known already
         _store_aliases(conn, aliases, {**RegionResolver(campaign.steps.regions).spellings(), **stream.new_aliases})
         sink.load(StepReject.__table__, rejects(stream.rejects()))
-        if stream.count:
-            _prepare(conn, sink, campaign)
+        badges = _prepare(conn, sink, campaign) if stream.count else None
         sums = settled.result()
     sink.load(StepReject.__table__, rejects(pl.DataFrame({"record": sums.repeats, "reason": "repeat_same_day"})))
-    return sums
+    return sums, badges
 
 
-def _prepare(conn: Connection, sink, campaign: Campaign) -> None:
-    """The temporary tables the statements need: days, badge days of every day mask."""
+def _prepare(conn: Connection, sink, campaign: Campaign) -> dict[str, list[bool]]:
+    """The temporary tables the statements need (days; on SQLite the badges of every day mask);
+    return the badges of every day mask."""
     import polars as pl
 
     cal = step_calendar(campaign)
@@ -179,15 +180,16 @@ def _prepare(conn: Connection, sink, campaign: Campaign) -> None:
     conn.execute(insert(TMP_DAYS), [
         {"idx": i, "day": day, "factor": cal.factor(day), "starts_at": campaign.at(day),
          "ends_at": campaign.at(day + timedelta(days=1))} for i, day in enumerate(cal.days)])
-    TMP_MASKS.create(conn)  # the badge days of every possible mask (2**days - 1)
-    stats = [(m, mask_stats(m, cal.days, campaign.steps.badges)) for m in range(1, 1 << len(cal.days))]
-    sink.load(TMP_MASKS, pl.DataFrame(
-        [(m, s.first_donation_on, s.five_donations_on, s.ten_consecutive_days_on) for m, s in stats], orient="row",
-        schema={"mask": pl.Int64, "first_donation_on": pl.Date, "five_donations_on": pl.Date,
-                "ten_consecutive_days_on": pl.Date}))
+    badges = badge_masks(cal.days, campaign.steps.badges)
+    if conn.dialect.name != "postgresql":  # PostgreSQL takes them as arrays
+        TMP_MASKS.create(conn)
+        sink.load(TMP_MASKS, pl.DataFrame({"mask": range(1, 1 << len(cal.days)), **badges},
+                                          schema_overrides={"mask": pl.Int64}))
+    return badges
 
 
-def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: int, sums) -> dict:
+def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: int, sums,
+               badges: dict[str, list[bool]]) -> dict:
     """Move every aggregate on from the file's sums; return the import's outcome."""
     import polars as pl
 
@@ -202,7 +204,7 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
         sums.region_days.select(participant_id=pl.lit(None, pl.String), region="region", idx="idx",
                                 mask=pl.lit(None, pl.Int64), donations="donations", steps="steps",
                                 counted=pl.lit(None, pl.Int64)))
-    _analyze(conn, TMP_CHANGES.name, TMP_MASKS.name)
+    _analyze(conn, TMP_CHANGES.name)
     if sums.first_idx is not None and _days_counted_before(conn, import_id, cal.days[sums.first_idx]):
         run(conn, "steps/tmp_problem", **params)  # late data, or a file overlapping an earlier one
         [problems] = fetch(conn, "steps/problem_counts")
@@ -212,7 +214,7 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
                          "subtract_losers_regions"):
                 run(conn, f"steps/{name}", **params)
     if conn.dialect.name == "postgresql":
-        run(conn, "steps/upsert_participants", **params)
+        run(conn, "steps/upsert_participants", **params, **{f"{name}_masks": badges[name] for name in BADGES})
     else:
         run(conn, "steps/update_participants", **params)
         run(conn, "steps/insert_participants", **params)

@@ -101,6 +101,16 @@ def mask_stats(mask: int, days: tuple[date, ...], badges: Badges) -> MaskStats:
                      nth(badges.five_donations), streak_day)
 
 
+BADGES = ("first_donation", "five_donations", "ten_consecutive_days")
+
+
+def badge_masks(days: tuple[date, ...], badges: Badges) -> dict[str, list[bool]]:
+    """For each badge, whether a participant with that day mask has earned it, for every mask
+    1 .. 2**len(days) - 1 (at index mask - 1)."""
+    stats = [mask_stats(m, days, badges) for m in range(1, 1 << len(days))]
+    return {name: [getattr(s, f"{name}_on") is not None for s in stats] for name in BADGES}
+
+
 def mask_participant(participant_id: str) -> str:
     """What may be published of a participant id: a few characters at each end."""
     keep = min(3, len(participant_id) // 4)

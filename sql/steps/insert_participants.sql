@@ -3,9 +3,9 @@
 INSERT INTO step_participants (participant_id, days_mask, total_steps, first_donation_import_id,
                                five_donations_import_id, ten_consecutive_days_import_id, updated_import_id)
 SELECT c.participant_id, c.mask, c.counted,
-       CASE WHEN m.first_donation_on IS NOT NULL THEN :import_id END,
-       CASE WHEN m.five_donations_on IS NOT NULL THEN :import_id END,
-       CASE WHEN m.ten_consecutive_days_on IS NOT NULL THEN :import_id END,
+       CASE WHEN m.first_donation THEN :import_id END,
+       CASE WHEN m.five_donations THEN :import_id END,
+       CASE WHEN m.ten_consecutive_days THEN :import_id END,
        :import_id
 FROM tmp_steps_changes c
 JOIN tmp_steps_mask_stats m ON m.mask = c.mask

@@ -5,11 +5,11 @@ UPDATE step_participants
 SET days_mask = m.mask,
     total_steps = step_participants.total_steps + c.counted,
     first_donation_import_id = COALESCE(step_participants.first_donation_import_id,
-                                        CASE WHEN m.first_donation_on IS NOT NULL THEN :import_id END),
+                                        CASE WHEN m.first_donation THEN :import_id END),
     five_donations_import_id = COALESCE(step_participants.five_donations_import_id,
-                                        CASE WHEN m.five_donations_on IS NOT NULL THEN :import_id END),
+                                        CASE WHEN m.five_donations THEN :import_id END),
     ten_consecutive_days_import_id = COALESCE(step_participants.ten_consecutive_days_import_id,
-                                              CASE WHEN m.ten_consecutive_days_on IS NOT NULL THEN :import_id END),
+                                              CASE WHEN m.ten_consecutive_days THEN :import_id END),
     updated_import_id = :import_id
 FROM tmp_steps_changes c, tmp_steps_mask_stats m
 WHERE step_participants.participant_id = c.participant_id
