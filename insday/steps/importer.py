@@ -96,11 +96,11 @@ def import_donations(env: Env, path: Path | str, *, received_at: datetime | None
             superseded=0).returning(StepImport.id)).scalar_one()
         # Record ids follow every id handed out before (the step-data lock keeps them contiguous).
         first_id = (conn.execute(select(func.max(StepImport.last_record_id))).scalar() or 0) + 1
-        sums, badges = _load(conn, header, fh, campaign, import_id, first_id)
+        sums, earned = _load(conn, header, fh, campaign, import_id, first_id)
         values = {"records": sums.records, "first_record_id": first_id if sums.records else None,
                   "last_record_id": first_id + sums.records - 1 if sums.records else None}
         if sums.records:
-            values.update(_aggregate(conn, campaign, import_id, first_id, sums, badges))
+            values.update(_aggregate(conn, campaign, import_id, first_id, sums, earned))
         conn.execute(update(StepImport).where(StepImport.id == import_id).values(**values))
         unlocks = refresh_unlocks(conn, campaign, received_at, f"import {import_id}")
         row = conn.execute(select(_IMPORTS).where(_IMPORTS.c.id == import_id)).one()
@@ -140,8 +140,8 @@ def _result(row, path: Path, tz, *, duplicate: bool, unlocks: list, started: flo
 
 def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: int, first_id: int):
     """Stream the file into step_records and its rejects into step_rejects, prepare the
-    temporary tables, and return the file's sums (stream.Counted) and the badges of every day
-    mask (rules.badge_masks)."""
+    temporary tables, and return the file's sums (stream.Counted) and which badges every day
+    mask earns (rules.badge_masks)."""
     import polars as pl  # polars, NumPy and pgpq: only an import needs them
 
     from insday.steps.stream import FileStream
@@ -163,15 +163,15 @@ def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: i
         settled = worker.submit(stream.result)  # NumPy, while the database takes what is known already
         _store_aliases(conn, aliases, {**RegionResolver(campaign.steps.regions).spellings(), **stream.new_aliases})
         sink.load(StepReject.__table__, rejects(stream.rejects()))
-        badges = _prepare(conn, sink, campaign) if stream.count else None
+        earned = _prepare(conn, sink, campaign) if stream.count else None
         sums = settled.result()
     sink.load(StepReject.__table__, rejects(pl.DataFrame({"record": sums.repeats, "reason": "repeat_same_day"})))
-    return sums, badges
+    return sums, earned
 
 
 def _prepare(conn: Connection, sink, campaign: Campaign) -> dict[str, list[bool]]:
-    """The temporary tables the statements need (days; on SQLite the badges of every day mask);
-    return the badges of every day mask."""
+    """The temporary tables the statements need (days; on SQLite which badges every day mask
+    earns); return which badges every day mask earns."""
     import polars as pl
 
     cal = step_calendar(campaign)
@@ -180,16 +180,16 @@ def _prepare(conn: Connection, sink, campaign: Campaign) -> dict[str, list[bool]
     conn.execute(insert(TMP_DAYS), [
         {"idx": i, "day": day, "factor": cal.factor(day), "starts_at": campaign.at(day),
          "ends_at": campaign.at(day + timedelta(days=1))} for i, day in enumerate(cal.days)])
-    badges = badge_masks(cal.days, campaign.steps.badges)
+    earned = badge_masks(cal.days, campaign.steps.badges)
     if conn.dialect.name != "postgresql":  # PostgreSQL takes them as arrays
         TMP_MASKS.create(conn)
-        sink.load(TMP_MASKS, pl.DataFrame({"mask": range(1, 1 << len(cal.days)), **badges},
+        sink.load(TMP_MASKS, pl.DataFrame({"mask": range(1, 1 << len(cal.days)), **earned},
                                           schema_overrides={"mask": pl.Int64}))
-    return badges
+    return earned
 
 
 def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: int, sums,
-               badges: dict[str, list[bool]]) -> dict:
+               earned: dict[str, list[bool]]) -> dict:
     """Move every aggregate on from the file's sums; return the import's outcome."""
     import polars as pl
 
@@ -214,7 +214,7 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
                          "subtract_losers_regions"):
                 run(conn, f"steps/{name}", **params)
     if conn.dialect.name == "postgresql":
-        run(conn, "steps/upsert_participants", **params, **{f"{name}_masks": badges[name] for name in BADGES})
+        run(conn, "steps/upsert_participants", **params, **{f"{name}_masks": earned[name] for name in BADGES})
     else:
         run(conn, "steps/update_participants", **params)
         run(conn, "steps/insert_participants", **params)
