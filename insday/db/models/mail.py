@@ -20,7 +20,7 @@ from insday.db.models.base import Base
 from insday.db.models.core import utcnow
 from insday.db.types import JSONDoc, UTCDateTime
 
-KINDS = ("receipt", "reminder", "overdue", "digest", "bulletin", "alert")
+KINDS = ("receipt", "reminder", "overdue", "digest", "bulletin", "alert", "approval", "notice")
 STATUSES = ("queued", "sending", "sent", "failed")
 
 
