@@ -333,7 +333,8 @@ class WhitePaper(_Model):
 
 class Unit(_Model):
     code: str
-    name: str
+    name: str  # the full (legal) name
+    display_name: str  # the one name every status, message, bulletin and artifact shows (units.csv)
     short_names: tuple[str, ...] = ()
     kind: UnitKind
     contact: str
@@ -341,7 +342,8 @@ class Unit(_Model):
     phone: str
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "short_names": list(self.short_names),
+        return {"code": self.code, "name": self.name, "display_name": self.display_name,
+                "short_names": list(self.short_names),
                 "kind": self.kind, "contact": self.contact, "email": self.email, "phone": self.phone}
 
 
@@ -490,10 +492,18 @@ class Campaign(_Model):
     def unit_by_code(self) -> dict[str, Unit]:
         return {u.code: u for u in self.units}
 
+    def display_name(self, code: str) -> str:
+        """The name a unit is shown by (the association's short name for its code; an unknown code as is)."""
+        unit = self.unit_by_code.get(code)
+        if unit is not None:
+            return unit.display_name
+        return self.association.short_name if code == self.association.code else code
+
     @property
     def association_unit(self) -> Unit:
         a = self.association
-        return Unit(code=a.code, name=a.name, short_names=(a.short_name,), kind="association",
+        return Unit(code=a.code, name=a.name, display_name=a.short_name, short_names=(a.short_name,),
+                    kind="association",
                     contact=a.contact, email=a.email, phone=a.phone)
 
     def members(self, who: str = "members") -> list[Unit]:
@@ -518,6 +528,15 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
+def _unit(row: dict[str, str]) -> Unit:
+    """A roster row. Without a ``display_name`` the shortest Chinese short name is shown."""
+    short = tuple(s.strip() for s in row["short_names"].split(";") if s.strip())
+    chinese = [n for n in short if re.search(r"[\u4e00-\u9fff]", n)]
+    display = row.get("display_name") or (min(chinese, key=len) if chinese else row["name"])
+    return Unit(code=row["code"], name=row["name"], display_name=display, short_names=short, kind=row["kind"],
+                contact=row["contact"], email=row["email"], phone=row["phone"])
+
+
 def _check_roster(units: list[Unit], association: Association) -> None:
     codes: set[str] = set()
     names: dict[str, str] = {}
@@ -525,7 +544,7 @@ def _check_roster(units: list[Unit], association: Association) -> None:
         if u.code in codes or u.code == association.code:
             raise ValueError(f"单位代码 {u.code} 重复")
         codes.add(u.code)
-        for name in (u.name, *u.short_names, u.code):
+        for name in {u.name, u.display_name, *u.short_names, u.code}:
             key = text_key(name)
             if names.get(key, u.code) != u.code:
                 raise ValueError(f"单位名称「{name}」同时属于 {names[key]} 和 {u.code}，无法区分")
@@ -550,10 +569,7 @@ def load_campaign(folder: Path | str) -> Campaign:
     current = source
     try:
         current = folder / campaign.roster
-        units = [Unit(code=r["code"], name=r["name"], kind=r["kind"], contact=r["contact"],
-                      email=r["email"], phone=r["phone"],
-                      short_names=tuple(s.strip() for s in r["short_names"].split(";") if s.strip()))
-                 for r in _read_csv(current)]
+        units = [_unit(r) for r in _read_csv(current)]
         _check_roster(units, campaign.association)
         current = folder / campaign.essays.roster
         essays = [Essay(**r) for r in _read_csv(current)] if current.exists() else []

@@ -43,5 +43,5 @@ def publish_bulletin(day: date, as_of: datetime, final: bool = False, dry_run: b
 
 def _row(u: dict, kind: str) -> dict:
     daily = {"当日人数": u["participants_day"], "当日步数": u["steps_day"]} if kind == "daily" else {}
-    return {"排名": u["rank"], "单位": u["short_name"], **daily, "累计人次": u["participants"], "累计步数": u["steps"],
+    return {"排名": u["rank"], "单位": u["name"], **daily, "累计人次": u["participants"], "累计报送步数": u["steps"],
             "图片": u["photos"], "视频": u["videos"], "按时": u["on_time"], "逾期": u["late"], "未报": u["missing"]}

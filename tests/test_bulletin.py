@@ -263,7 +263,7 @@ def test_daily_bulletin_figures_match_the_hand_count(world):
 
     v = doc["videos"]  # the 06-26 board: champion 理赔小故事
     assert v["day"] == "2019-06-26" and [e["rank"] for e in v["entries"]] == [1, 2, 3]
-    assert (v["champion"]["title"], v["champion"]["author"], v["champion"]["short_name"]) == ("理赔小故事", "张三", "人保财险")
+    assert (v["champion"]["title"], v["champion"]["author"], v["champion"]["unit_name"]) == ("理赔小故事", "张三", "人保财险")
     assert v["entries"][1]["link"] is None and v["entries"][0]["link"] == "https://v.example.org/1"
 
 
@@ -299,8 +299,11 @@ def test_final_bulletin_covers_the_whole_campaign_and_the_summaries(world):
     # 吉林: 40M + 30M + 1M + 2M x 2 (07-08); C01's 07-08 report counts double too
     share = doc["home_share"]
     assert (share["region_steps"], share["members_steps"], share["members_share"]) == (75_000_000, 11_800_000, 15.73)
-    assert [(m["unit"], m["steps"], m["share"]) for m in share["members"]] == [
-        ("L01", 6_900_000, 9.2), ("P01", 3_400_000, 4.53), ("C01", 1_500_000, 2.0)]
+    # a unit's reported steps are its reported steps in every section; counted, 07-08 is double
+    assert [(m["unit"], m["steps"], m["counted_steps"], m["share"]) for m in share["members"]] == [
+        ("L01", 6_900_000, 6_900_000, 9.2), ("P01", 3_400_000, 3_400_000, 4.53), ("C01", 1_400_000, 1_500_000, 2.0)]
+    assert {m["unit"]: m["steps"] for m in share["members"]} == {u["unit"]: u["steps"] for u in doc["units"] if u["steps"]}
+    assert (h["steps"], h["counted_steps"]) == (11_700_000, share["members_steps"])
     assert [e["title"] for e in doc["videos"]["entries"]] == ["理赔小故事", EVIL_TITLE, "扶贫路上"]
 
 
@@ -332,9 +335,9 @@ def test_files_and_the_list_of_bulletins(world, published):
     assert book.sheetnames[:2] == ["概况", "单位明细"] and "报送情况" in book.sheetnames
     ws = book["单位明细"]
     assert ws.freeze_panes == "A2"
-    assert [c.value for c in ws[2]] == [1, "中国人民财产保险股份有限公司吉林省分公司", "财产险", 130, 1_600_000, 230,
+    assert [c.value for c in ws[2]] == [1, "人保财险", "财产险", 130, 1_600_000, 230,
                                         2_600_000, 5, 2, 2, 2, 0, 1]
-    assert ws.cell(row=2, column=5).number_format == "#,##0" and ws.column_dimensions["B"].width > 30
+    assert ws.cell(row=2, column=5).number_format == "#,##0" and ws.column_dimensions["B"].width >= 12
 
 
 def chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
@@ -369,9 +372,9 @@ def test_html_renders_in_chromium_at_phone_width(world, published, artifacts_dir
         colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
     assert len(colours) > 1000  # text, cards and the chart, not an empty page
     dom = chromium("--dump-dom", page.as_uri(), tmp=tmp_path).stdout
-    text = re.sub(r"<[^>]+>", " ", dom.split("<body>")[1])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", dom.split("<body>")[1]))
     for figure in ("2 / 63", "180", "2,200,000", "5,700,000", "11 / 5", "人保财险", "1,600,000", "理赔小故事",
-                   "数据截至 2019年6月27日 10:30", "新增步数", "未报送", "吉林地区捐步进度", "115.38%", "90,000,000",
+                   "数据截至 2019年6月27日 10:30", "新增报送步数", "未报送", "吉林地区捐步进度", "115.38%", "90,000,000",
                    "吉林（6月26日）", "8.14%", "wx_****001", "新增未报（每日参与情况（6月26日））：61 家"):
         assert figure in text, figure
     assert "<img src=x onerror" not in dom and "&lt;img src=x onerror=alert(1)&gt;" in dom
@@ -539,7 +542,7 @@ def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path):
             sort="CREATED_DESC", limit=1)
     assert md.type == "markdown" and "第2期·6月26日" in md.data and "| 1 | 人保财险 | 120 | 1,500,000 |" in md.data
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
-    assert rows[0]["单位"] == "人保财险" and rows[0]["累计步数"] == 1_500_000 and len(rows) == MEMBERS
+    assert rows[0]["单位"] == "人保财险" and rows[0]["累计报送步数"] == 1_500_000 and len(rows) == MEMBERS
 
     early = run(at("2019-06-27 10:15"))  # a replay before the cut-off: what-if, not sent
     assert early["what_if"] and early["mail"] is None
