@@ -326,6 +326,24 @@ class BulletinRules(_Model):
     home_region: str  # the region code the member units' share of steps is taken of
 
 
+OUTPUTS = ("daily_bulletin", "final_bulletin", "essay_shortlist", "essay_results", "whitepaper", "survey")
+
+
+class Approval(_Model):
+    """Whether an output waits for the association's contact person before it goes out."""
+
+    approval: Literal["required", "auto"] = "required"  # auto: published when all its checks pass
+    timeout: str = "4h"  # how long a flow run waits for the decision
+    on_timeout: Literal["hold", "publish"] = "hold"  # hold: nothing goes out until decided
+
+    @property
+    def timeout_delta(self) -> timedelta:
+        delta = parse_duration(self.timeout)
+        if not isinstance(delta, timedelta):
+            raise ValueError(f"publishing: timeout 须以 d/h/m 为单位，而不是 {self.timeout!r}")
+        return delta
+
+
 class WhitePaper(_Model):
     title: str = "保险业社会贡献白皮书"
     data_year: int
@@ -374,6 +392,7 @@ class Campaign(_Model):
     videos: VideoRules = VideoRules()
     whitepaper: WhitePaper | None = None
     bulletin: BulletinRules | None = None
+    publishing: dict[Literal[OUTPUTS], Approval] = {}  # an output not listed requires approval
     units: tuple[Unit, ...] = ()
     essay_list: tuple[Essay, ...] = ()
     folder: Path | None = None
@@ -441,6 +460,8 @@ class Campaign(_Model):
             parse_duration(text)
         if not isinstance(parse_duration(self.deadline_defaults.catch_up), timedelta):
             raise ValueError("deadline_defaults.catch_up 须以 d/h/m 为单位")
+        for rule in self.publishing.values():
+            rule.timeout_delta  # noqa: B018 - raises on a timeout without d/h/m
         for key, rt in self.report_types.items():
             if rt.window and rt.window not in self.windows:
                 raise ValueError(f"report_types.{key}: 未知时间窗口 {rt.window!r}")
@@ -491,6 +512,10 @@ class Campaign(_Model):
     @cached_property
     def unit_by_code(self) -> dict[str, Unit]:
         return {u.code: u for u in self.units}
+
+    def approval(self, output: str) -> Approval:
+        """The approval rule of one output (``OUTPUTS``); unlisted outputs require approval."""
+        return self.publishing.get(output, Approval())
 
     def display_name(self, code: str) -> str:
         """The name a unit is shown by (the association's short name for its code; an unknown code as is)."""

@@ -52,6 +52,7 @@ from typer.testing import CliRunner
 
 from insday.bulletin import BulletinError, build_bulletin, edition, latest_day, publish_bulletin
 from insday.bulletin.editions import previous
+from insday.bulletin.publish import decide_bulletin
 from insday.cli import app
 from insday.db import get_engine, session_scope
 from insday.db.migrate import load_reference_data, upgrade
@@ -310,9 +311,17 @@ def test_final_bulletin_covers_the_whole_campaign_and_the_summaries(world):
 # ----- publication: files, HTML in Chromium, charts, injection -------------------------------
 
 
+def approved(env: Env, day: date) -> dict:
+    """Build the bulletin of ``day`` and approve it as the contact person would: it is published."""
+    built = publish_bulletin(env, day)
+    assert built["approval"]["state"] == "pending" and not built["published"]
+    decided = decide_bulletin(env, edition(env.campaign, day), approve=True, actor="刘璐")
+    return {**built, **decided}
+
+
 @pytest.fixture(scope="module")
 def published(world):
-    return publish_bulletin(world, date(2019, 6, 26))
+    return approved(world, date(2019, 6, 26))
 
 
 def test_files_and_the_list_of_bulletins(world, published):
@@ -321,7 +330,7 @@ def test_files_and_the_list_of_bulletins(world, published):
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
         "bulletin.json", "bulletin.md", "bulletin.xlsx", "charts", "charts/regions.png", "charts/trend.png",
         "charts/units.png", "index.html"]
-    publish_bulletin(world, date(2019, 6, 25))
+    approved(world, date(2019, 6, 25))
     listing = (world.settings.public_dir / "index.html").read_text(encoding="utf-8")
     assert listing.index('href="2019-06-26/index.html"') < listing.index('href="2019-06-25/index.html"')
     assert "第2期·6月26日" in listing and "5,700,000" in listing
@@ -433,12 +442,14 @@ def files_of(folder: Path) -> dict[str, bytes]:
 def test_a_bulletin_built_again_after_later_data_is_the_same(env, tmp_path):
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
     pulled_steps(env, tmp_path, "2019-06-27 09:00", "pull.csv", "2019-06-26", {"吉林": 50_000_000})
-    first = publish_bulletin(env, date(2019, 6, 26))
+    first = approved(env, date(2019, 6, 26))
     before = files_of(Path(first["folder"]))
+    assert first["folder"] == str(env.settings.public_dir / "2019-06-26")
     ingest(env, tmp_path, "2019-06-27 11:00", daily("p26b.xlsx", "人保财险", "2019-06-26", 999, 9_999_999, 9, 9),
            daily("l26.xlsx", "中国人寿", "2019-06-26", 150, 1_800_000, 4, 0))
     pulled_steps(env, tmp_path, "2019-06-27 11:30", "pull2.csv", "2019-06-26", {"吉林": 80_000_000})
-    again = publish_bulletin(env, date(2019, 6, 26))
+    again = publish_bulletin(env, date(2019, 6, 26))  # the same figures: the approved version, published again
+    assert again["published"] and again["approval"]["by"] == "刘璐" and again["folder"] == first["folder"]
     assert files_of(Path(again["folder"])) == before  # byte for byte: HTML, Markdown, JSON, xlsx, PNG
     assert again["headline"]["steps"] == 1_500_000 and again["headline"]["home_region"]["group_steps"] == 50_000_000
 
@@ -463,13 +474,28 @@ def test_email_reaches_every_contact_once_with_inline_charts_and_the_workbook(en
     get_settings.cache_clear()
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
 
-    result = run_cli("--date", "2019-06-26", "--send", "--json")
+    result = run_cli("--date", "2019-06-26", "--send", "--json")  # not yet approved: nothing for the units
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
+    assert out["approval"] == {"state": "pending", "by": None, "at": None, "note": None} and not out["published"]
+    assert out["mail"]["queued"] == 0 and out["mail"]["awaiting"] == "待审批" and out["delivery"] is None
+    assert [c["success"] for c in out["checks"]] == [True] * len(out["checks"]) and len(out["checks"]) >= 10
+    assert not smtp_server.messages and not (env.settings.public_dir / "2019-06-26").exists()
+
+    decided = CliRunner().invoke(app, ["bulletin", "approve", "2019-06-26", "--note", "数字已核对", "--json"])
+    assert decided.exit_code == 0, decided.output
+    out = json.loads(decided.stdout)
+    assert out["approval"]["state"] == "approved" and out["approval"]["note"] == "数字已核对"
     assert out["mail"] == {"queued": MEMBERS + 1, "exists": 0, "planned": 0, "unreachable": []}
-    assert out["delivery"]["sent"] == MEMBERS + 1 and out["bulletin"]["headline"]["steps"] == 1_500_000
-    assert len(smtp_server.messages) == MEMBERS + 1
-    to = sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages)
+    sent = CliRunner().invoke(app, ["send", "--json"])  # the next send takes the bulletin and the approval request
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.stdout)["sent"] == MEMBERS + 2 and len(smtp_server.messages) == MEMBERS + 2
+    [request] = [m for m in smtp_server.messages if m["X-Insday-Kind"] == "approval"]
+    assert request["Subject"] == "【待审批】" + out["title"] and request["To"].addresses[0].addr_spec == \
+        env.campaign.association.email
+    assert {p.get_filename() for p in request.iter_attachments()} == {"index.html", "bulletin.xlsx"}
+    bulletins = [m for m in smtp_server.messages if m["X-Insday-Kind"] == "bulletin"]
+    to = sorted(m["To"].addresses[0].addr_spec for m in bulletins)
     assert to == sorted([u.email for u in env.campaign.units] + [env.campaign.association.email])
 
     message = next(m for m in smtp_server.messages if "hongmei.cheng@picc-p.example.com" in m["To"])
@@ -485,7 +511,7 @@ def test_email_reaches_every_contact_once_with_inline_charts_and_the_workbook(en
 
     again = run_cli("--date", "2019-06-26", "--send", "--json")
     assert again.exit_code == 0, again.output
-    assert json.loads(again.stdout)["mail"]["exists"] == MEMBERS + 1 and len(smtp_server.messages) == MEMBERS + 1
+    assert json.loads(again.stdout)["mail"]["exists"] == MEMBERS + 1 and len(smtp_server.messages) == MEMBERS + 2
 
 
 def test_dry_run_writes_aside_and_sends_nothing(env, tmp_path):
@@ -512,14 +538,16 @@ def test_cli_picks_the_latest_day_and_refuses_what_cannot_be(env):
     assert run_cli("--final", "--date", "2019-07-08").exit_code == 2
     assert run_cli("--as-of", "2019-06-20T12:00").exit_code == 2  # no bulletin yet
     refused = run_cli("--date", "2019-06-26", "--as-of", "2019-06-27T12:00", "--send")
-    assert refused.exit_code == 2 and "never sent" in refused.output
+    assert refused.exit_code == 2 and "不发送" in refused.output
 
 
 # ----- the Prefect task --------------------------------------------------------------------
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path):
+def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path, monkeypatch):
+    monkeypatch.setenv("INSDAY_AUTO_APPROVE", "true")  # as a replay does: approved at once, and said so
+    get_settings.cache_clear()
     from prefect import flow
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -533,6 +561,7 @@ def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path):
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
     result = run(at("2019-06-27 10:30"))
     assert result["mail"]["queued"] == MEMBERS + 1 and "bulletin" not in result
+    assert result["approval"]["state"] == "approved" and "INSDAY_AUTO_APPROVE" in result["approval"]["by"]
     assert Path(result["files"]["html"]).exists()
     with get_client(sync_client=True) as client:
         [md] = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["daily-bulletin"])),
