@@ -575,3 +575,92 @@ def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path, monkeyp
 
     early = run(at("2019-06-27 10:15"))  # a replay before the cut-off: what-if, not sent
     assert early["what_if"] and early["mail"] is None
+
+
+# ----- the bulletin's own expectations (expectations/outputs/bulletin.json) --------------------
+
+
+def _failed(checks) -> dict[str, str]:
+    return {c.expectation: c.detail for c in checks if not c.success}
+
+
+def test_a_published_bulletin_passes_every_check(world, published):
+    from insday.bulletin.checks import check_bulletin
+
+    folder = Path(published["folder"])
+    doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    checks = check_bulletin(world.campaign, doc, (folder / "index.html").read_text(encoding="utf-8"),
+                            folder / "bulletin.xlsx")
+    assert len(checks) == 11 and _failed(checks) == {}
+    assert published["checks"] == [c.as_dict() for c in checks]  # what the approval was asked on
+
+
+@pytest.mark.parametrize("spoil, expectation, named", [
+    (lambda d: d["home_share"].update(members_share=120.0), "占比在 0% 至 100% 之间", "会员单位占吉林地区捐步"),
+    (lambda d: d["headline"].update(steps=d["headline"]["steps"] + 1), "各部分之和等于合计", "各单位累计报送步数之和"),
+    (lambda d: d["units"][1].update(rank=3), "单位排名连续且与累计报送步数一致", "中国人寿"),
+    (lambda d: d["units"].__setitem__(2, dict(d["units"][0])), "每个会员单位出现且只出现一次", "人保财险"),
+    (lambda d: d["steps"]["regions"][0].update(progress=99.0), "地区进度与合计步数一致", "吉林"),
+    (lambda d: d["days"].append("2019-08-01"), "日期均在活动期间内", "2019-08-01"),
+], ids=["share-over-100", "parts-vs-total", "rank-gap", "unit-doubled", "progress", "date-outside"])
+def test_each_kind_of_bad_figure_fails_its_expectation(world, published, spoil, expectation, named):
+    from insday.bulletin.checks import check_bulletin
+
+    folder = Path(published["folder"])
+    doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    spoil(doc)
+    failed = _failed(check_bulletin(world.campaign, doc, (folder / "index.html").read_text(encoding="utf-8"),
+                                    folder / "bulletin.xlsx"))
+    assert expectation in failed and named in failed[expectation], failed
+
+
+def test_a_figure_that_differs_between_page_workbook_and_document_fails(world, published, tmp_path):
+    from insday.bulletin.checks import check_bulletin
+
+    folder = Path(published["folder"])
+    doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert '<span data-figure="unit_steps:P01">2,600,000</span>' in html  # the unit table and the share table
+    html = html.replace('<span data-figure="unit_steps:P01">2,600,000</span>',
+                        '<span data-figure="unit_steps:P01">2,700,000</span>', 1)
+    book = load_workbook(folder / "bulletin.xlsx")
+    book["概况"]["B6"] = 1  # 当日参与人数 as the workbook would show it
+    book.save(tmp_path / "b.xlsx")
+    failed = _failed(check_bulletin(world.campaign, doc, html, tmp_path / "b.xlsx"))
+    assert set(failed) == {"各部分、各格式（网页、Excel）数字一致"}
+    assert "网页·人保财险累计报送步数" in failed["各部分、各格式（网页、Excel）数字一致"]
+    assert "Excel·概况·当日参与人数" in failed["各部分、各格式（网页、Excel）数字一致"]
+
+
+def test_a_bulletin_that_fails_its_checks_is_kept_back_and_the_association_told(env, tmp_path):
+    """Reports of a unit the roster no longer lists still count in the day's totals but not in
+    the unit table: the parts no longer add up, so nothing goes out."""
+    from insday.campaign import load_campaign
+    from insday.db.models import Approval
+    from insday.db.models.mail import OutboxMessage
+    from insday.publishing.approval import ApprovalError
+    from sqlalchemy import select
+
+    ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1),
+           daily("l26.xlsx", "富德生命人寿", "2019-06-26", 80, 900_000, 1, 0))
+    folder = tmp_path / "campaign"
+    shutil.copytree(SHIPPED_CAMPAIGN, folder)
+    roster = folder / "units.csv"
+    roster.write_text("".join(line for line in roster.read_text(encoding="utf-8").splitlines(keepends=True)
+                              if not line.startswith("L12,")), encoding="utf-8")
+    retired = Env(env.settings, load_campaign(folder))
+
+    result = publish_bulletin(retired, date(2019, 6, 26), send=True)
+    failed = {c["expectation"]: c["detail"] for c in result["checks"] if not c["success"]}
+    assert "各部分之和等于合计" in failed and "各单位当日步数之和＝当日步数" in failed["各部分之和等于合计"]
+    assert not result["published"] and result["approval"]["state"] == "pending"
+    assert not (env.settings.public_dir / "2019-06-26").exists()
+    with session_scope(env.engine) as s:
+        mail = s.scalars(select(OutboxMessage)).all()
+        [told] = [m for m in mail if m.kind != "receipt"]  # no bulletin for anyone: one message, to the association
+        assert (told.kind, told.to_addr) == ("approval", env.campaign.association.email)
+        assert told.subject.startswith("【通报未发布】") and "各单位当日步数之和＝当日步数" in told.text
+        assert s.scalar(select(Approval.checks_passed)) is False
+    with pytest.raises(ApprovalError, match="未通过数据校验，不能批准"):
+        decide_bulletin(retired, edition(retired.campaign, date(2019, 6, 26)), approve=True, actor="刘璐")
+    assert not (env.settings.public_dir / "2019-06-26").exists()

@@ -96,17 +96,18 @@ def _plain(value):
 
 
 class Validator:
-    def __init__(self, campaign: Campaign):
+    def __init__(self, campaign: Campaign, workspace: gx.Workspace | None = None):
         self.campaign = campaign
         self.params = expectation_parameters(campaign)
+        self.workspace = workspace or gx.SHARED  # Data Docs take one of their own (it keeps every result)
 
     def context(self):
-        """The process's GX context (for Data Docs)."""
-        return gx.context()
+        """The GX context this validator runs in (for Data Docs)."""
+        return self.workspace.context()
 
     def definition(self, report_type: str):
         """The GX ValidationDefinition of a report type's suite."""
-        return gx.definition(report_type)
+        return self.workspace.definition(report_type)
 
     def frame(self, rt: ReportType, files: list[ParsedFile]) -> pd.DataFrame:
         import pandas as pd
@@ -137,7 +138,7 @@ class Validator:
         files = [f for f in files if f.records]
         if not files:
             return
-        result = gx.run(rt.key, self.frame(rt, files), self.params, ["_file", "_row"])
+        result = self.workspace.run(rt.key, self.frame(rt, files), self.params, ["_file", "_row"])
         records = {(i, r["_row"]): r for i, f in enumerate(files) for r in f.records}
         for outcome in result.results:
             config = outcome.expectation_config
