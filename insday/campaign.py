@@ -294,6 +294,9 @@ class EssayRules(_Model):
     prizes: tuple[Prize, ...]
     own_essay: Literal["warn", "error"] = "warn"
     results_on: date
+    # The shortlist is decided from the sheets received by this moment and never changes after
+    # it; None: from whatever has been received (no freeze).
+    shortlist_at: datetime | None = None
 
     @property
     def max_total(self) -> float:
@@ -429,6 +432,9 @@ class Campaign(_Model):
         for spec in data.get("deadlines") or []:
             if isinstance(spec, dict) and spec.get("due") is not None:
                 spec["due"] = local(spec["due"])
+        essays = data.get("essays")
+        if isinstance(essays, dict) and essays.get("shortlist_at") is not None:
+            essays["shortlist_at"] = local(essays["shortlist_at"])
         bulletin = data.get("bulletin")
         if isinstance(bulletin, dict) and bulletin.get("final_cutoff") is not None:
             bulletin["final_cutoff"] = local(bulletin["final_cutoff"])

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from insday.campaign import Campaign
 from insday.db import session_scope
 from insday.deadline_status import DeadlineState, evaluate
 from insday.deadlines import duration_label, duration_text

@@ -4,19 +4,37 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import task
+from prefect import get_run_logger, task
 
 from tasks.common import RETRIES, current_env
 
 
 @task(name="publish_essays", timeout_seconds=1800, **RETRIES)
 def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
-    """Write the shortlist or the results (ranking, results page, certificates) as of ``as_of``.
+    """Check and write the shortlist or the results (ranking, results page, certificates) as of
+    ``as_of``, under INSDAY_HOME/public/essays/<stage>/ (INSDAY_HOME/dry-run/essays/<stage>/ on a
+    dry run); a Markdown artifact reports it in the Prefect UI."""
+    from prefect.artifacts import create_markdown_artifact
 
-    Under INSDAY_HOME/public/essays/<stage>/, or INSDAY_HOME/dry-run/essays/<stage>/ on a dry run.
-    """
-    from insday.essays.publish import publish_essays as publish
+    from insday.essays.publish import late_text, write_stage
+    from insday.essays.service import contest
 
     env = current_env()
     out_dir = (env.settings.path("dry-run") if dry_run else env.settings.public_dir) / "essays" / stage
-    return {"stage": stage, "files": [str(p) for p in publish(env, as_of, out_dir, stage)]}
+    c = contest(env.campaign, env.engine, as_of, final=stage == "results")
+    files = write_stage(env, c, out_dir, stage)
+    what = "入围名单" if stage == "shortlist" else "评选结果"
+    lines = [f"### 征文{what}（截至 {env.campaign.local(as_of):%Y-%m-%d %H:%M}）", "",
+             f"计入评分表 {len(c.sheet_units)} 份；数据校验全部通过；文件写入 `{out_dir}`（{len(files)} 个）。", ""]
+    for name in c.categories:
+        finalists = c.finalists(name)
+        lines.append(f"- {name}：入围 {len(finalists)} 篇" + (
+            "；获奖：" + "、".join(f"{s.id}{s.prize}" for s in finalists if s.prize) if c.final else ""))
+    if c.late:
+        lines += ["", f"**入围名单确定后收到的评分表（未计入）**：{late_text(c)}"]
+        get_run_logger().warning("入围名单确定后收到的评分表（未计入）：%s", late_text(c))
+    if c.ties:
+        lines += ["", "**并列情况**：" + "；".join(t.message for t in c.ties)]
+    create_markdown_artifact("\n".join(lines), key=f"essay-{stage}", description=f"征文{what}")
+    get_run_logger().info("征文%s：计入评分表 %d 份，写入 %d 个文件到 %s", what, len(c.sheet_units), len(files), out_dir)
+    return {"stage": stage, "files": [str(p) for p in files], "late_sheets": c.late is not None}

@@ -299,7 +299,7 @@ def final_round(env, template, tmp_path):
 
 def test_final_ranking_weights_prizes_and_ties_at_every_boundary(final_round):
     got = essay_results(final_round, RESULTS_AT)
-    assert set(got) == {"categories", "ties"}
+    assert set(got) == {"categories", "ties", "late_sheets"} and got["late_sheets"] is None
     assert list(got["categories"]) == ["典型案例", "人物风采"]
     for category in got["categories"]:
         for e in got["categories"][category]:
@@ -323,6 +323,28 @@ def test_final_ranking_weights_prizes_and_ties_at_every_boundary(final_round):
     assert shape(("RW03", "RW04")) == ("unresolved", [3, 4], 81.0, "prize", ["二等奖", "三等奖"], False)
     assert shape(("RW06", "RW07")) == ("broken_by_panel_score", [6, 7], 69.2, "prize", ["三等奖", None], True)
     assert "请评审委员会决定" in ties[("AL01", "AL02")]["message"]
+
+
+def test_the_shortlist_is_frozen_and_a_late_sheet_is_reported_not_counted(final_round, template, tmp_path):
+    # A revised sheet of 07-06 would put AL11 (99) and AL12 (98) on the list, AL09 (88) and AL10 (50) off it.
+    name = final_round.campaign.unit_by_code["P06"].name
+    late = ingest(final_round, sheet(template, tmp_path / "revised.xlsx", name,
+                                     {**PANEL, "AL10": 50, "AL11": 99, "AL12": 98}), at(7, 6, 9))
+    assert late.status == "accepted" and late.version == 2, late.errors
+    got = essay_results(final_round, RESULTS_AT)
+    for category in got["categories"]:  # the finalists, their scores and prizes: as frozen on 06-25 16:30
+        assert {e["id"]: (e["final_score"], e["rank"], e["prize"]) for e in got["categories"][category]} == {
+            k: v for k, v in FINAL.items() if k[:2] == ("AL" if category == "典型案例" else "RW")}
+    assert got["late_sheets"] == {"sheets": [{"unit": "P06", "received_at": "2019-07-06T09:00:00+08:00"}],
+                                  "would_add": ["AL11", "AL12"], "would_drop": ["AL09", "AL10"]}
+    assert {e["id"] for e in shortlist(final_round, at(7, 6, 10))["categories"]["典型案例"] if e["shortlisted"]} == {
+        f"AL{i:02d}" for i in range(1, 11)}
+    files = publish_essays(final_round, RESULTS_AT, tmp_path / "out", "results", pdf=False)
+    notes = {row[0]: row[1] for row in load_workbook(next(f for f in files if f.name == "essay-results.xlsx"))["说明"]
+             .iter_rows(min_row=2, values_only=True)}
+    assert notes["入围名单确定后收到的评分表（未计入）"] == (
+        "都邦财险（2019年07月06日 09:00）：2019年06月25日 16:30入围名单确定后收到，未计入，入围名单不变；"
+        "如计入，入围名单将新增 AL11、AL12；移出 AL09、AL10。")
 
 
 def test_results_before_any_vote_file(env, template, tmp_path):

@@ -39,4 +39,12 @@ gc.enable()
 
 
 def main() -> None:
-    app()
+    from insday.publishing import OutputBlocked
+
+    try:
+        app()
+    except OutputBlocked as exc:  # an output that failed its checks: say why, write nothing
+        from insday.cli.common import err
+
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise SystemExit(3) from None

@@ -26,6 +26,7 @@ from pathlib import Path
 from insday.env import Env
 from insday.essays.scoring import rounded
 from insday.essays.service import Contest, contest
+from insday.publishing.outputs import essay_parameters, essay_rows, guard
 from insday.safe import put_cell
 
 log = logging.getLogger("insday.essays")
@@ -68,7 +69,7 @@ def _method(c: Contest) -> str:
 
 def _notes(c: Contest) -> list[tuple[str, str]]:
     rules = c.campaign.essays
-    names = [c.campaign.unit_by_code[u].name for u in c.sheet_units if u in c.campaign.unit_by_code]
+    names = [c.campaign.display_name(u) for u in c.sheet_units]
     lines = [("统计截至", _local(c, c.as_of)),
              ("评审得分", f"{_method(c)}（只计已打分的评分表）"),
              ("计入的评分表", f"{len(names)} 份：{'、'.join(names)}"),
@@ -79,8 +80,22 @@ def _notes(c: Contest) -> list[tuple[str, str]]:
                   ("并列处理", "最终得分相同按评审得分排序；仍相同的名次并列，涉及奖项的暂不评定，报评审委员会决定")]
     if c.own_scores:
         lines.append(("本单位作品评分（已计入并标注）",
-                      "、".join(f"{c.campaign.unit_by_code[u].name}→{e}" for u, e in c.own_scores)))
+                      "、".join(f"{c.campaign.display_name(u)}→{e}" for u, e in c.own_scores)))
+    if c.late:
+        lines.append(("入围名单确定后收到的评分表（未计入）", late_text(c)))
     return lines
+
+
+def late_text(c: Contest) -> str:
+    """What the sheets received after the shortlist froze are, and what they would have changed."""
+    late = c.late
+    sheets = "、".join(f"{c.campaign.display_name(x['unit'])}（{_local(c, x['received_at'])}）" for x in late["sheets"])
+    frozen = f"{_local(c, c.campaign.essays.shortlist_at)}入围名单确定"
+    if not late["would_add"] and not late["would_drop"]:
+        return f"{sheets}：{frozen}后收到，未计入；如计入，入围名单也不会变化。"
+    change = "；".join(x for x in (f"新增 {'、'.join(late['would_add'])}" if late["would_add"] else "",
+                                  f"移出 {'、'.join(late['would_drop'])}" if late["would_drop"] else "") if x)
+    return f"{sheets}：{frozen}后收到，未计入，入围名单不变；如计入，入围名单将{change}。"
 
 
 def _formula(c: Contest) -> str:
@@ -241,9 +256,18 @@ def publish_essays(env: Env, as_of: datetime, out_dir: Path, stage: str, *, pdf:
     when Chromium is installed)."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, not {stage!r}")
+    return write_stage(env, contest(env.campaign, env.engine, as_of, final=stage == "results"), out_dir, stage, pdf)
+
+
+def write_stage(env: Env, c: Contest, out_dir: Path, stage: str, pdf: bool | None = None) -> list[Path]:
+    """Check the contest's figures (expectations/outputs/essays.json; OutputBlocked if they fail),
+    then write the stage's outputs into ``out_dir``."""
+    guard(env, f"essay_{stage}", stage, f"征文{'入围名单' if stage == 'shortlist' else '评选结果'}", "essays",
+          essay_rows(c), essay_parameters(c),
+          {name: [(s.id, s.panel, s.shortlist_rank, s.final, s.rank, s.prize) for s in group]
+           for name, group in c.categories.items()})
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    c = contest(env.campaign, env.engine, as_of, final=stage == "results")
     context = _page_context(c)
     if stage == "shortlist":
         return [write_shortlist_xlsx(c, out_dir / "essay-shortlist.xlsx"),

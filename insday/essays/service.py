@@ -29,6 +29,7 @@ class Contest:
     votes_received_at: datetime | None = None  # None: no vote export received by as_of
     final: bool = False  # whether the final ranking was computed
     own_scores: list[tuple[str, str]] = field(default_factory=list)  # (company, essay) scored by its own company
+    late: dict | None = None  # sheets received after the shortlist froze, and what they would have changed
 
     def finalists(self, category: str) -> list[Standing]:
         return sorted((s for s in self.categories[category] if s.shortlisted),
@@ -58,14 +59,41 @@ def roster(engine: Engine) -> list[dict]:
 
 def contest(campaign: Campaign, engine: Engine, as_of: datetime, *, final: bool = True) -> Contest:
     """Panel scores and shortlist as of ``as_of``; with ``final``, the final ranking and prizes
-    too (once a vote export has been received)."""
+    too (once a vote export has been received).
+
+    From ``essays.shortlist_at`` on, the panel scores and the shortlist are those of the sheets
+    received by then; sheets received later count for nothing, and ``late`` says which they are
+    and which finalists they would have added or dropped."""
     rules = campaign.essays
-    keys = [c.key for c in rules.rubric]
+    frozen = rules.shortlist_at is not None and as_of > rules.shortlist_at
     with engine.connect() as conn:
         essays = fetch(conn, "essays/roster")
-        rows = fetch(conn, "essays/sheet_scores", as_of=as_of)
+        rows = fetch(conn, "essays/sheet_scores", as_of=rules.shortlist_at if frozen else as_of)
+        later = fetch(conn, "essays/sheet_scores", as_of=as_of) if frozen else []
         votes = fetch(conn, "essays/current_votes", as_of=as_of) if final else []
 
+    standings, own = _standings(campaign, essays, rows)
+    categories = {c.name: [s for s in standings.values() if s.category == c.name] for c in rules.categories}
+    ties = [t for group in categories.values() for t in rank_shortlist(group, rules.shortlist_per_category)]
+    result = Contest(campaign, as_of, categories, ties, sorted({r["unit"] for r in rows}), own_scores=own)
+    if frozen:
+        result.late = _late_sheets(campaign, essays, rows, later)
+    if final and votes:
+        counts = {v["essay_id"]: v["votes"] for v in votes}
+        result.votes_received_at, result.final = votes[0]["received_at"], True
+        prizes = [(p.name, p.count) for p in rules.prizes]
+        for group in categories.values():
+            finalists = [s for s in group if s.shortlisted]
+            for s in finalists:
+                s.votes = counts.get(s.id, 0)
+            ties += rank_final(finalists, exact(rules.weights.panel), exact(rules.weights.votes), prizes)
+    return result
+
+
+def _standings(campaign: Campaign, essays: list[dict], rows: list[dict]) -> tuple[dict[str, Standing], list]:
+    """Every essay's panel score from the sheet rows, and the (company, essay) pairs scored by their own company."""
+    rules = campaign.essays
+    keys = [c.key for c in rules.rubric]
     standings = {e["id"]: Standing(e["id"], e["category"], e["title"], e["author"], e["unit"], e["unit_name"])
                  for e in essays}
     totals: dict[str, list] = defaultdict(list)
@@ -79,20 +107,26 @@ def contest(campaign: Campaign, engine: Engine, as_of: datetime, *, final: bool 
     for essay_id, sheet_totals in totals.items():
         s = standings[essay_id]
         s.panel, s.sheets = panel_score(sheet_totals, rules.panel_score, rules.trim_each_end), len(sheet_totals)
+    return standings, own
 
-    categories = {c.name: [s for s in standings.values() if s.category == c.name] for c in rules.categories}
-    ties = [t for group in categories.values() for t in rank_shortlist(group, rules.shortlist_per_category)]
-    result = Contest(campaign, as_of, categories, ties, sorted({r["unit"] for r in rows}), own_scores=own)
-    if final and votes:
-        counts = {v["essay_id"]: v["votes"] for v in votes}
-        result.votes_received_at, result.final = votes[0]["received_at"], True
-        prizes = [(p.name, p.count) for p in rules.prizes]
-        for group in categories.values():
-            finalists = [s for s in group if s.shortlisted]
-            for s in finalists:
-                s.votes = counts.get(s.id, 0)
-            ties += rank_final(finalists, exact(rules.weights.panel), exact(rules.weights.votes), prizes)
-    return result
+
+def _shortlisted(campaign: Campaign, standings: dict[str, Standing]) -> set[str]:
+    for c in campaign.essays.categories:
+        rank_shortlist([s for s in standings.values() if s.category == c.name], campaign.essays.shortlist_per_category)
+    return {s.id for s in standings.values() if s.shortlisted}
+
+
+def _late_sheets(campaign: Campaign, essays: list[dict], frozen: list[dict], now: list[dict]) -> dict | None:
+    """The sheets received after the shortlist froze (new or revised), and the finalists they would have changed."""
+    counted = {r["submission_id"] for r in frozen}
+    late = sorted({(r["unit"], r["received_at"]) for r in now if r["submission_id"] not in counted},
+                  key=lambda x: (x[1], x[0]))
+    if not late:
+        return None
+    before = _shortlisted(campaign, _standings(campaign, essays, frozen)[0])
+    after = _shortlisted(campaign, _standings(campaign, essays, now)[0])
+    return {"sheets": [{"unit": unit, "received_at": at} for unit, at in late],
+            "would_add": sorted(after - before), "would_drop": sorted(before - after)}
 
 
 def shortlisted_ids(campaign: Campaign, engine: Engine, as_of: datetime) -> set[str]:
@@ -126,4 +160,7 @@ def essay_results(env: Env, as_of: datetime) -> dict:
                               for s in c.finalists(name)]
                        for name in c.categories},
         "ties": [t.as_dict() for t in c.ties],
+        "late_sheets": None if c.late is None else {
+            **c.late, "sheets": [{"unit": x["unit"], "received_at": env.campaign.local(x["received_at"]).isoformat()}
+                                 for x in c.late["sheets"]]},
     }

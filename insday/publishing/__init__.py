@@ -1,3 +1,8 @@
 """Publishing what can be stood behind: every output's figures checked by its own GX suite
 (``checks``), and approved by the association's contact person before anything goes out
 (``approval``)."""
+
+
+class OutputBlocked(RuntimeError):
+    """An output failed its checks (or still waits for approval): it was not published. The
+    message (Chinese) says why."""

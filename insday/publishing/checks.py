@@ -10,9 +10,11 @@ it describes: ``units``, ``sums``, ``figures``, ...) and a ``label`` that names 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 SHOWN = 8  # failing rows named in a check's detail
+_SECTION = re.compile(r'section\s*==\s*"([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,18 @@ def run_checks(suite: str, rows: list[dict], parameters: dict) -> list[Check]:
         if name not in ("section", "label", "unit"):
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     result = gx.run(suite, frame, parameters, ["label"])
+    present = {r["section"] for r in rows}
+    expectations = gx.load_suite(suite)["expectations"]
+    sections = {e["meta"]["title"]: _SECTION.fullmatch(e["kwargs"].get("row_condition", "")) for e in expectations}
     checks = []
     for outcome in result.results:
         meta = outcome.expectation_config.meta or {}
         title = meta.get("title", outcome.expectation_config.type)
         error = outcome.exception_info or {}
-        if error.get("raised_exception"):
+        section = sections.get(title)
+        if section and section.group(1) not in present:  # GX fails an expectation over no rows
+            checks.append(Check(title, True, "无此项数据"))
+        elif error.get("raised_exception"):
             checks.append(Check(title, False, f"校验未能运行：{error.get('exception_message')}"))
         elif outcome.success:
             checks.append(Check(title, True, "通过"))
@@ -51,7 +59,8 @@ def run_checks(suite: str, rows: list[dict], parameters: dict) -> list[Check]:
             more = f"等 {len(hits)} 处" if len(hits) > SHOWN else ""
             where = f"：{'、'.join(hits[:SHOWN])}{more}" if hits else ""
             checks.append(Check(title, False, f"{meta.get('problem', '不符合要求')}{where}"))
-    return checks
+    order = [e["meta"]["title"] for e in expectations]
+    return sorted(checks, key=lambda c: order.index(c.expectation) if c.expectation in order else len(order))
 
 
 def passed(checks: list[Check]) -> bool:

@@ -149,7 +149,12 @@ def write_survey_report(env: Env, as_of: datetime, out: Path | None = None) -> d
     charts/*.png; return the results (JSON-ready) with ``files``."""
     from insday.reports.xlsx import INTEGER, PERCENT, SCORE, Table, write_workbook
 
+    from insday.publishing.outputs import guard, survey_parameters, survey_rows
+
     data = survey_results(env, as_of)
+    guard(env, "survey", f"{env.campaign.local(as_of):%Y-%m-%dT%H:%M}", "满意度调查报告", "survey",
+          survey_rows(env, data),
+          survey_parameters(data), data)
     folder = out_dir(env, "survey", out)
     questions = data["questions"]
     level = f"{data['confidence']:.0%}"

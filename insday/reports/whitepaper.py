@@ -164,7 +164,12 @@ def write_whitepaper(env: Env, as_of: datetime, out: Path | None = None) -> dict
     data (JSON-ready) with ``files``."""
     from insday.reports.xlsx import INTEGER, MONEY, PERCENT, Table, write_workbook
 
+    from insday.publishing.outputs import guard, whitepaper_rows
+
     data = whitepaper_data(env, as_of)
+    guard(env, "whitepaper", f"{env.campaign.local(as_of):%Y-%m-%dT%H:%M}", data["title"], "whitepaper",
+          whitepaper_rows(env, data),
+          {}, data)
     folder = out_dir(env, "whitepaper", out)
     metric_list = data["metrics"]
     heads = [f"{m['label']}({m['unit']})" for m in metric_list]
