@@ -3,6 +3,7 @@ run into the same home changes nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -38,7 +39,7 @@ def _state(home):
 
 def test_demo_first_days(tmp_path, clean_environ):
     home = tmp_path / "demo"
-    result = CliRunner().invoke(app, ["demo", "--out", str(home), "--until", "2019-06-26", "--seed", "5"],
+    result = CliRunner().invoke(app, ["demo", "--out", str(home), "--until", "2019-06-27", "--seed", "5"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "index.html" in result.output and str(home) in result.output
@@ -70,10 +71,37 @@ def test_demo_first_days(tmp_path, clean_environ):
     assert reminded_3d == {u.code for u in campaign.members("companies")
                            if u.code not in sheets or sheets[u.code] > due - parse_duration("3d")}
 
-    # the 06-26 10:30 daily run published the bulletin for 06-25 and emailed every member and the association
+    # the daily runs of 06-26 and 06-27 10:30 published the bulletins of 06-25 and 06-26 and emailed every
+    # member and the association
     bulletin = (home / "public" / "2019-06-25" / "index.html").read_text(encoding="utf-8")
     assert "6月25日" in bulletin and "2019-06-25" in (home / "public" / "index.html").read_text(encoding="utf-8")
-    assert kinds["bulletin"] == len(campaign.units) + 1
+    assert kinds["bulletin"] == 2 * (len(campaign.units) + 1)  # the bulletins of 06-25 and 06-26
+
+    # each bulletin that went out passed every check of expectations/outputs/bulletin.json (run again
+    # here on the published files) and has its approval recorded: automatic, as the demo says
+    from insday.bulletin.checks import check_bulletin
+    from insday.db.models import Approval, AuditEntry
+
+    engine = create_engine(f"sqlite:///{home / 'insday.db'}")
+    with engine.connect() as conn:
+        approvals = conn.execute(select(Approval.output, Approval.edition, Approval.state, Approval.checks_passed,
+                                        Approval.decided_by).order_by(Approval.edition)).all()
+        audited = conn.execute(select(AuditEntry.action, AuditEntry.actor)).all()
+    engine.dispose()
+    bulletins = [a for a in approvals if a.output == "daily_bulletin"]
+    assert [a.edition for a in bulletins] == ["2019-06-25", "2019-06-26"]
+    assert all(a.state == "approved" and a.checks_passed and "INSDAY_AUTO_APPROVE" in a.decided_by for a in bulletins)
+    assert len([a for a in audited if a.action == "approve"]) == len(approvals)
+    names = {u.display_name for u in campaign.units}
+    for day in ("2019-06-25", "2019-06-26"):
+        folder = home / "public" / day
+        doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+        checks = check_bulletin(campaign, doc, (folder / "index.html").read_text(encoding="utf-8"),
+                                folder / "bulletin.xlsx")
+        assert all(c.success for c in checks), [c for c in checks if not c.success]
+        share = doc["home_share"]
+        assert share["consistent"] and 0 < share["members_share"] < 100  # the units' staff are among the donors
+        assert {u["name"] for u in doc["units"]} == names  # one name per unit, the roster's
 
     # the essay shortlist was published at 06-25 16:30
     assert (home / "public" / "essays" / "shortlist" / "essay-shortlist.html").exists()
@@ -82,7 +110,7 @@ def test_demo_first_days(tmp_path, clean_environ):
     # a second run into the same home converges: the units "send" the same files again, so each
     # gets one 'duplicate' receipt; nothing is ingested twice, no reminder or notice goes twice
     before = _state(home)
-    again = CliRunner().invoke(app, ["demo", "--out", str(home), "--until", "2019-06-26", "--seed", "5"],
+    again = CliRunner().invoke(app, ["demo", "--out", str(home), "--until", "2019-06-27", "--seed", "5"],
                                catch_exceptions=False)
     assert again.exit_code == 0, again.output
     after = _state(home)
