@@ -664,3 +664,30 @@ def test_a_bulletin_that_fails_its_checks_is_kept_back_and_the_association_told(
     with pytest.raises(ApprovalError, match="未通过数据校验，不能批准"):
         decide_bulletin(retired, edition(retired.campaign, date(2019, 6, 26)), approve=True, actor="刘璐")
     assert not (env.settings.public_dir / "2019-06-26").exists()
+
+
+def test_units_reporting_more_than_the_platform_counted_is_a_discrepancy_never_a_share(env, tmp_path):
+    from insday.bulletin.checks import check_bulletin
+    from insday.steps import import_aggregates_file
+
+    ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1),
+           daily("l26.xlsx", "中国人寿", "2019-06-26", 80, 900_000, 1, 0))
+    # the platform counted 2,000,000 steps for 吉林 that day, 1,200,000 of them by 人保财险's staff
+    import_aggregates_file(env, steps_file(tmp_path, "pull.csv", [
+        "日期,地区,单位,步数", "2019-06-26,吉林,,2000000", "2019-06-26,,人保财险,1200000"]), received_at=at("2019-06-27 09:00"))
+    result = approved(env, date(2019, 6, 26))
+    share = result["bulletin"]["home_share"]
+    assert (share["region_steps"], share["members_steps"], share["consistent"]) == (2_000_000, 2_400_000, False)
+    assert share["members_share"] is None and {m["share"] for m in share["members"]} == {None}
+    assert share["days_over"] == [{"day": "2019-06-26", "members_steps": 2_400_000, "region_steps": 2_000_000}]
+    assert share["units_over"] == [{"unit": "P01", "name": "人保财险", "day": "2019-06-26", "reported": 1_500_000,
+                                    "platform": 1_200_000}]
+    folder = Path(result["folder"])
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert "数据不一致：6月26日会员单位报送 2,400,000 步，多于全国平台统计的吉林地区当日 2,000,000 步" in html
+    assert "人保财险（6月26日，报送 1,500,000，平台 1,200,000）" in html and "本期不计算占比" in html
+    assert "%" not in html.split("地区捐步中的会员单位</h3>")[1].split("</table>")[0].replace("—", "")
+    note = load_workbook(folder / "bulletin.xlsx")["地区捐步中的会员单位"]
+    assert any("数据不一致" in str(c.value) for row in note.iter_rows() for c in row if c.value)
+    doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    assert all(c.success for c in check_bulletin(env.campaign, doc, html, folder / "bulletin.xlsx"))
