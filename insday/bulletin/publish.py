@@ -1,11 +1,12 @@
-"""Publish a bulletin: the files for the website and WeChat, the list of all bulletins, and
-the email to every member unit's contact and the association's contact.
+"""Publish a bulletin: check it, have it approved, then the files for the website and WeChat,
+the list of all bulletins, and the email to every member unit's contact and the association's.
 
 Folder ``<root>/<YYYY-MM-DD>/``: ``index.html`` (self-contained, charts as data: URIs),
 ``bulletin.xlsx``, ``bulletin.md`` (charts linked), ``bulletin.json`` (the document) and
-``charts/*.png``; ``<root>/index.html`` lists every bulletin in ``<root>``. The root is
-``INSDAY_HOME/public`` for the bulletins proper, ``INSDAY_HOME/what-if`` for one built at
-another moment than its cut-off, ``INSDAY_HOME/dry-run`` for a dry run, or ``out``.
+``charts/*.png``; ``<root>/index.html`` lists every bulletin in ``<root>``. A bulletin proper is
+built in ``INSDAY_HOME/preview/<day>/<digest>/``, checked (``insday.bulletin.checks``) and, once
+approved (``insday.publishing.approval``), copied byte for byte to ``INSDAY_HOME/public``; a
+what-if goes to ``INSDAY_HOME/what-if``, a dry run to ``INSDAY_HOME/dry-run``, ``out`` anywhere.
 """
 
 from __future__ import annotations
