@@ -274,7 +274,7 @@ class Parser:
                 out.error(f"未填写{rt.unit_label}。请在表头上方「{rt.unit_label}：」后填写贵单位名称")
                 return
         if len(codes) > 1:
-            names = "、".join(self.campaign.unit_by_code[c].name for c in codes)
+            names = "、".join(self.matcher_with_association.units[c].name for c in codes)
             out.error(f"文件中出现了多个单位（{names}）。每个文件只报送一个单位的数据，请分开报送")
         elif codes:
             out.unit = codes[0]
