@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from prefect import get_run_logger
+from prefect.input import RunInput
+from pydantic import Field
 
 from insday.env import load_env
 from insday.orchestration import failure_alert, parse_as_of, run_name
 from tasks.collect import collect_imap, collect_inbox
+
+
+# A run may wait for a bulletin's approval (campaign.yaml publishing: timeout, up to a day or
+# two): the flow's own time limit leaves room for that; every task keeps its own limit.
+APPROVAL_WAIT = 3 * 24 * 3600
 
 
 class StagesFailed(RuntimeError):
@@ -73,6 +80,75 @@ class Stages:
             skipped = f"; skipped: {', '.join(self.skipped)}" if self.skipped else ""
             raise StagesFailed(f"failed: {', '.join(self.failed)}{skipped}")
         return self.results
+
+
+class BulletinDecision(RunInput):
+    """The form the Prefect UI shows on a run that waits for a bulletin's approval."""
+
+    decision: Literal["批准发布", "退回"] = Field(
+        title="审批结果", description="批准发布：发布到网站并发送给各会员单位联系人；退回：不发布、不发送")
+    note: str = Field("", title="意见", description="退回时请写明需要修改的地方；批准时可留空")
+    approver: str = Field("", title="审批人", description="您的姓名，记入操作日志")
+
+
+def wait_for_approval(published: dict | None, final: bool = False) -> dict | None:
+    """If the bulletin the publish stage built waits for approval, pause this run until the
+    association's contact decides in the Prefect UI (or by CLI), then publish and mail it or
+    keep it back; at the timeout do what campaign.yaml says (``on_timeout``). Returns the
+    decision's outcome, or None when there was nothing to wait for."""
+    from prefect import pause_flow_run
+    from prefect.exceptions import FlowPauseTimeout
+
+    from insday.bulletin import edition
+    from insday.bulletin.publish import OUTPUT, approval_state, decide_bulletin
+    from insday.publishing.approval import AT_TIMEOUT, ApprovalError
+
+    if not published or not published.get("approval") or published["approval"]["state"] != "pending":
+        return None
+    logger = get_run_logger()
+    env = load_env()
+    campaign = env.campaign
+    this = edition(campaign, campaign.end if final else datetime.fromisoformat(published["day"]).date(), final)
+    rule = campaign.approval(OUTPUT[final])
+    hours = rule.timeout_delta.total_seconds() / 3600
+    logger.info("《%s》等待省协会联系人审批（最长 %g 小时）：点击右上角 Resume，选择“批准发布”或“退回”。", published["title"], hours)
+    form = BulletinDecision.with_initial_data(description=_decision_text(published))
+    try:
+        answer = pause_flow_run(wait_for_input=form, timeout=int(rule.timeout_delta.total_seconds()),
+                                poll_interval=max(1, int(env.settings.approval_poll_seconds)),
+                                key=f"approval-{this.key}")
+    except FlowPauseTimeout:
+        if rule.on_timeout == "publish":
+            logger.warning("《%s》逾时未审批，按 campaign.yaml（on_timeout: publish）自动发布", published["title"])
+            return decide_bulletin(env, this, approve=True, actor=AT_TIMEOUT)
+        logger.warning("《%s》逾时未审批：未发布、未发送；批准后再发布（本期流程重新运行，或 insday bulletin approve）",
+                       published["title"])
+        return None
+    approve = answer.decision == "批准发布"
+    actor = f"prefect：{answer.approver.strip()}" if answer.approver.strip() else "prefect"
+    note = answer.note.strip() or (None if approve else "（退回，未填写意见）")
+    try:
+        outcome = decide_bulletin(env, this, approve=approve, actor=actor, note=note)
+    except ApprovalError as exc:  # decided meanwhile (e.g. by CLI): keep that decision
+        logger.warning("《%s》未按本次表单处理：%s", published["title"], exc)
+        return approval_state(env, this)
+    if approve:
+        logger.info("《%s》已批准（%s），已发布，邮件新加入队列 %d 封", published["title"], actor, outcome["mail"]["queued"])
+    else:
+        logger.info("《%s》已退回（%s）：%s；未发布、未发送", published["title"], actor, note)
+    return outcome
+
+
+def _decision_text(published: dict) -> str:
+    """The Markdown shown above the approval form."""
+    h = published["headline"]
+    lines = [f"### 审批：{published['title']}", "", f"数据截至 {published['as_of'][:16].replace('T', ' ')}。"
+             "数据校验：" + "、".join(f"{c['expectation']}（{'通过' if c['success'] else '未通过'}）"
+                                   for c in published["checks"]), "",
+             f"- 累计报送步数：{h['steps']:,}；累计参与人次：{h['participants']:,}",
+             f"- 预览：`{published['files']['html']}`（预览邮件已发给省协会联系人，附网页和 Excel）",
+             "", "批准后发布到网站并发送给各会员单位联系人；退回则不发布、不发送，意见记入操作日志。"]
+    return "\n".join(lines)
 
 
 def alert_tech_contact(flow, flow_run, state) -> None:

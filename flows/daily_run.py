@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import HOOKS, Stages, named, when
+from flows.common import APPROVAL_WAIT, HOOKS, Stages, named, wait_for_approval, when
 from insday.env import load_env
 from insday.orchestration import report_day
 from tasks.bulletin import publish_bulletin
@@ -13,7 +13,7 @@ from tasks.mail import deliver_mail
 from tasks.steps import pull_steps, step_summary
 
 
-@flow(name="daily_run", flow_run_name=named("daily_run"), timeout_seconds=7200, **HOOKS)
+@flow(name="daily_run", flow_run_name=named("daily_run"), timeout_seconds=APPROVAL_WAIT, **HOOKS)
 def daily_run(as_of: str | None = None, dry_run: bool = False) -> dict:
     """Collect and ingest reports, pull steps, aggregates, reminders, the daily bulletin, mail.
 
@@ -34,8 +34,11 @@ def daily_run(as_of: str | None = None, dry_run: bool = False) -> dict:
     stages.run(deadline_status, moment, needs=collected)
     stages.run(send_reminders, moment, dry_run, needs=collected)
     day = report_day(load_env().campaign, moment)
+    published = None
     if day is not None:
-        stages.run(publish_bulletin, day, moment, dry_run=dry_run, needs=(*collected, "pull_steps"))
+        published = stages.run(publish_bulletin, day, moment, dry_run=dry_run, needs=(*collected, "pull_steps"))
     if not dry_run:
-        stages.run(deliver_mail)
+        stages.run(deliver_mail)  # receipts, reminders and the approval request go out before any wait
+        if wait_for_approval(published):
+            stages.run(deliver_mail)
     return stages.outcome()

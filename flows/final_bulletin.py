@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import HOOKS, Stages, named, when
+from flows.common import APPROVAL_WAIT, HOOKS, Stages, named, wait_for_approval, when
 from insday.env import load_env
 from tasks.bulletin import publish_bulletin
 from tasks.mail import deliver_mail
 from tasks.steps import pull_steps
 
 
-@flow(name="final_bulletin", flow_run_name=named("final_bulletin"), timeout_seconds=7200, **HOOKS)
+@flow(name="final_bulletin", flow_run_name=named("final_bulletin"), timeout_seconds=APPROVAL_WAIT, **HOOKS)
 def final_bulletin(as_of: str | None = None, dry_run: bool = False) -> dict:
     """Collect the last reports, pull steps, publish the final bulletin and email it.
 
@@ -27,8 +27,10 @@ def final_bulletin(as_of: str | None = None, dry_run: bool = False) -> dict:
     collected = stages.collect(cutoff, dry_run)
     if not dry_run:
         stages.run(pull_steps, moment)
-    stages.run(publish_bulletin, load_env().campaign.end, moment, final=True, dry_run=dry_run,
-               needs=(*collected, "pull_steps"))
+    published = stages.run(publish_bulletin, load_env().campaign.end, moment, final=True, dry_run=dry_run,
+                           needs=(*collected, "pull_steps"))
     if not dry_run:
-        stages.run(deliver_mail)
+        stages.run(deliver_mail)  # the approval request goes out before the wait
+        if wait_for_approval(published, final=True):
+            stages.run(deliver_mail)
     return stages.outcome()

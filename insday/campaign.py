@@ -353,6 +353,24 @@ class BulletinRules(_Model):
     home_region: str  # the region code the member units' share of steps is taken of
 
 
+OUTPUTS = ("daily_bulletin", "final_bulletin", "essay_shortlist", "essay_results", "whitepaper", "survey")
+
+
+class Approval(_Model):
+    """Whether an output waits for the association's contact person before it goes out."""
+
+    approval: Literal["required", "auto"] = "required"  # auto: published when all its checks pass
+    timeout: str = "4h"  # how long a flow run waits for the decision
+    on_timeout: Literal["hold", "publish"] = "hold"  # hold: nothing goes out until decided
+
+    @property
+    def timeout_delta(self) -> timedelta:
+        delta = parse_duration(self.timeout)
+        if not isinstance(delta, timedelta):
+            raise ValueError(f"publishing: timeout 须以 d/h/m 为单位，而不是 {self.timeout!r}")
+        return delta
+
+
 class WhitePaper(_Model):
     title: str = "保险业社会贡献白皮书"
     data_year: int
@@ -360,7 +378,8 @@ class WhitePaper(_Model):
 
 class Unit(_Model):
     code: str
-    name: str
+    name: str  # the full (legal) name
+    display_name: str  # the one name every status, message, bulletin and artifact shows (units.csv)
     short_names: tuple[str, ...] = ()
     kind: UnitKind
     contact: str
@@ -368,7 +387,8 @@ class Unit(_Model):
     phone: str
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "short_names": list(self.short_names),
+        return {"code": self.code, "name": self.name, "display_name": self.display_name,
+                "short_names": list(self.short_names),
                 "kind": self.kind, "contact": self.contact, "email": self.email, "phone": self.phone}
 
 
@@ -400,6 +420,7 @@ class Campaign(_Model):
     videos: VideoRules = VideoRules()
     whitepaper: WhitePaper | None = None
     bulletin: BulletinRules | None = None
+    publishing: dict[Literal[OUTPUTS], Approval] = {}  # an output not listed requires approval
     units: tuple[Unit, ...] = ()
     essay_list: tuple[Essay, ...] = ()
     folder: Path | None = None
@@ -467,6 +488,8 @@ class Campaign(_Model):
             parse_duration(text)
         if not isinstance(parse_duration(self.deadline_defaults.catch_up), timedelta):
             raise ValueError("deadline_defaults.catch_up 须以 d/h/m 为单位")
+        for rule in self.publishing.values():
+            rule.timeout_delta  # noqa: B018 - raises on a timeout without d/h/m
         for key, rt in self.report_types.items():
             if rt.window and rt.window not in self.windows:
                 raise ValueError(f"report_types.{key}: 未知时间窗口 {rt.window!r}")
@@ -518,10 +541,22 @@ class Campaign(_Model):
     def unit_by_code(self) -> dict[str, Unit]:
         return {u.code: u for u in self.units}
 
+    def approval(self, output: str) -> Approval:
+        """The approval rule of one output (``OUTPUTS``); unlisted outputs require approval."""
+        return self.publishing.get(output, Approval())
+
+    def display_name(self, code: str) -> str:
+        """The name a unit is shown by (the association's short name for its code; an unknown code as is)."""
+        unit = self.unit_by_code.get(code)
+        if unit is not None:
+            return unit.display_name
+        return self.association.short_name if code == self.association.code else code
+
     @property
     def association_unit(self) -> Unit:
         a = self.association
-        return Unit(code=a.code, name=a.name, short_names=(a.short_name,), kind="association",
+        return Unit(code=a.code, name=a.name, display_name=a.short_name, short_names=(a.short_name,),
+                    kind="association",
                     contact=a.contact, email=a.email, phone=a.phone)
 
     def members(self, who: str = "members") -> list[Unit]:
@@ -546,6 +581,15 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
+def _unit(row: dict[str, str]) -> Unit:
+    """A roster row. Without a ``display_name`` the shortest Chinese short name is shown."""
+    short = tuple(s.strip() for s in row["short_names"].split(";") if s.strip())
+    chinese = [n for n in short if re.search(r"[\u4e00-\u9fff]", n)]
+    display = row.get("display_name") or (min(chinese, key=len) if chinese else row["name"])
+    return Unit(code=row["code"], name=row["name"], display_name=display, short_names=short, kind=row["kind"],
+                contact=row["contact"], email=row["email"], phone=row["phone"])
+
+
 def _check_roster(units: list[Unit], association: Association) -> None:
     codes: set[str] = set()
     names: dict[str, str] = {}
@@ -553,7 +597,7 @@ def _check_roster(units: list[Unit], association: Association) -> None:
         if u.code in codes or u.code == association.code:
             raise ValueError(f"单位代码 {u.code} 重复")
         codes.add(u.code)
-        for name in (u.name, *u.short_names, u.code):
+        for name in {u.name, u.display_name, *u.short_names, u.code}:
             key = text_key(name)
             if names.get(key, u.code) != u.code:
                 raise ValueError(f"单位名称「{name}」同时属于 {names[key]} 和 {u.code}，无法区分")
@@ -578,10 +622,7 @@ def load_campaign(folder: Path | str) -> Campaign:
     current = source
     try:
         current = folder / campaign.roster
-        units = [Unit(code=r["code"], name=r["name"], kind=r["kind"], contact=r["contact"],
-                      email=r["email"], phone=r["phone"],
-                      short_names=tuple(s.strip() for s in r["short_names"].split(";") if s.strip()))
-                 for r in _read_csv(current)]
+        units = [_unit(r) for r in _read_csv(current)]
         _check_roster(units, campaign.association)
         current = folder / campaign.essays.roster
         essays = [Essay(**r) for r in _read_csv(current)] if current.exists() else []

@@ -123,5 +123,5 @@ def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineSt
             "open_units": s.codes("open"), "late_units": s.codes("late"),
             "rejected_units": [u.code for u in s.units if u.first_at is None and u.rejected_files],
         })
-    units = {u.code: u.name for u in campaign.units if u.code in named}
+    units = {u.code: u.display_name for u in campaign.units if u.code in named}
     return {"as_of": local(as_of), "deadlines": deadlines, "units": units}

@@ -88,13 +88,16 @@ def schedule(campaign: Campaign, start: datetime, end: datetime) -> list[Run]:
 
 class Platform:
     """The national step platform: per region and day, the steps of the donations received so
-    far (first donation of a participant's day, at least the minimum, inside the window)."""
+    far (first donation of a participant's day, at least the minimum, inside the window), and
+    per member unit and day the same for the unit's staff (``teams``: participant -> unit)."""
 
-    def __init__(self, campaign: Campaign):
+    def __init__(self, campaign: Campaign, teams: dict[str, str] | None = None):
         self.campaign = campaign
+        self.teams = teams or {}
         self.now: datetime | None = None
         self._first: dict[tuple[str, date], tuple[datetime, str, int]] = {}
         self._sums: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
+        self._units: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -136,16 +139,24 @@ class Platform:
                 if old is not None and old[0] <= at:
                     continue
                 if old is not None:
-                    self._sums[(old[1], key[1])][0] -= old[2]
-                    self._sums[(old[1], key[1])][1] -= 1
+                    self._count(pid, old[1], key[1], -old[2], -1)
                 self._first[key] = (at, code, steps)
-                self._sums[(code, key[1])][0] += steps
-                self._sums[(code, key[1])][1] += 1
+                self._count(pid, code, key[1], steps, 1)
+
+    def _count(self, pid: str, region: str, day: date, steps: int, donations: int) -> None:
+        """Add (or with negative numbers take back) one donation in its region's and its unit's sums."""
+        keys = [(self._sums, region), (self._units, self.teams.get(pid))]
+        for sums, where in keys:
+            if where is not None:
+                sums[(where, day)][0] += steps
+                sums[(where, day)][1] += donations
 
     def payload(self) -> dict:
         regions = [{"region": code, "date": day.isoformat(), "steps": steps, "donations": n}
                    for (code, day), (steps, n) in sorted(self._sums.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
-        return {"as_of": self.now.isoformat() if self.now else None, "regions": regions}
+        units = [{"unit": code, "date": day.isoformat(), "steps": steps, "donations": n}
+                 for (code, day), (steps, n) in sorted(self._units.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+        return {"as_of": self.now.isoformat() if self.now else None, "regions": regions, "units": units}
 
 
 @dataclass
@@ -177,6 +188,9 @@ def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participa
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # A replay has nobody to approve its bulletins: each one that passes its checks is approved
+    # at once, recorded as such (the audit log, the run's log line, the approval in bulletin --json).
+    os.environ["INSDAY_AUTO_APPROVE"] = "true"
     from insday.settings import get_settings
 
     get_settings.cache_clear()
@@ -192,7 +206,7 @@ def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participa
     generator = Generator(campaign, incoming, seed=seed, participants=participants, until=last_day)
     pending = list(generator.run())
 
-    platform = Platform(campaign)
+    platform = Platform(campaign, generator.teams)
     os.environ["INSDAY_STEPS_API_URL"] = platform.url
     get_settings.cache_clear()
     env = load_env()

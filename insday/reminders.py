@@ -87,7 +87,7 @@ class _Planner:
         unit = self.campaign.unit_by_code.get(code)
         if unit is None:  # e.g. a claimant no longer on the roster
             return {"unit": code, "name": code, "contact": "", "phone": "", "email": ""}
-        return {"unit": code, "name": unit.name, "contact": unit.contact, "phone": unit.phone, "email": unit.email}
+        return {"unit": code, "name": unit.display_name, "contact": unit.contact, "phone": unit.phone, "email": unit.email}
 
     def unit_message(self, s: DeadlineState, code: str, kind: str, key: str) -> None:
         c, d = self.campaign, s.deadline
@@ -102,7 +102,7 @@ class _Planner:
             subject = f"【报送提醒】请于{when_short(c, d.due)}前报送「{d.title}」"
         else:
             subject = f"【逾期未报送】「{d.title}」已于{when_short(c, d.due)}截止，请尽快补报"
-        html, text = render("reminder", subject=subject, kind=kind, greeting=to_name, unit_name=unit.name,
+        html, text = render("reminder", subject=subject, kind=kind, greeting=to_name, unit_name=unit.display_name,
                             title=d.title, due=when(c, d.due), remaining=duration_text(d.due - self.as_of),
                             overdue_by=duration_text(self.as_of - d.due), tried=s.progress(code).rejected_files,
                             template_name=template.name, instructions=list(rt.instructions), **self._common)
@@ -120,10 +120,10 @@ class _Planner:
             if tried:
                 row["note"] = f"曾报送{tried}份文件但未通过校验；{row['note']}"
             rows.append(row)
-        late_rows = [{"name": _short(c, u.code), "received": when_short(c, u.first_at)}
+        late_rows = [{"name": c.display_name(u.code), "received": when_short(c, u.first_at)}
                      for u in s.units if u.state == "late"]
         others = [{"title": o.deadline.title, "due": when_short(c, o.deadline.due),
-                   "names": [_short(c, code) for code in o.codes("missing")]}
+                   "names": [c.display_name(code) for code in o.codes("missing")]}
                   for o in self.states if o is not s and o.closed and o.codes("missing")]
         if rows:
             subject = f"【未报送汇总】{d.title}：{len(rows)}家单位未报送"
@@ -139,11 +139,6 @@ class _Planner:
                             late_rows=late_rows, others=others, **self._common)
         self.messages.append(Planned(f"digest:{d.id}", "digest", d.id, None, f"{a.contact}（{a.short_name}）",
                                      a.email, subject, html, text))
-
-
-def _short(campaign: Campaign, code: str) -> str:
-    unit = campaign.unit_by_code.get(code)
-    return (unit.short_names[0] if unit.short_names else unit.name) if unit else code
 
 
 def plan_reminders(env: Env, as_of: datetime, write_templates: bool = True) -> tuple[list[Planned], list[dict]]:

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     steps_api_retries: int = 3  # retries after the first attempt (timeouts, connection errors, 429, 5xx)
     steps_api_backoff: float = 1.0  # seconds before the first retry, doubled for each next one
 
+    # Approval of outputs (campaign.yaml `publishing:`). auto_approve: every output whose checks
+    # pass is approved at once, said so on the run (replays, the demo); never in production.
+    auto_approve: bool = False
+    approval_poll_seconds: float = 10.0  # how often a paused run looks for the decision
+
     # The association's technical contact: receives flow failure alerts.
     tech_contact_email: str | None = None
 

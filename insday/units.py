@@ -40,7 +40,7 @@ class UnitMatcher:
         self._exact: dict[str, set[str]] = defaultdict(set)
         self._core: dict[str, set[str]] = defaultdict(set)
         for u in units:
-            for name in (u.code, u.name, *u.short_names):
+            for name in {u.code, u.name, u.display_name, *u.short_names}:
                 self._exact[text_key(name)].add(u.code)
                 self._core[_core(name)].add(u.code)
 

@@ -52,6 +52,7 @@ from typer.testing import CliRunner
 
 from insday.bulletin import BulletinError, build_bulletin, edition, latest_day, publish_bulletin
 from insday.bulletin.editions import previous
+from insday.bulletin.publish import decide_bulletin
 from insday.cli import app
 from insday.db import get_engine, session_scope
 from insday.db.migrate import load_reference_data, upgrade
@@ -263,7 +264,7 @@ def test_daily_bulletin_figures_match_the_hand_count(world):
 
     v = doc["videos"]  # the 06-26 board: champion 理赔小故事
     assert v["day"] == "2019-06-26" and [e["rank"] for e in v["entries"]] == [1, 2, 3]
-    assert (v["champion"]["title"], v["champion"]["author"], v["champion"]["short_name"]) == ("理赔小故事", "张三", "人保财险")
+    assert (v["champion"]["title"], v["champion"]["author"], v["champion"]["unit_name"]) == ("理赔小故事", "张三", "人保财险")
     assert v["entries"][1]["link"] is None and v["entries"][0]["link"] == "https://v.example.org/1"
 
 
@@ -299,17 +300,28 @@ def test_final_bulletin_covers_the_whole_campaign_and_the_summaries(world):
     # 吉林: 40M + 30M + 1M + 2M x 2 (07-08); C01's 07-08 report counts double too
     share = doc["home_share"]
     assert (share["region_steps"], share["members_steps"], share["members_share"]) == (75_000_000, 11_800_000, 15.73)
-    assert [(m["unit"], m["steps"], m["share"]) for m in share["members"]] == [
-        ("L01", 6_900_000, 9.2), ("P01", 3_400_000, 4.53), ("C01", 1_500_000, 2.0)]
+    # a unit's reported steps are its reported steps in every section; counted, 07-08 is double
+    assert [(m["unit"], m["steps"], m["counted_steps"], m["share"]) for m in share["members"]] == [
+        ("L01", 6_900_000, 6_900_000, 9.2), ("P01", 3_400_000, 3_400_000, 4.53), ("C01", 1_400_000, 1_500_000, 2.0)]
+    assert {m["unit"]: m["steps"] for m in share["members"]} == {u["unit"]: u["steps"] for u in doc["units"] if u["steps"]}
+    assert (h["steps"], h["counted_steps"]) == (11_700_000, share["members_steps"])
     assert [e["title"] for e in doc["videos"]["entries"]] == ["理赔小故事", EVIL_TITLE, "扶贫路上"]
 
 
 # ----- publication: files, HTML in Chromium, charts, injection -------------------------------
 
 
+def approved(env: Env, day: date) -> dict:
+    """Build the bulletin of ``day`` and approve it as the contact person would: it is published."""
+    built = publish_bulletin(env, day)
+    assert built["approval"]["state"] == "pending" and not built["published"]
+    decided = decide_bulletin(env, edition(env.campaign, day), approve=True, actor="刘璐")
+    return {**built, **decided}
+
+
 @pytest.fixture(scope="module")
 def published(world):
-    return publish_bulletin(world, date(2019, 6, 26))
+    return approved(world, date(2019, 6, 26))
 
 
 def test_files_and_the_list_of_bulletins(world, published):
@@ -318,7 +330,7 @@ def test_files_and_the_list_of_bulletins(world, published):
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
         "bulletin.json", "bulletin.md", "bulletin.xlsx", "charts", "charts/regions.png", "charts/trend.png",
         "charts/units.png", "index.html"]
-    publish_bulletin(world, date(2019, 6, 25))
+    approved(world, date(2019, 6, 25))
     listing = (world.settings.public_dir / "index.html").read_text(encoding="utf-8")
     assert listing.index('href="2019-06-26/index.html"') < listing.index('href="2019-06-25/index.html"')
     assert "第2期·6月26日" in listing and "5,700,000" in listing
@@ -336,9 +348,9 @@ def test_files_and_the_list_of_bulletins(world, published):
     assert book.sheetnames[:2] == ["概况", "单位明细"] and "报送情况" in book.sheetnames
     ws = book["单位明细"]
     assert ws.freeze_panes == "A2"
-    assert [c.value for c in ws[2]] == [1, "中国人民财产保险股份有限公司吉林省分公司", "财产险", 130, 1_600_000, 230,
+    assert [c.value for c in ws[2]] == [1, "人保财险", "财产险", 130, 1_600_000, 230,
                                         2_600_000, 5, 2, 2, 2, 0, 1]
-    assert ws.cell(row=2, column=5).number_format == "#,##0" and ws.column_dimensions["B"].width > 30
+    assert ws.cell(row=2, column=5).number_format == "#,##0" and ws.column_dimensions["B"].width >= 12
 
 
 def chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
@@ -373,9 +385,9 @@ def test_html_renders_in_chromium_at_phone_width(world, published, artifacts_dir
         colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
     assert len(colours) > 1000  # text, cards and the chart, not an empty page
     dom = chromium("--dump-dom", page.as_uri(), tmp=tmp_path).stdout
-    text = re.sub(r"<[^>]+>", " ", dom.split("<body>")[1])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", dom.split("<body>")[1]))
     for figure in ("2 / 63", "180", "2,200,000", "5,700,000", "11 / 5", "人保财险", "1,600,000", "理赔小故事",
-                   "数据截至 2019年6月27日 10:30", "新增步数", "未报送", "吉林地区捐步进度", "115.38%", "90,000,000",
+                   "数据截至 2019年6月27日 10:30", "新增报送步数", "未报送", "吉林地区捐步进度", "115.38%", "90,000,000",
                    "吉林（6月26日）", "8.14%", "wx_****001", "新增未报（每日参与情况（6月26日））：61 家"):
         assert figure in text, figure
     assert "<img src=x onerror" not in dom and "&lt;img src=x onerror=alert(1)&gt;" in dom
@@ -434,12 +446,14 @@ def files_of(folder: Path) -> dict[str, bytes]:
 def test_a_bulletin_built_again_after_later_data_is_the_same(env, tmp_path):
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
     pulled_steps(env, tmp_path, "2019-06-27 09:00", "pull.csv", "2019-06-26", {"吉林": 50_000_000})
-    first = publish_bulletin(env, date(2019, 6, 26))
+    first = approved(env, date(2019, 6, 26))
     before = files_of(Path(first["folder"]))
+    assert first["folder"] == str(env.settings.public_dir / "2019-06-26")
     ingest(env, tmp_path, "2019-06-27 11:00", daily("p26b.xlsx", "人保财险", "2019-06-26", 999, 9_999_999, 9, 9),
            daily("l26.xlsx", "中国人寿", "2019-06-26", 150, 1_800_000, 4, 0))
     pulled_steps(env, tmp_path, "2019-06-27 11:30", "pull2.csv", "2019-06-26", {"吉林": 80_000_000})
-    again = publish_bulletin(env, date(2019, 6, 26))
+    again = publish_bulletin(env, date(2019, 6, 26))  # the same figures: the approved version, published again
+    assert again["published"] and again["approval"]["by"] == "刘璐" and again["folder"] == first["folder"]
     assert files_of(Path(again["folder"])) == before  # byte for byte: HTML, Markdown, JSON, xlsx, PNG
     assert again["headline"]["steps"] == 1_500_000 and again["headline"]["home_region"]["group_steps"] == 50_000_000
 
@@ -464,13 +478,28 @@ def test_email_reaches_every_contact_once_with_inline_charts_and_the_workbook(en
     get_settings.cache_clear()
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
 
-    result = run_cli("--date", "2019-06-26", "--send", "--json")
+    result = run_cli("--date", "2019-06-26", "--send", "--json")  # not yet approved: nothing for the units
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
+    assert out["approval"] == {"state": "pending", "by": None, "at": None, "note": None} and not out["published"]
+    assert out["mail"]["queued"] == 0 and out["mail"]["awaiting"] == "待审批" and out["delivery"] is None
+    assert [c["success"] for c in out["checks"]] == [True] * len(out["checks"]) and len(out["checks"]) >= 10
+    assert not smtp_server.messages and not (env.settings.public_dir / "2019-06-26").exists()
+
+    decided = CliRunner().invoke(app, ["bulletin", "approve", "2019-06-26", "--note", "数字已核对", "--json"])
+    assert decided.exit_code == 0, decided.output
+    out = json.loads(decided.stdout)
+    assert out["approval"]["state"] == "approved" and out["approval"]["note"] == "数字已核对"
     assert out["mail"] == {"queued": MEMBERS + 1, "exists": 0, "planned": 0, "unreachable": []}
-    assert out["delivery"]["sent"] == MEMBERS + 1 and out["bulletin"]["headline"]["steps"] == 1_500_000
-    assert len(smtp_server.messages) == MEMBERS + 1
-    to = sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages)
+    sent = CliRunner().invoke(app, ["send", "--json"])  # the next send takes the bulletin and the approval request
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.stdout)["sent"] == MEMBERS + 2 and len(smtp_server.messages) == MEMBERS + 2
+    [request] = [m for m in smtp_server.messages if m["X-Insday-Kind"] == "approval"]
+    assert request["Subject"] == "【待审批】" + out["title"] and request["To"].addresses[0].addr_spec == \
+        env.campaign.association.email
+    assert {p.get_filename() for p in request.iter_attachments()} == {"index.html", "bulletin.xlsx"}
+    bulletins = [m for m in smtp_server.messages if m["X-Insday-Kind"] == "bulletin"]
+    to = sorted(m["To"].addresses[0].addr_spec for m in bulletins)
     assert to == sorted([u.email for u in env.campaign.units] + [env.campaign.association.email])
 
     message = next(m for m in smtp_server.messages if "hongmei.cheng@picc-p.example.com" in m["To"])
@@ -486,7 +515,7 @@ def test_email_reaches_every_contact_once_with_inline_charts_and_the_workbook(en
 
     again = run_cli("--date", "2019-06-26", "--send", "--json")
     assert again.exit_code == 0, again.output
-    assert json.loads(again.stdout)["mail"]["exists"] == MEMBERS + 1 and len(smtp_server.messages) == MEMBERS + 1
+    assert json.loads(again.stdout)["mail"]["exists"] == MEMBERS + 1 and len(smtp_server.messages) == MEMBERS + 2
 
 
 def test_dry_run_writes_aside_and_sends_nothing(env, tmp_path):
@@ -513,14 +542,16 @@ def test_cli_picks_the_latest_day_and_refuses_what_cannot_be(env):
     assert run_cli("--final", "--date", "2019-07-08").exit_code == 2
     assert run_cli("--as-of", "2019-06-20T12:00").exit_code == 2  # no bulletin yet
     refused = run_cli("--date", "2019-06-26", "--as-of", "2019-06-27T12:00", "--send")
-    assert refused.exit_code == 2 and "never sent" in refused.output
+    assert refused.exit_code == 2 and "不发送" in refused.output
 
 
 # ----- the Prefect task --------------------------------------------------------------------
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path):
+def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path, monkeypatch):
+    monkeypatch.setenv("INSDAY_AUTO_APPROVE", "true")  # as a replay does: approved at once, and said so
+    get_settings.cache_clear()
     from prefect import flow
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -534,6 +565,7 @@ def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path):
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
     result = run(at("2019-06-27 10:30"))
     assert result["mail"]["queued"] == MEMBERS + 1 and "bulletin" not in result
+    assert result["approval"]["state"] == "approved" and "INSDAY_AUTO_APPROVE" in result["approval"]["by"]
     assert Path(result["files"]["html"]).exists()
     with get_client(sync_client=True) as client:
         [md] = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["daily-bulletin"])),
@@ -543,7 +575,96 @@ def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path):
             sort="CREATED_DESC", limit=1)
     assert md.type == "markdown" and "第2期·6月26日" in md.data and "| 1 | 人保财险 | 120 | 1,500,000 |" in md.data
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
-    assert rows[0]["单位"] == "人保财险" and rows[0]["累计步数"] == 1_500_000 and len(rows) == MEMBERS
+    assert rows[0]["单位"] == "人保财险" and rows[0]["累计报送步数"] == 1_500_000 and len(rows) == MEMBERS
 
     early = run(at("2019-06-27 10:15"))  # a replay before the cut-off: what-if, not sent
     assert early["what_if"] and early["mail"] is None
+
+
+# ----- the bulletin's own expectations (expectations/outputs/bulletin.json) --------------------
+
+
+def _failed(checks) -> dict[str, str]:
+    return {c.expectation: c.detail for c in checks if not c.success}
+
+
+def test_a_published_bulletin_passes_every_check(world, published):
+    from insday.bulletin.checks import check_bulletin
+
+    folder = Path(published["folder"])
+    doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    checks = check_bulletin(world.campaign, doc, (folder / "index.html").read_text(encoding="utf-8"),
+                            folder / "bulletin.xlsx")
+    assert len(checks) == 11 and _failed(checks) == {}
+    assert published["checks"] == [c.as_dict() for c in checks]  # what the approval was asked on
+
+
+@pytest.mark.parametrize("spoil, expectation, named", [
+    (lambda d: d["home_share"].update(members_share=120.0), "占比在 0% 至 100% 之间", "会员单位占吉林地区捐步"),
+    (lambda d: d["headline"].update(steps=d["headline"]["steps"] + 1), "各部分之和等于合计", "各单位累计报送步数之和"),
+    (lambda d: d["units"][1].update(rank=3), "单位排名连续且与累计报送步数一致", "中国人寿"),
+    (lambda d: d["units"].__setitem__(2, dict(d["units"][0])), "每个会员单位出现且只出现一次", "人保财险"),
+    (lambda d: d["steps"]["regions"][0].update(progress=99.0), "地区进度与合计步数一致", "吉林"),
+    (lambda d: d["days"].append("2019-08-01"), "日期均在活动期间内", "2019-08-01"),
+], ids=["share-over-100", "parts-vs-total", "rank-gap", "unit-doubled", "progress", "date-outside"])
+def test_each_kind_of_bad_figure_fails_its_expectation(world, published, spoil, expectation, named):
+    from insday.bulletin.checks import check_bulletin
+
+    folder = Path(published["folder"])
+    doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    spoil(doc)
+    failed = _failed(check_bulletin(world.campaign, doc, (folder / "index.html").read_text(encoding="utf-8"),
+                                    folder / "bulletin.xlsx"))
+    assert expectation in failed and named in failed[expectation], failed
+
+
+def test_a_figure_that_differs_between_page_workbook_and_document_fails(world, published, tmp_path):
+    from insday.bulletin.checks import check_bulletin
+
+    folder = Path(published["folder"])
+    doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert '<span data-figure="unit_steps:P01">2,600,000</span>' in html  # the unit table and the share table
+    html = html.replace('<span data-figure="unit_steps:P01">2,600,000</span>',
+                        '<span data-figure="unit_steps:P01">2,700,000</span>', 1)
+    book = load_workbook(folder / "bulletin.xlsx")
+    book["概况"]["B6"] = 1  # 当日参与人数 as the workbook would show it
+    book.save(tmp_path / "b.xlsx")
+    failed = _failed(check_bulletin(world.campaign, doc, html, tmp_path / "b.xlsx"))
+    assert set(failed) == {"各部分、各格式（网页、Excel）数字一致"}
+    assert "网页·人保财险累计报送步数" in failed["各部分、各格式（网页、Excel）数字一致"]
+    assert "Excel·概况·当日参与人数" in failed["各部分、各格式（网页、Excel）数字一致"]
+
+
+def test_a_bulletin_that_fails_its_checks_is_kept_back_and_the_association_told(env, tmp_path):
+    """Reports of a unit the roster no longer lists still count in the day's totals but not in
+    the unit table: the parts no longer add up, so nothing goes out."""
+    from insday.campaign import load_campaign
+    from insday.db.models import Approval
+    from insday.db.models.mail import OutboxMessage
+    from insday.publishing.approval import ApprovalError
+    from sqlalchemy import select
+
+    ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1),
+           daily("l26.xlsx", "富德生命人寿", "2019-06-26", 80, 900_000, 1, 0))
+    folder = tmp_path / "campaign"
+    shutil.copytree(SHIPPED_CAMPAIGN, folder)
+    roster = folder / "units.csv"
+    roster.write_text("".join(line for line in roster.read_text(encoding="utf-8").splitlines(keepends=True)
+                              if not line.startswith("L12,")), encoding="utf-8")
+    retired = Env(env.settings, load_campaign(folder))
+
+    result = publish_bulletin(retired, date(2019, 6, 26), send=True)
+    failed = {c["expectation"]: c["detail"] for c in result["checks"] if not c["success"]}
+    assert "各部分之和等于合计" in failed and "各单位当日步数之和＝当日步数" in failed["各部分之和等于合计"]
+    assert not result["published"] and result["approval"]["state"] == "pending"
+    assert not (env.settings.public_dir / "2019-06-26").exists()
+    with session_scope(env.engine) as s:
+        mail = s.scalars(select(OutboxMessage)).all()
+        [told] = [m for m in mail if m.kind != "receipt"]  # no bulletin for anyone: one message, to the association
+        assert (told.kind, told.to_addr) == ("approval", env.campaign.association.email)
+        assert told.subject.startswith("【通报未发布】") and "各单位当日步数之和＝当日步数" in told.text
+        assert s.scalar(select(Approval.checks_passed)) is False
+    with pytest.raises(ApprovalError, match="未通过数据校验，不能批准"):
+        decide_bulletin(retired, edition(retired.campaign, date(2019, 6, 26)), approve=True, actor="刘璐")
+    assert not (env.settings.public_dir / "2019-06-26").exists()

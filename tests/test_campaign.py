@@ -88,7 +88,7 @@ def test_roster_with_clashing_names_is_refused(tmp_path):
     shutil.copytree(SHIPPED_CAMPAIGN, folder)
     units = folder / "units.csv"
     lines = units.read_text(encoding="utf-8").splitlines()
-    lines.append("X99,某某保险公司,人保财险,property,某人,a@example.com,0431-1")
+    lines.append("X99,某某保险公司,某某保险,人保财险,property,某人,a@example.com,0431-1")
     units.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(CampaignError, match="人保财险.*无法区分"):
         load_campaign(folder)

@@ -43,8 +43,9 @@ def test_units_json(env):
     result = run("units", "--json")
     units = json.loads(result.stdout)
     assert len(units) == len(env.campaign.units)
-    assert set(units[0]) == {"code", "name", "short_names", "kind", "contact", "email", "phone"}
-    assert isinstance(units[0]["short_names"], list)
+    assert units[0] == {"code": "C01", "name": "长春市保险行业协会", "display_name": "长春市协会",
+                        "short_names": ["长春市协会", "长春协会", "长春市保协"], "kind": "city", "contact": "何立新",
+                        "email": "lixin.he@changchun.example.org", "phone": "0431-88045977"}
 
 
 def test_ingest_json_contract_and_exit_codes(env, tmp_path):

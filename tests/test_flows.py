@@ -28,8 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def home(env, monkeypatch):
-    """The flows read their settings from the environment, as a served run does."""
+    """The flows read their settings from the environment, as a served run does; like a replay,
+    they approve every bulletin that passes its checks (the pause itself: test_prefect_server)."""
     monkeypatch.setenv("INSDAY_INBOX_STABLE_SECONDS", "0.2")
+    monkeypatch.setenv("INSDAY_AUTO_APPROVE", "true")
     get_settings.cache_clear()
     return env
 

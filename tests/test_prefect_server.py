@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from conftest import free_port
+from conftest import SMTPServer, free_port
 from filemaker import daily_row, write_xlsx
 
 pytestmark = pytest.mark.slow
@@ -39,6 +39,7 @@ class Served:
     env: dict
     home: Path
     logs: Path
+    smtp: SMTPServer
 
     def post(self, path: str, body: dict | None = None):
         response = httpx.post(f"{self.api}{path}", json=body or {}, timeout=30)
@@ -87,11 +88,14 @@ def served(tmp_path_factory, artifacts_dir):
     tmp = tmp_path_factory.mktemp("prefect-e2e")
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
+    smtp = SMTPServer()
+    smtp.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "INSDAY_"))}
     env.update(PREFECT_HOME=str(tmp / "prefect"), PREFECT_API_URL=api, PREFECT_UI_API_URL=api,
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", PYTHONPATH=str(ROOT),
-               INSDAY_HOME=str(tmp / "home"), INSDAY_DATABASE_URL=f"sqlite:///{tmp / 'home' / 'insday.db'}",
-               INSDAY_INBOX_STABLE_SECONDS="0.2")
+               PREFECT_UI_URL=api.removesuffix("/api"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PYTHONPATH=str(ROOT), INSDAY_HOME=str(tmp / "home"),
+               INSDAY_DATABASE_URL=f"sqlite:///{tmp / 'home' / 'insday.db'}", INSDAY_INBOX_STABLE_SECONDS="0.2",
+               INSDAY_APPROVAL_POLL_SECONDS="1", **smtp.settings_env())
     server_log, serve_log = tmp / "server.log", tmp / "serve.log"
     with server_log.open("wb") as out:
         server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
@@ -104,12 +108,13 @@ def served(tmp_path_factory, artifacts_dir):
         with serve_log.open("wb") as out:
             processes.append(subprocess.Popen([sys.executable, "-m", "insday", "serve"], env=env, stdout=out,
                                               stderr=subprocess.STDOUT, start_new_session=True))
-        s = Served(api, api.removesuffix("/api"), env, tmp / "home", serve_log)
+        s = Served(api, api.removesuffix("/api"), env, tmp / "home", serve_log, smtp)
         _wait(lambda: len(s.deployments()) == 4, 120, "insday serve did not register 4 deployments", serve_log)
         yield s
     finally:
         for proc in reversed(processes):
             _stop(proc)
+        smtp.stop()
         for log in (server_log, serve_log):
             (artifacts_dir / f"prefect-e2e-{log.name}").write_bytes(log.read_bytes())
 
@@ -131,23 +136,47 @@ def test_serve_registers_every_flow_with_its_campaign_schedule(served):
     assert "ISO 8601" in form["as_of"]["description"] and form["dry_run"]["type"] == "boolean"
 
 
-def test_a_run_started_by_hand_ingests_the_inbox(served):
+def _start(served: Served, *params: str) -> str:
+    started = served.prefect("deployment", "run", "daily_run/jilin-2019", *(x for p in params for x in ("--param", p)))
+    assert started.returncode == 0, started.stdout + started.stderr
+    return next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
+
+
+def _state(served: Served, run_id: str, *types: str) -> dict | None:
+    run = served.get(f"/flow_runs/{run_id}")
+    return run if run["state_type"] in types else None
+
+
+def _finished(served: Served, run_id: str) -> dict:
+    return _wait(lambda: _state(served, run_id, "COMPLETED", "FAILED", "CRASHED", "CANCELLED"), 180,
+                 "the flow run did not finish", served.logs)
+
+
+def _paused(served: Served, run_id: str) -> dict:
+    return _wait(lambda: _state(served, run_id, "PAUSED", "COMPLETED", "FAILED", "CRASHED"), 180,
+                 "the flow run did not pause for the approval", served.logs)
+
+
+def _kinds(served: Served) -> list[str]:
+    return sorted(m["X-Insday-Kind"] for m in served.smtp.messages)
+
+
+def _approvals(served: Served) -> list[tuple]:
+    import sqlite3
+
+    with sqlite3.connect(served.home / "insday.db") as db:
+        return db.execute("SELECT edition, state, decided_by, note FROM approvals ORDER BY id").fetchall()
+
+
+def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_approval(served):
     inbox = served.home / "inbox" / "人保"
     report = write_xlsx(inbox / "人保财险0626.xlsx", [daily_row(day="2019-06-26", unit="人保财险")])
     at = datetime(2019, 6, 26, 21, 0, tzinfo=TZ).timestamp()
     os.utime(report, (at, at))
 
-    started = served.prefect("deployment", "run", "daily_run/jilin-2019", "--param", "as_of=2019-06-27T10:30",
-                             "--param", "dry_run=false")
-    assert started.returncode == 0, started.stdout + started.stderr
-    run_id = next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
-
-    def finished():
-        run = served.get(f"/flow_runs/{run_id}")
-        return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
-
-    run = _wait(finished, 180, "the flow run did not finish", served.logs)
-    assert run["state_type"] == "COMPLETED", run["state"]
+    run_id = _start(served, "as_of=2019-06-27T10:30", "dry_run=false")
+    run = _paused(served, run_id)
+    assert run["state_type"] == "PAUSED", run["state"]
     assert run["name"] == "daily_run 2019-06-27"
     assert run["parameters"] == {"as_of": "2019-06-27T10:30", "dry_run": False}
     assert not report.exists()
@@ -157,6 +186,32 @@ def test_a_run_started_by_hand_ingests_the_inbox(served):
     with sqlite3.connect(served.home / "insday.db") as db:
         rows = db.execute("SELECT unit_code, period, status, source, timeliness FROM submissions").fetchall()
     assert rows == [("P01", "2019-06-26", "accepted", "inbox", "on_time")]
+    # Before the decision: the receipt and the request to the association (with the run's link), no bulletin.
+    _wait(lambda: "approval" in _kinds(served), 60, "the approval request was not sent", served.logs)
+    assert "bulletin" not in _kinds(served) and not (served.home / "public" / "2019-06-26").exists()
+    [request] = [m for m in served.smtp.messages if m["X-Insday-Kind"] == "approval"]
+    assert f"{served.ui}/runs/flow-run/{run_id}" in request.get_body(("plain",)).get_content()
+    assert _approvals(served) == [("2019-06-26", "pending", None, None)]
+
+    served.post(f"/flow_runs/{run_id}/resume", {"run_input": {"decision": "批准发布", "note": "", "approver": "刘璐"}})
+    run = _finished(served, run_id)
+    assert run["state_type"] == "COMPLETED", run["state"]
+    assert _approvals(served) == [("2019-06-26", "approved", "prefect：刘璐", None)]
+    assert _kinds(served).count("bulletin") == 64  # 63 member units and the association, once each
+    assert (served.home / "public" / "2019-06-26" / "index.html").exists()
+
+
+def test_a_bulletin_sent_back_in_the_form_goes_nowhere_and_keeps_the_note(served):
+    before = len(served.smtp.messages)
+    run_id = _start(served, "as_of=2019-06-28T10:30", "dry_run=false")
+    assert _paused(served, run_id)["state_type"] == "PAUSED"
+    served.post(f"/flow_runs/{run_id}/resume", {"run_input": {"decision": "退回", "note": "人保财险步数待核实",
+                                                              "approver": "刘璐"}})
+    assert _finished(served, run_id)["state_type"] == "COMPLETED"
+    assert _approvals(served)[-1] == ("2019-06-27", "rejected", "prefect：刘璐", "人保财险步数待核实")
+    new = [m["X-Insday-Kind"] for m in served.smtp.messages[before:]]
+    assert "bulletin" not in new and new.count("approval") == 1
+    assert not (served.home / "public" / "2019-06-27").exists()
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")

@@ -20,7 +20,7 @@ from insday.intake.service import ingest_paths
 from insday.mail import deliver
 
 ON_TIME = at("2019-06-27 09:00")  # the 06-26 daily report is due 06-27 10:00
-P01 = ("程红梅（人保财险吉林分公司）", "hongmei.cheng@picc-p.example.com")
+P01 = ("程红梅（人保财险）", "hongmei.cheng@picc-p.example.com")
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_accepted_with_warnings_then_a_late_second_version(smtp, tmp_path):
     assert (msg["X-Insday-Kind"], msg["X-Insday-Deadline"], msg["X-Insday-Unit"]) == (
         "receipt", "daily_report:2019-06-26", "P01")
     assert recipient(msg) == P01
-    assert msg["Subject"] == "【回执】已受理：每日参与情况（中国人民财产保险股份有限公司吉林省分公司，6月26日）"
+    assert msg["Subject"] == "【回执】已受理：每日参与情况（人保财险，6月26日）"
     text = msg.get_body(("plain",)).get_content()
     assert "1 行数据" in text and "按时报送（截止时间 2019年6月27日（星期四）10:00）" in text
     for w in r.warnings:
@@ -95,7 +95,7 @@ def test_rejected_lists_every_error_escaped_and_attaches_the_template(smtp, tmp_
     assert msg["Subject"] == "【回执】未通过校验，请修改后重新报送：平安.xlsx（2处错误）"
     assert (msg["X-Insday-Kind"], msg["X-Insday-Deadline"], msg["X-Insday-Unit"]) == (
         "receipt", "daily_report:2019-06-26", "P02")
-    assert recipient(msg) == ("蔡丽（平安财险吉林分公司）", "li.cai@pingan-p.example.com")
+    assert recipient(msg) == ("蔡丽（平安财险）", "li.cai@pingan-p.example.com")
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     for e in r.errors:

@@ -44,7 +44,7 @@ def test_leaderboard_and_champions(boards):
     assert latest["day"] == "2019-06-22" and latest["size"] == 10
     assert [(e["rank"], e["title"], e["author"], e["unit"], e["votes"]) for e in latest["entries"]] == [
         (1, "扶贫路上", "孙七", "C01", 2000), (2, "健康守护", "赵六", "L01", 1500), (3, "新作品", "张三", "P01", 100)]
-    assert latest["champion"]["title"] == "扶贫路上" and latest["champion"]["short_name"] == "长春协会"
+    assert latest["champion"]["title"] == "扶贫路上" and latest["champion"]["short_name"] == "长春市协会"
     assert [(c["day"], c["title"]) for c in latest["champions"]] == [
         ("2019-06-20", "理赔小故事"), ("2019-06-21", "车险那些事"), ("2019-06-22", "扶贫路上")]
 

@@ -49,14 +49,14 @@ def units_png(doc: dict) -> bytes:
     fig = figure(WIDTH, 0.3 * max(len(units), 3) + 1.4, DPI)
     ax = fig.add_subplot()
     if units:
-        ax.barh([u["short_name"] for u in units], [u["steps"] / WAN for u in units], color=RED)
+        ax.barh([u["name"] for u in units], [u["steps"] / WAN for u in units], color=RED)
         for y, u in enumerate(units):
             ax.text(u["steps"] / WAN, y, f" {u['steps'] / WAN:,.1f}", va="center", fontsize=8)
         ax.set_xlim(0, max(u["steps"] for u in units) / WAN * 1.15)
     else:
         ax.text(0.5, 0.5, "暂无报送数据", ha="center", va="center", transform=ax.transAxes)
         ax.set_yticks([])
-    ax.set_xlabel("累计步数（万步）")
+    ax.set_xlabel("累计报送步数（万步）")
     ax.set_title(f"会员单位累计步数排名（前{TOP_UNITS}名）")
     ax.spines[["top", "right"]].set_visible(False)
     return png_bytes(fig)

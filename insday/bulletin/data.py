@@ -16,8 +16,9 @@ from datetime import date, datetime
 from insday.bulletin.editions import Edition, edition, previous, rules, run_days
 from insday.campaign import Campaign
 from insday.env import Env
-from insday.reports.common import day_text, short_name
+from insday.reports.common import day_text
 from insday.safe import mask_phone, safe_url
+from insday.steps.rules import step_calendar
 
 TOP_PARTICIPANTS = 10
 TOP_OUTREACH_UNITS = 10
@@ -60,7 +61,7 @@ def _figures(env: Env, this: Edition, knows: datetime) -> dict:
     steps = _steps(env, knows)
     videos = _videos(env, this, knows)
     outreach = _outreach(env, knows)
-    totals = {f: sum(u[f] for u in units) for f in ("participants", "steps", "photos", "videos")}
+    totals = {f: sum(u[f] for u in units) for f in ("participants", "steps", "counted_steps", "photos", "videos")}
     day_rows = [r for r in rows if r["report_date"] == this.day]
     headline = {
         "units": len(campaign.units),
@@ -88,7 +89,7 @@ def _figures(env: Env, this: Edition, knows: datetime) -> dict:
                    "participants": sum(r["participants"] for r in rows if r["report_date"] == d),
                    "steps": sum(r["steps"] for r in rows if r["report_date"] == d)} for d in days],
         "steps": steps,
-        "home_share": _home_share(units, steps),
+        "home_share": _members_share(campaign, units, rows, steps),
         "videos": videos,
         "outreach": outreach,
         "reports": [_deadline_row(campaign, s) for s in covered],
@@ -104,7 +105,11 @@ def _title(campaign: Campaign, this: Edition) -> str:
 
 
 def _unit_table(campaign: Campaign, this: Edition, rows: list[dict], covered) -> list[dict]:
-    """Every member unit: the day's and cumulative figures, its deadlines, rank by steps."""
+    """Every member unit: the day's and cumulative figures, its deadlines, rank by steps.
+
+    ``steps`` is what the unit reported (as walked); ``counted_steps`` the same with the
+    double days counted as the platform counts them: each is computed here and only here."""
+    factor = step_calendar(campaign).factor
     per_unit: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         per_unit[r["unit"]].append(r)
@@ -114,7 +119,7 @@ def _unit_table(campaign: Campaign, this: Edition, rows: list[dict], covered) ->
         today = [r for r in mine if r["report_date"] == this.day]
         states = Counter(s.progress(u.code).state for s in covered if u.code in s.deadline.units)
         table.append({
-            "unit": u.code, "name": u.name, "short_name": short_name(u), "kind": u.kind,
+            "unit": u.code, "name": u.display_name, "full_name": u.name, "kind": u.kind,
             "participants_day": sum(r["participants"] for r in today) if today else None,  # None: no report
             "steps_day": sum(r["steps"] for r in today) if today else None,
             "participants": sum(r["participants"] for r in mine),
@@ -123,16 +128,12 @@ def _unit_table(campaign: Campaign, this: Edition, rows: list[dict], covered) ->
             "videos": sum(r["videos"] for r in mine),
             "days_reported": len(mine),
             **{f: states.get(f, 0) for f in STATE_FIELDS},
-            "counted_steps": sum(r["steps"] * _factor(campaign, r["report_date"]) for r in mine),
+            "counted_steps": sum(r["steps"] * factor(r["report_date"]) for r in mine),
         })
     table.sort(key=lambda u: (-u["steps"], u["unit"]))
     for i, u in enumerate(table):  # equal steps share a rank (1, 2, 2, 4)
         u["rank"] = table[i - 1]["rank"] if i and u["steps"] == table[i - 1]["steps"] else i + 1
     return table
-
-
-def _factor(campaign: Campaign, day: date) -> int:
-    return campaign.steps.double_factor if day in campaign.steps.double_days else 1
 
 
 def _deadline_row(campaign: Campaign, state) -> dict:
@@ -154,7 +155,7 @@ def _late_missing(campaign: Campaign, covered) -> list[dict]:
         unit = campaign.unit_by_code.get(code)
         if unit is None:
             continue
-        out.append({"unit": code, "name": unit.name, "short_name": short_name(unit), "contact": unit.contact,
+        out.append({"unit": code, "name": unit.display_name, "contact": unit.contact,
                     "phone": mask_phone(unit.phone),
                     "late": _deadline_names(campaign, lists["late"]),
                     "missing": _deadline_names(campaign, lists["missing"]),
@@ -186,7 +187,7 @@ def _steps(env: Env, knows: datetime) -> dict:
     from insday.steps import reconcile, step_summary
 
     campaign = env.campaign
-    summary = step_summary(env, knows)
+    summary = step_summary(env, knows, by_day=True)
     own = {r["name"]: r["own_steps"] for r in summary["regions"]}
     regions = sorted(({"name": r["name"], "code": r["code"], "own_steps": r["own_steps"], "helper": r["helper"],
                        "helper_steps": own[r["helper"]] if r["helper"] else None, "group_steps": r["group_steps"],
@@ -197,11 +198,14 @@ def _steps(env: Env, knows: datetime) -> dict:
         r["rank"] = rank
     home = next(r for r in summary["regions"] if r["code"] == rules(campaign).home_region)
     return {
+        "has_data": summary["has_data"],
         "threshold": summary["threshold"],
         "regions": regions,
         "unlocks": sorted(({"name": r["name"], "unlocked_on": r["unlocked_on"]} for r in regions if r["unlocked_on"]),
                           key=lambda u: (u["unlocked_on"], u["name"])),
-        "home": {k: home[k] for k in ("name", "own_steps", "group_steps", "progress", "unlocked_on")},
+        "home": {k: home[k] for k in ("name", "code", "own_steps", "group_steps", "progress", "unlocked_on")},
+        "home_days": summary["region_days"].get(home["code"], {}),
+        "unit_days": summary["unit_days"],
         "badges": summary["badges"],
         "top": [{k: t[k] for k in ("rank", "participant", "steps")} for t in summary["top"][:TOP_PARTICIPANTS]],
         "reconcile": _reconcile_note(reconcile(env, knows)),
@@ -216,18 +220,50 @@ def _reconcile_note(result: dict) -> dict:
             "rows": [{k: r[k] for k in ("region", "day", "raw_steps", "pulled_steps")} for r in rows[:10]]}
 
 
-def _home_share(units: list[dict], steps: dict) -> dict:
-    """Each member unit's reported steps (double days counted double, as the platform
-    counts them) as a share of the home region's own steps."""
+def _members_share(campaign: Campaign, units: list[dict], rows: list[dict], steps: dict) -> dict:
+    """The member units' reported steps inside the home region's platform total.
+
+    Both sides count the double days double (``counted_steps``; the platform's region
+    figure). The member units' staff are among the region's donors, so their steps can be
+    at most the region's: where the reports say more than the platform counted, that is a
+    discrepancy, listed as one (the days whose reported total exceeds the region's, the unit
+    days whose report exceeds the platform's own figure for the unit) and no share is given,
+    so no share is ever above 100 %."""
+    factor = step_calendar(campaign).factor
+    region_days = {date.fromisoformat(d): v * factor(date.fromisoformat(d)) for d, v in steps["home_days"].items()}
     total = steps["home"]["own_steps"]
-    members = [{"unit": u["unit"], "name": u["name"], "short_name": u["short_name"], "steps": u["counted_steps"],
-                "share": round(100 * u["counted_steps"] / total, 2) if total else None}
-               for u in units if u["counted_steps"]]
-    members.sort(key=lambda m: (-m["steps"], m["unit"]))
-    counted = sum(m["steps"] for m in members)
-    return {"region": steps["home"]["name"], "region_steps": total, "members": members, "members_steps": counted,
-            "members_share": round(100 * counted / total, 2) if total else None,
-            "others_steps": total - counted}
+    reported = [u for u in units if u["counted_steps"]]
+    counted = sum(u["counted_steps"] for u in units)
+    by_day: dict[date, int] = defaultdict(int)
+    for r in rows:
+        by_day[r["report_date"]] += r["steps"] * factor(r["report_date"])
+    days_over = [{"day": d.isoformat(), "members_steps": v, "region_steps": region_days.get(d, 0)}
+                 for d, v in sorted(by_day.items()) if v > region_days.get(d, 0) and steps["has_data"]]
+    names = {u["unit"]: u["name"] for u in units}
+    units_over = []
+    for r in rows:
+        platform = steps["unit_days"].get(r["unit"], {}).get(r["report_date"].isoformat())
+        if platform is not None and r["steps"] > platform:
+            units_over.append({"unit": r["unit"], "name": names.get(r["unit"], r["unit"]),
+                               "day": r["report_date"].isoformat(), "reported": r["steps"], "platform": platform})
+    units_over.sort(key=lambda x: (x["day"], x["unit"]))
+    consistent = steps["has_data"] and counted <= total
+    share = (lambda v: round(100 * v / total, 2) if consistent and total else None)  # noqa: E731
+    members = [{"unit": u["unit"], "name": u["name"], "steps": u["steps"], "counted_steps": u["counted_steps"],
+                "platform_steps": _platform_counted(steps["unit_days"].get(u["unit"]), factor),
+                "share": share(u["counted_steps"])} for u in reported]
+    members.sort(key=lambda m: (-m["counted_steps"], m["unit"]))
+    return {"region": steps["home"]["name"], "region_steps": total, "members": members,
+            "members_steps": counted, "members_share": share(counted),
+            "others_steps": total - counted if consistent else None, "consistent": consistent,
+            "days_over": days_over, "units_over": units_over}
+
+
+def _platform_counted(days: dict[str, int] | None, factor) -> int | None:
+    """The platform's figure for one unit's staff over the run, double days counted double."""
+    if not days:
+        return None
+    return sum(v * factor(date.fromisoformat(d)) for d, v in days.items())
 
 
 # ----- videos and outreach -----------------------------------------------------------------
@@ -238,13 +274,14 @@ def _videos(env: Env, this: Edition, knows: datetime) -> dict | None:
     None when no video was submitted and no board published."""
     from insday.reports.videos import video_leaderboard
 
+    campaign = env.campaign
     board = video_leaderboard(env, knows, day=None if this.final else this.day)
     if not board["days"] and not board["submissions"]["videos"]:
         return None
 
     def entry(e: dict) -> dict:
         return {"rank": e["rank"], "title": e["title"], "author": e["author"], "unit": e["unit"],
-                "short_name": e["short_name"], "votes": e["votes"], "link": safe_url(e.get("link"))}
+                "unit_name": campaign.display_name(e["unit"]), "votes": e["votes"], "link": safe_url(e.get("link"))}
 
     return {"day": board["day"], "entries": [entry(e) for e in board["entries"]],
             "champion": entry(board["champion"]) if board["champion"] else None,
@@ -257,7 +294,8 @@ def _outreach(env: Env, knows: datetime) -> dict:
 
     s = outreach_summary(env, knows)
     return {"totals": s["totals"], "by_kind": s["by_kind"],
-            "by_unit": [{k: u[k] for k in ("unit", "short_name", "events", "people_reached", "materials")}
+            "by_unit": [{"name": env.campaign.display_name(u["unit"]),
+                         **{k: u[k] for k in ("unit", "events", "people_reached", "materials")}}
                         for u in s["by_unit"][:TOP_OUTREACH_UNITS]]}
 
 
@@ -272,7 +310,7 @@ def _changes(doc: dict, prior: dict | None) -> dict:
     before_regions = {r["name"]: r["group_steps"] for r in prior["steps"]["regions"]}
     for r in doc["steps"]["regions"]:
         r["change"] = r["group_steps"] - before_regions[r["name"]]
-    names = {u["unit"]: u["short_name"] for u in doc["units"]}
+    names = {u["unit"]: u["name"] for u in doc["units"]}
 
     def states(d: dict) -> dict[tuple[str, str], str]:
         return {(code, r["id"]): state for r in d["reports"] for state in ("late", "missing")
@@ -282,7 +320,7 @@ def _changes(doc: dict, prior: dict | None) -> dict:
     titles = {r["id"]: r["title"] for r in doc["reports"]}
 
     def listed(keys) -> list[dict]:
-        return [{"unit": code, "short_name": names.get(code, code), "deadline": d, "title": titles[d]}
+        return [{"unit": code, "name": names.get(code, code), "deadline": d, "title": titles[d]}
                 for code, d in sorted(keys, key=lambda k: (k[1], k[0]))]
 
     return {

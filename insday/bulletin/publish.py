@@ -10,45 +10,144 @@ another moment than its cut-off, ``INSDAY_HOME/dry-run`` for a dry run, or ``out
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from insday.bulletin.charts import bulletin_charts
+from insday.bulletin.checks import check_bulletin
 from insday.bulletin.data import build_bulletin
 from insday.bulletin.editions import BulletinError, Edition, edition
-from insday.bulletin.render import markdown, render, render_index, write_xlsx
+from insday.bulletin.render import markdown, overview_rows, render, render_index, write_xlsx
+from insday.db import session_scope
 from insday.env import Env
-from insday.reports.common import data_uri, day_text
+from insday.mail.compose import association_context
+from insday.mail.compose import render as render_mail
+from insday.mail.outbox import enqueue, usable_address
+from insday.publishing.approval import STATE_ZH, approval_json, decide, latest, request
+from insday.reports.common import data_uri, day_text, local_text
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The flow run that waits for a decision: its id, link in the Prefect UI and start."""
+
+    id: str
+    url: str | None = None
+    started: datetime | None = None
+
+
+OUTPUT = {False: "daily_bulletin", True: "final_bulletin"}  # campaign.yaml publishing: keys
 
 
 def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: datetime | None = None,
-                     send: bool = False, dry_run: bool = False, out: Path | None = None) -> dict:
+                     send: bool = False, dry_run: bool = False, out: Path | None = None,
+                     run: RunInfo | None = None) -> dict:
     """Build the bulletin of ``day`` (``final``: the final one) from what was received by its
-    cut-off (``as_of``: by that moment instead, a what-if), write its files, regenerate the
-    list of bulletins, and with ``send`` queue its email (each recipient at most once, ever).
-    ``dry_run`` writes under INSDAY_HOME/dry-run/ and queues nothing. Returns what was done
-    (see the README for the shape)."""
+    cut-off and check its figures (``expectations/outputs/bulletin.json``).
+
+    The bulletin proper is written to a preview folder (INSDAY_HOME/preview/<day>/<digest>/) and
+    waits for its approval (campaign.yaml ``publishing:``): approved, it is published (public/)
+    and with ``send`` its email queued (each recipient at most once, ever); pending, the
+    association's contact is asked once per version (an email with the preview and the checks);
+    a bulletin whose checks failed is never published, and the contact is told why.
+
+    ``as_of`` other than the cut-off (a what-if, under INSDAY_HOME/what-if/), ``dry_run``
+    (INSDAY_HOME/dry-run/, nothing queued) and ``out`` write the files there only: never
+    published, never mailed, no approval. ``run`` names the flow run that will wait for the
+    decision (its link goes into the request). Returns what was done (see the README)."""
     campaign = env.campaign
     this = edition(campaign, day, final)
     what_if = as_of is not None and as_of != this.cutoff
     if send and what_if and not dry_run:
         raise BulletinError("模拟通报（数据时间不是通报截止时间）不发送邮件")
     doc = build_bulletin(env, this.day, final=final, as_of=as_of)
-    root = Path(out) if out else env.settings.path("dry-run" if dry_run else "what-if" if what_if else "public")
-    folder = root / this.folder
+    body = _json(doc)
+    digest = hashlib.sha256(body).hexdigest()
+    official = not (what_if or dry_run or out)
+    if official:
+        folder = env.settings.path("preview", this.folder, digest[:12])
+    else:
+        folder = (Path(out) if out else env.settings.path("dry-run" if dry_run else "what-if")) / this.folder
     charts = bulletin_charts(doc)
-    files = _write_files(env, doc, folder, charts, datetime.fromisoformat(doc["as_of"]))
-    files["list"] = str(write_index(env, root))
-    mail = None
-    if send or dry_run:
-        mail = _queue_mail(env, this, doc, folder, charts, dry_run=dry_run)
-    return {"kind": doc["kind"], "day": doc["day"], "title": doc["title"], "as_of": doc["as_of"],
-            "cutoff": doc["cutoff"], "what_if": doc["what_if"], "dry_run": dry_run, "folder": str(folder),
-            "files": files, "headline": doc["headline"], "changes": doc["changes"], "mail": mail, "bulletin": doc}
+    files = _write_files(env, doc, body, folder, charts)
+    checks = check_bulletin(campaign, doc, Path(files["html"]).read_text(encoding="utf-8"), Path(files["xlsx"]))
+    result = {"kind": doc["kind"], "day": doc["day"], "edition": this.key, "title": doc["title"], "as_of": doc["as_of"],
+              "cutoff": doc["cutoff"], "what_if": doc["what_if"], "dry_run": dry_run, "folder": str(folder),
+              "files": files, "headline": doc["headline"], "changes": doc["changes"],
+              "checks": [c.as_dict() for c in checks], "approval": None, "published": False, "mail": None,
+              "bulletin": doc}
+    if not official:
+        if out is None:
+            files["list"] = str(write_index(env, folder.parent))
+        if dry_run:
+            result["mail"] = _queue_mail(env, this, folder, dry_run=True)
+        return result
+    with session_scope(env.engine) as session:
+        approval, new = request(session, env, output=OUTPUT[final], edition=this.key, digest=digest,
+                                title=doc["title"], checks=checks, preview=str(folder),
+                                flow_run_id=run.id if run else None)
+        if (new and approval.state == "pending") or not approval.checks_passed:
+            _ask(session, env, this, doc, folder, approval, checks, run)
+        result["approval"] = approval_json(env, approval)
+        approved = approval.state == "approved"
+    if approved:
+        result.update(release(env, this, send=send))
+    elif send:
+        result["mail"] = {"queued": 0, "exists": 0, "planned": 0, "unreachable": [],
+                          "awaiting": STATE_ZH[approval.state]}
+    return result
+
+
+def decide_bulletin(env: Env, this: Edition, *, approve: bool, actor: str, note: str | None = None) -> dict:
+    """Approve (then publish it and queue its email) or send back the newest version of a
+    bulletin; raises ApprovalError (Chinese) when that decision cannot be taken."""
+    with session_scope(env.engine) as session:
+        approval = decide(session, env, OUTPUT[this.final], this.key, approve=approve, actor=actor, note=note)
+        result = {"edition": this.key, "title": approval.title, "approval": approval_json(env, approval),
+                  "flow_run_id": approval.flow_run_id, "published": False, "mail": None}
+    if approve:
+        result.update(release(env, this, send=True))
+    return result
+
+
+def approval_state(env: Env, this: Edition) -> dict | None:
+    """The newest version's approval and checks: ``{"approval": {...}, "checks": [...], "title"}``."""
+    with session_scope(env.engine) as session:
+        row = latest(session, env.campaign.name, OUTPUT[this.final], this.key)
+        return None if row is None else {"edition": this.key, "title": row.title,
+                                         "approval": approval_json(env, row), "checks": row.checks,
+                                         "flow_run_id": row.flow_run_id}
+
+
+def release(env: Env, this: Edition, *, send: bool) -> dict:
+    """Publish the approved version of a bulletin (its preview, byte for byte) to public/ and,
+    with ``send``, queue its email. Safe to repeat: files are replaced by the same bytes and a
+    message already queued is never queued again."""
+    from insday.db.models.core import utcnow
+
+    with session_scope(env.engine) as session:
+        approval = latest(session, env.campaign.name, OUTPUT[this.final], this.key)
+        if approval is None or approval.state != "approved":
+            raise BulletinError(f"{this.key} 的通报尚未批准，不能发布")
+        preview = Path(approval.preview)
+        public = env.settings.public_dir / this.folder
+        for source in sorted(p for p in preview.rglob("*") if p.is_file()):
+            _write(public / source.relative_to(preview), source.read_bytes())
+        for stale in (p for p in public.rglob("*") if p.is_file() and not (preview / p.relative_to(public)).exists()):
+            stale.unlink()  # a chart the approved version does not have
+        approval.published_at = approval.published_at or utcnow()
+    files = {"html": str(public / "index.html"), "xlsx": str(public / "bulletin.xlsx"),
+             "md": str(public / "bulletin.md"), "json": str(public / "bulletin.json"),
+             "charts": [str(p) for p in sorted((public / "charts").glob("*.png"))],
+             "list": str(write_index(env, env.settings.public_dir))}
+    mail = _queue_mail(env, this, public, dry_run=False) if send else None
+    return {"published": True, "folder": str(public), "files": files, "mail": mail}
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -66,18 +165,20 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _write_files(env: Env, doc: dict, folder: Path, charts: dict[str, bytes], when: datetime) -> dict:
+def _write_files(env: Env, doc: dict, body: bytes, folder: Path, charts: dict[str, bytes]) -> dict:
+    """The bulletin's files in ``folder``; the document time (its knowledge time) is the only
+    time inside them, so the same figures give the same bytes."""
     campaign = env.campaign
     chart_paths = [_write(folder / "charts" / name, png) for name, png in charts.items()]
     html = render("bulletin.html.j2", doc, campaign, {n: data_uri(png) for n, png in charts.items()})
     md = markdown(doc, campaign, {n: f"charts/{n}" for n in charts})
     xlsx = folder / "bulletin.xlsx"
-    os.replace(write_xlsx(doc, folder / ".bulletin.xlsx.tmp", when), xlsx)
+    os.replace(write_xlsx(doc, folder / ".bulletin.xlsx.tmp", datetime.fromisoformat(doc["as_of"])), xlsx)
     return {
         "html": str(_write(folder / "index.html", html.encode("utf-8"))),
         "xlsx": str(xlsx),
         "md": str(_write(folder / "bulletin.md", md.encode("utf-8"))),
-        "json": str(_write(folder / "bulletin.json", _json(doc))),
+        "json": str(_write(folder / "bulletin.json", body)),
         "charts": [str(p) for p in chart_paths],
     }
 
@@ -107,15 +208,12 @@ def recipients(env: Env) -> list[tuple[str, str, str]]:
     return [(u.code, f"{u.contact}（{u.name}）", u.email) for u in (*campaign.units, campaign.association_unit)]
 
 
-def _queue_mail(env: Env, this: Edition, doc: dict, folder: Path, charts: dict[str, bytes], *,
-                dry_run: bool) -> dict:
-    """Queue the bulletin to every recipient in one transaction; a key already in the outbox
-    (an earlier run) is left alone, so nobody gets it twice. The attachment and the inline
-    charts are copies kept for the messages (INSDAY_HOME/mail/bulletin-<key>/), so a later
-    rebuild of the public files cannot change a message still waiting to be sent."""
-    from insday.db import session_scope
-    from insday.mail import enqueue
-    from insday.mail.outbox import existing_keys, usable_address
+def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> dict:
+    """Queue the bulletin in ``folder`` to every recipient in one transaction; a key already in
+    the outbox (an earlier run) is left alone, so nobody gets it twice. The attachment and the
+    inline charts are copies kept for the messages (INSDAY_HOME/mail/bulletin-<key>/), so a
+    later rebuild cannot change a message still waiting to be sent."""
+    from insday.mail.outbox import existing_keys
 
     campaign = env.campaign
     people = recipients(env)
@@ -129,15 +227,45 @@ def _queue_mail(env: Env, this: Edition, doc: dict, folder: Path, charts: dict[s
         if dry_run or not todo:
             return {"queued": 0, "exists": len(reachable) - len(todo), "planned": len(todo) if dry_run else 0,
                     "unreachable": unreachable}
+        doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
         kept = env.settings.path("mail", f"bulletin-{this.key}")
-        images = [_write(kept / name, png) for name, png in charts.items()]
+        charts = sorted((folder / "charts").glob("*.png"))
+        images = [_write(kept / p.name, p.read_bytes()) for p in charts]
         attachment = shutil.copyfile(folder / "bulletin.xlsx", kept / _attachment_name(this))
-        html = render("bulletin.html.j2", doc, campaign, {n: f"cid:{n}" for n in charts})
+        html = render("bulletin.html.j2", doc, campaign, {p.name: f"cid:{p.name}" for p in charts})
         subject = f"【通报】{doc['title']}"
         queued = sum(enqueue(session, key=keys[code], kind="bulletin", to_name=name, to_addr=addr, subject=subject,
                              html=html, attachments=[attachment], inline_images=images, unit_code=code)
                      for code, name, addr in todo)
     return {"queued": queued, "exists": len(reachable) - queued, "planned": 0, "unreachable": unreachable}
+
+
+def _ask(session, env: Env, this: Edition, doc: dict, folder: Path, approval, checks, run: RunInfo | None) -> None:
+    """Tell the association's contact: a version to decide on (with the preview, the checks and
+    the link to the waiting run), or one its checks kept from going out. Once per version."""
+    campaign = env.campaign
+    a = campaign.association
+    blocked = not approval.checks_passed
+    key = f"{'blocked' if blocked else 'approval'}:{OUTPUT[this.final]}:{this.key}:{approval.digest[:16]}"
+    rule = campaign.approval(OUTPUT[this.final])
+    h = doc["headline"]
+    figures = [(label, _num(h[k])) for label, k in overview_rows(doc)]
+    figures.append((f"{doc['home_share']['region']}地区全国平台统计捐步", _num(doc["home_share"]["region_steps"])))
+    deadline = campaign.local(run.started + rule.timeout_delta) if run and run.started else None
+    subject = (f"【通报未发布】{doc['title']}：数据校验未通过" if blocked else f"【待审批】{doc['title']}")
+    html, text = render_mail("approval", subject=subject, title=doc["title"], blocked=blocked,
+                             as_of=local_text(campaign, datetime.fromisoformat(doc["as_of"])),
+                             failed=[c for c in checks if not c.success], checks=checks, figures=figures,
+                             recipients=len(recipients(env)) - 1, run_url=run.url if run else None,
+                             deadline=f"{deadline:%m月%d日 %H:%M}" if deadline else None,
+                             on_timeout="逾时未审批则本期通报暂不发布，批准后再发布。" if rule.on_timeout == "hold"
+                             else "逾时未审批将自动发布。", **association_context(campaign))
+    enqueue(session, key=key, kind="approval", to_name=f"{a.contact}（{a.short_name}）", to_addr=a.email,
+            subject=subject, html=html, text=text, attachments=[folder / "index.html", folder / "bulletin.xlsx"])
+
+
+def _num(value) -> str:
+    return "—" if value is None else f"{value:,}"
 
 
 def _attachment_name(this: Edition) -> str:

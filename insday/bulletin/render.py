@@ -65,29 +65,40 @@ def render_index(entries: list[dict], campaign) -> str:
 # ----- xlsx -----------------------------------------------------------------------------------
 
 
+def overview_rows(doc: dict) -> list[tuple[str, str]]:
+    """(label, headline key) of the 概况 sheet: the labels the HTML page shows too."""
+    daily = doc["kind"] == "daily"
+    rows = [("报送单位" + ("（当日）" if daily else ""), "units_reporting")]
+    if daily:
+        rows += [("当日参与人数（单位报送）", "participants_day"), ("当日步数（单位报送）", "steps_day")]
+    return rows + [("累计参与人次（单位报送）", "participants"), ("累计步数（单位报送）", "steps"),
+                   ("累计计入步数（7月8日双倍）", "counted_steps"), ("图片", "photos"), ("视频", "videos"),
+                   ("宣传活动", "events"), ("活动覆盖人数", "people_reached"), ("报送短视频作品", "video_submissions"),
+                   ("已解锁扶贫项目的地区", "regions_unlocked")]
+
+
+UNIT_SHEET, SHARE_SHEET = "单位明细", "地区捐步中的会员单位"
+
+
 def write_xlsx(doc: dict, path: Path, when: datetime) -> Path:
     """The bulletin's tables, one sheet each, written with ``when`` as the document time."""
     from insday.reports.xlsx import INTEGER, PERCENT, Table, write_workbook
 
     h = doc["headline"]
     daily = doc["kind"] == "daily"
-    overview = [["通报", doc["title"]], ["数据截至", _moment(doc["as_of"])],
-                ["会员单位", h["units"]], ["报送单位" + ("（当日）" if daily else ""), h["units_reporting"]]]
-    if daily:
-        overview += [["当日参与人数", h["participants_day"]], ["当日步数", h["steps_day"]]]
-    overview += [["累计参与人次", h["participants"]], ["累计步数", h["steps"]], ["图片", h["photos"]],
-                 ["视频", h["videos"]], ["宣传活动", h["events"]], ["活动覆盖人数", h["people_reached"]],
-                 ["报送短视频作品", h["video_submissions"]], ["已解锁扶贫项目的地区", h["regions_unlocked"]]]
+    overview = [["通报", doc["title"]], ["数据截至", _moment(doc["as_of"])], ["会员单位", h["units"]]]
+    overview += [[label, h[key]] for label, key in overview_rows(doc)]
     tables = [Table("概况", ["项目", "数值"], overview, {1: INTEGER})]
 
     heads = ["排名", "单位", "类型"] + (["当日人数", "当日步数"] if daily else []) + \
-            ["累计人次", "累计步数", "图片", "视频", "报送天数", "按时", "逾期", "未报"]
+            ["累计人次", "累计报送步数", "图片", "视频", "报送天数", "按时", "逾期", "未报"]
     rows = [[u["rank"], u["name"], UNIT_KIND_ZH.get(u["kind"], u["kind"])]
             + ([u["participants_day"], u["steps_day"]] if daily else [])
             + [u["participants"], u["steps"], u["photos"], u["videos"], u["days_reported"], u["on_time"], u["late"],
                u["missing"]] for u in doc["units"]]
-    tables.append(Table("单位明细", heads, rows, {i: INTEGER for i in range(3, len(heads))},
-                        note="排名按累计步数；按时/逾期/未报为截至本期已截止的各项报送（份）。"))
+    tables.append(Table(UNIT_SHEET, heads, rows, {i: INTEGER for i in range(3, len(heads))},
+                        note="人数、步数为各单位每日报送的数字（7月8日不加倍）；排名按累计报送步数；"
+                             "按时/逾期/未报为截至本期已截止的各项报送（份）。"))
 
     steps = doc["steps"]
     tables.append(Table("地区进度", ["排名", "地区", "本地区步数", "互助地区", "互助地区步数", "合计步数", "进度",
@@ -97,15 +108,14 @@ def write_xlsx(doc: dict, path: Path, when: datetime) -> Path:
                         {0: INTEGER, 2: INTEGER, 4: INTEGER, 5: INTEGER, 6: PERCENT, 8: INTEGER},
                         note=f"合计步数达到 {steps['threshold']:,} 步即解锁一个保险扶贫项目；7月8日捐步按双倍计。"))
     share = doc["home_share"]
-    tables.append(Table(f"{share['region']}地区单位占比", ["单位", "步数", "占比"],
-                        [[m["name"], m["steps"], None if m["share"] is None else m["share"] / 100]
+    pct = lambda v: None if v is None else v / 100  # noqa: E731
+    tables.append(Table(SHARE_SHEET, ["单位", "报送步数", "计入步数（7月8日双倍）", "占地区捐步", "平台统计本单位"],
+                        [[m["name"], m["steps"], m["counted_steps"], pct(m["share"]), m["platform_steps"]]
                          for m in share["members"]]
-                        + [["会员单位合计", share["members_steps"],
-                            None if share["members_share"] is None else share["members_share"] / 100],
-                           ["其他（社会公众等）", share["others_steps"], None],
-                           [f"{share['region']}地区捐步合计", share["region_steps"], None]],
-                        {1: INTEGER, 2: PERCENT},
-                        note="单位步数为各单位每日报送的步数（7月8日按双倍计，与地区口径一致）。"))
+                        + [["会员单位合计", h["steps"], share["members_steps"], pct(share["members_share"]), None],
+                           ["其他捐步者（社会公众等）", None, share["others_steps"], None, None],
+                           [f"{share['region']}地区全国平台统计捐步", None, share["region_steps"], None, None]],
+                        {1: INTEGER, 2: INTEGER, 3: PERCENT, 4: INTEGER}, note=_share_note(share)))
     if steps["top"]:
         tables.append(Table("个人排行", ["名次", "参与者（已脱敏）", "步数"],
                             [[t["rank"], t["participant"], t["steps"]] for t in steps["top"]], {2: INTEGER}))
@@ -113,11 +123,11 @@ def write_xlsx(doc: dict, path: Path, when: datetime) -> Path:
     videos = doc["videos"]
     if videos:
         tables.append(Table("短视频达人榜", ["名次", "作品标题", "作者", "单位", "票数", "链接"],
-                            [[e["rank"], e["title"], e["author"], e["short_name"], e["votes"], e["link"]]
+                            [[e["rank"], e["title"], e["author"], e["unit_name"], e["votes"], e["link"]]
                              for e in videos["entries"]], {4: INTEGER},
                             note=f"{_day(videos['day'])}榜单" if videos["day"] else "尚无榜单"))
         tables.append(Table("每日冠军", ["日期", "作品标题", "作者", "单位", "票数"],
-                            [[_day(c["day"]), c["title"], c["author"], c["short_name"], c["votes"]]
+                            [[_day(c["day"]), c["title"], c["author"], c["unit_name"], c["votes"]]
                              for c in videos["champions"]], {4: INTEGER}))
 
     o = doc["outreach"]
@@ -143,15 +153,29 @@ def write_xlsx(doc: dict, path: Path, when: datetime) -> Path:
     return write_workbook(path, tables, when=when)
 
 
+def _share_note(share: dict) -> str:
+    note = ("报送步数为各单位每日报送的员工步数之和；计入步数中7月8日按双倍计，与全国平台口径一致；"
+            "地区捐步为全国平台统计的所有捐步者（含社会公众）。")
+    over = [f"{_day(d['day'])}会员单位报送 {d['members_steps']:,} 步，多于平台统计的地区当日 {d['region_steps']:,} 步"
+            for d in share["days_over"]]
+    over += [f"{x['name']}（{_day(x['day'])}）报送 {x['reported']:,} 步，多于平台统计的 {x['platform']:,} 步"
+             for x in share["units_over"]]
+    if over:
+        note += "数据不一致：" + "；".join(over) + "。"
+    if share["members_share"] is None and share["members_steps"]:
+        note += "会员单位合计多于地区合计或尚无平台数据，本期不计算占比。"
+    return note
+
+
 def _names(doc: dict, codes: list[str]) -> str:
-    names = {u["unit"]: u["short_name"] for u in doc["units"]}
+    names = {u["unit"]: u["name"] for u in doc["units"]}
     return "、".join(names.get(c, c) for c in codes)
 
 
 def _change_rows(c: dict) -> list[list]:
-    rows = [["新增参与人次", c["participants"]], ["新增步数", c["steps"]], ["新增图片", c["photos"]],
+    rows = [["新增参与人次", c["participants"]], ["新增报送步数", c["steps"]], ["新增图片", c["photos"]],
             ["新增视频", c["videos"]], ["新增宣传活动", c["events"]], ["新增短视频作品", c["video_submissions"]]]
     rows += [["新解锁地区", f"{u['name']}（{_day(u['unlocked_on'])}）"] for u in c["newly_unlocked"]]
     for key, label in (("became_missing", "新增未报"), ("became_late", "新增逾期"), ("caught_up", "已补报")):
-        rows += [[label, f"{x['short_name']}：{x['title']}"] for x in c[key]]
+        rows += [[label, f"{x['name']}：{x['title']}"] for x in c[key]]
     return rows

@@ -41,8 +41,8 @@ def units(as_json: Annotated[bool, typer.Option("--json", help="Print the roster
         print_json([u.as_dict() for u in ctx.campaign.units])
         return
     print_table(f"{ctx.campaign.title} 会员单位（{len(ctx.campaign.units)}）",
-                ["代码", "单位名称", "简称", "类型", "联系人", "邮箱", "电话"],
-                [[u.code, u.name, "、".join(u.short_names), KIND_ZH.get(u.kind, u.kind), u.contact, u.email, u.phone]
+                ["代码", "名称", "全称", "其他简称", "类型", "联系人", "邮箱", "电话"],
+                [[u.code, u.display_name, u.name, "、".join(u.short_names), KIND_ZH.get(u.kind, u.kind), u.contact, u.email, u.phone]
                  for u in ctx.campaign.units])
 
 
@@ -102,7 +102,7 @@ def _print_results(ctx, results, counts) -> None:
         rt = campaign.report_types.get(r.report_type) if r.report_type else None
         unit = campaign.unit_by_code.get(r.unit)
         style = {"accepted": "green", "rejected": "red", "duplicate": "yellow"}[r.status]
-        table.add_row(Path(r.path).name, rt.title if rt else "?", unit.name if unit else (r.unit or "?"),
+        table.add_row(Path(r.path).name, rt.title if rt else "?", unit.display_name if unit else (r.unit or "?"),
                       str(r.period or ""), f"[{style}]{STATUS_ZH[r.status]}[/{style}]",
                       TIMELINESS_ZH[r.timeliness], str(r.version or ""), str(len(r.errors)), str(len(r.warnings)))
     out.print(table)

@@ -58,7 +58,7 @@ def _print_status(campaign, doc: dict, detailed: bool) -> None:
     from rich import box
     from rich.table import Table
 
-    names = {u.code: (u.short_names[0] if u.short_names else u.name) for u in campaign.units}
+    names = {u.code: u.display_name for u in campaign.units}
     table = Table(title=f"报送情况（截至 {doc['as_of'][:16].replace('T', ' ')}）", box=box.SIMPLE_HEAD)
     table.add_column("截止事项", no_wrap=True)
     table.add_column("截止时间", no_wrap=True)

@@ -50,6 +50,8 @@ class Temperament:
     fmt: str
     naming: str  # full | short | code
     staff: int
+    runners: int  # staff who join the step run (they walk for the home region)
+    tallied: float  # share of the runners' donations the unit's contact person collects screenshots of
 
     def outcome(self, rng: random.Random) -> str:
         x = rng.random()
@@ -61,7 +63,7 @@ class Generator:
     campaign: Campaign
     out: Path
     seed: int = 78
-    participants: int = 6_000
+    participants: int = 6_000  # the general public's donors, all regions (the units' staff come on top)
     until: date | None = None  # files arriving after this day are planned (same randomness) but not written
     arrivals: list[Arrival] = field(default_factory=list)
 
@@ -70,6 +72,10 @@ class Generator:
         self.tz = self.campaign.tz
         self.temper = {u.code: self._temperament(u) for u in self.campaign.units}
         self.videos: list[dict] = []
+        self.teams: dict[str, str] = {}  # participant id -> unit code, as the platform knows its units' staff
+        self._walked: dict[date, list[str]] | None = None
+        self._tallies: dict[tuple[str, date], tuple[int, int]] = {}  # what the unit counts
+        self._platform: dict[tuple[str, date], tuple[int, int]] = {}  # every counted donation of its runners
 
     # ----- people ------------------------------------------------------
 
@@ -77,10 +83,12 @@ class Generator:
         rng = self.rng
         kind = rng.choices(["diligent", "ordinary", "slack"], weights=[55, 35, 10])[0]
         on_time, late = {"diligent": (0.97, 0.03), "ordinary": (0.85, 0.12), "slack": (0.6, 0.25)}[kind]
+        staff = rng.randint(60, 1500) if unit.kind != "city" else rng.randint(10, 40)
         return Temperament(on_time=on_time, late=late, sloppy=rng.choice([0.01, 0.03, 0.06, 0.12]),
                            fmt=rng.choices(FORMATS, weights=[55, 15, 20, 10])[0],
                            naming=rng.choices(["full", "short", "code"], weights=[45, 45, 10])[0],
-                           staff=rng.randint(60, 1500) if unit.kind != "city" else rng.randint(10, 40))
+                           staff=staff, runners=max(2, int(staff * rng.uniform(0.1, 0.3))),
+                           tallied=rng.uniform(0.85, 1.0))
 
     @property
     def home_region(self):
@@ -200,8 +208,7 @@ class Generator:
                 at = (self.between(self.at(day, 17), self.at(day, 23, 30)) if self.rng.random() < 0.6
                       else self.between(self.at(day + timedelta(days=1), 7), due - timedelta(minutes=5))) \
                     if outcome == "on_time" else self.between(due + timedelta(minutes=5), due + timedelta(hours=30))
-                participants = max(1, int(t.staff * self.rng.uniform(0.15, 0.5) * (1.4 if day == days[-1] else 1)))
-                steps = participants * self.rng.randint(8500, 16000)
+                participants, steps = self.tally(unit.code, day)
                 row = {"report_date": self._date_text(day, t.fmt), "unit": self.name_of(unit),
                        "participants": participants, "steps": steps, "photos": self.rng.randint(0, 12),
                        "videos": self.rng.randint(0, 3), "media_links": f"https://mp.example.org/{unit.code}/{day:%m%d}",
@@ -214,8 +221,9 @@ class Generator:
                 title = ((f"{self.short(unit)} 7.8保险宣传日每日参与情况（{day.month}月{day.day}日）",),)
                 self.submit(rt, unit, at, [row], stem, title_lines=title if t.fmt != "template" else (),
                             mistake=self.rng.random() < t.sloppy)
-                if self.rng.random() < 0.03:  # figures corrected after sending
-                    row = {**row, "participants": participants + 5, "steps": steps + 5 * 9000}
+                full = self._platform.get((unit.code, day), (0, 0))
+                if full[0] > participants and self.rng.random() < 0.2:  # corrected: screenshots that came late
+                    row = {**row, "participants": full[0], "steps": full[1]}
                     self.submit(rt, unit, at + timedelta(hours=2), [row], stem + "（更正）", note="resubmission")
 
     def _date_text(self, day: date, fmt: str):
@@ -393,39 +401,70 @@ class Generator:
             self._emit_bytes(at, "summary", unit, name.replace(".zip", "（终稿）.zip") if at > spec.due else name,
                              zip_bytes(members))
 
-    def donations(self, per_day: int | None = None) -> None:
-        """Raw donation records from the national platform, one gzipped CSV per run day, sent the next morning."""
+    def tally(self, code: str, day: date) -> tuple[int, int]:
+        """(participants, steps) a unit's contact person counts for a day: the runners whose
+        donation counted on the platform and who sent a screenshot. Now and then a runner is
+        counted twice, as happens with screenshots forwarded in two chats."""
+        self._walk()
+        return self._tallies.get((code, day), (0, 0))
+
+    def _walk(self) -> None:
+        """Every donation of the step run, decided once (own random stream, so the other
+        files do not change with it): the general public's over all regions, and the member
+        units' runners', who walk for the home region."""
+        if self._walked is not None:
+            return
+        rng = random.Random(f"{self.seed}:walk")
         steps = self.campaign.steps
         window = self.campaign.window(steps.window)
         regions = list(steps.regions)
         home, helper = self.home_region, steps.helper_of(self.home_region.code)
-        home_weights = [30 if r is home else 6 if r is helper else 2 for r in regions]
-        people = [(f"o{self.rng.getrandbits(48):012x}", self.rng.choices(regions, weights=home_weights)[0],
-                   self.rng.uniform(0.2, 0.95)) for _ in range(self.participants)]
-        first = self.campaign.local(window.start).date()
-        last = self.campaign.local(window.end).date()
-        day = first
-        while day <= last:
-            buffer = io.StringIO()
-            buffer.write("donated_at,participant_id,region,steps\n")
-            for pid, home, activity in people:
-                if self.rng.random() > activity:
+        weights = [30 if r is home else 6 if r is helper else 2 for r in regions]
+        people = [(f"o{rng.getrandbits(48):012x}", rng.choices(regions, weights=weights)[0], rng.uniform(0.2, 0.95),
+                   None) for _ in range(self.participants)]
+        for unit in self.campaign.units:
+            for _ in range(self.temper[unit.code].runners):
+                pid = f"o{rng.getrandbits(48):012x}"
+                self.teams[pid] = unit.code
+                people.append((pid, home, rng.uniform(0.4, 0.95), unit.code))
+        self._walked = {}
+        for day in self.campaign.window_days(steps.window):
+            lines, tallies, platform = [], {}, {}
+            busy = 1.3 if day in steps.double_days else 1.0  # more walk on the day that counts double
+            for pid, own, activity, team in people:
+                if rng.random() > min(0.98, activity * busy):
                     continue
-                region = home if self.rng.random() < 0.9 else self.rng.choice(regions)
-                walked = int(self.rng.lognormvariate(9.35, 0.35))
+                region = own if team or rng.random() < 0.9 else rng.choice(regions)
+                walked = int(rng.lognormvariate(9.35, 0.35))
                 moment = self.between(max(window.start, self.at(day, 6)), min(window.end, self.at(day, 23, 59)))
-                if self.rng.random() < 0.002:
-                    moment = self.at(day, 5, 30)  # before the run opened that day
-                name = self.rng.choice([region.name, region.full_name, region.code])
-                if self.rng.random() < 0.001:
+                if rng.random() < 0.002:
+                    moment = self.at(day, 5, 30)  # before the run opened that day: not counted
+                name = rng.choice([region.name, region.full_name, region.code])
+                if team is None and rng.random() < 0.001:
                     name = "火星"
-                buffer.write(f"{moment.isoformat()},{pid},{name},{walked}\n")
-                if self.rng.random() < 0.01:  # a second donation the same day: only the first counts
-                    buffer.write(f"{(moment + timedelta(hours=1)).isoformat()},{pid},{name},{walked + 500}\n")
-            data = gzip.compress(buffer.getvalue().encode("utf-8"), mtime=0)
+                lines.append(f"{moment.isoformat()},{pid},{name},{walked}\n")
+                if rng.random() < 0.01:  # a second donation the same day: only the first counts
+                    lines.append(f"{(moment + timedelta(hours=1)).isoformat()},{pid},{name},{walked + 500}\n")
+                counted = walked >= steps.min_daily_steps and window.start <= moment < window.end
+                if team and counted:
+                    n, total = platform.get(team, (0, 0))
+                    platform[team] = (n + 1, total + walked)
+                    if rng.random() < self.temper[team].tallied:
+                        n, total = tallies.get(team, (0, 0))
+                        twice = walked if rng.random() < 0.0005 else 0
+                        tallies[team] = (n + 1, total + walked + twice)
+            self._walked[day] = lines
+            self._tallies.update({(code, day): figures for code, figures in tallies.items()})
+            self._platform.update({(code, day): figures for code, figures in platform.items()})
+
+    def donations(self) -> None:
+        """Raw donation records from the national platform, one gzipped CSV per run day, sent the next morning."""
+        self._walk()
+        for day, lines in self._walked.items():
+            data = gzip.compress(("donated_at,participant_id,region,steps\n" + "".join(lines)).encode("utf-8"),
+                                 mtime=0)
             self._emit_bytes(self.at(day + timedelta(days=1), 8), "donations", None, f"donations-{day:%Y%m%d}.csv.gz",
                              data)
-            day += timedelta(days=1)
 
     # ----- all ---------------------------------------------------------
 

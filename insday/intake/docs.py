@@ -27,7 +27,9 @@ def build_docs(campaign: Campaign, engine: Engine, archive_dir: Path, out: Path,
     from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.core.run_identifier import RunIdentifier
 
-    validator = validator or Validator(campaign)
+    from insday.gx import Workspace
+
+    validator = validator or Validator(campaign, Workspace())
     context = validator.context()
     if out.exists():
         shutil.rmtree(out)

@@ -8,11 +8,7 @@ GX is imported on first use only; one context serves the whole process.
 from __future__ import annotations
 
 import importlib
-import json
-import logging
 import math
-import os
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,10 +16,10 @@ from decimal import Decimal
 from string import Template
 from typing import TYPE_CHECKING
 
+from insday import gx
 from insday.campaign import Campaign, ReportType
 from insday.intake.issues import cell_issue
 from insday.intake.parse import ParsedFile
-from insday.paths import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,11 +64,7 @@ def report_rule(report_type: str):
 
 
 def suite_path(report_type: str):
-    return EXPECTATIONS_DIR / f"{report_type}.json"
-
-
-def load_suite(report_type: str) -> dict:
-    return json.loads(suite_path(report_type).read_text(encoding="utf-8"))
+    return gx.suite_file(report_type)
 
 
 def expectation_parameters(campaign: Campaign) -> dict:
@@ -106,44 +98,18 @@ def _plain(value):
 
 
 class Validator:
-    def __init__(self, campaign: Campaign):
+    def __init__(self, campaign: Campaign, workspace: gx.Workspace | None = None):
         self.campaign = campaign
         self.params = expectation_parameters(campaign)
-        self._context = None
-        self._definitions: dict[str, object] = {}
-        self.lock = threading.RLock()  # GX contexts are not thread-safe; runs may come from task threads
+        self.workspace = workspace or gx.SHARED  # Data Docs take one of their own (it keeps every result)
 
     def context(self):
-        if self._context is None:
-            os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-            logging.getLogger("great_expectations").setLevel(logging.WARNING)
-            import great_expectations as gx
-            from great_expectations.data_context.types.base import ProgressBarsConfig
-
-            for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
-                logging.getLogger(name).setLevel(logging.WARNING)  # GX sets INFO on some of its own loggers
-
-            self._context = gx.get_context(mode="ephemeral")
-            self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
-            self._source = self._context.data_sources.add_pandas("insday")
-        return self._context
+        """The GX context this validator runs in (for Data Docs)."""
+        return self.workspace.context()
 
     def definition(self, report_type: str):
-        """The GX ValidationDefinition for a report type (suite loaded from its JSON file)."""
-        with self.lock:
-            return self._definition(report_type)
-
-    def _definition(self, report_type: str):
-        if report_type not in self._definitions:
-            import great_expectations as gx
-            from great_expectations.core.expectation_suite import ExpectationSuite
-
-            context = self.context()
-            suite = context.suites.add(ExpectationSuite(**load_suite(report_type)))
-            batch = self._source.add_dataframe_asset(report_type).add_batch_definition_whole_dataframe("batch")
-            self._definitions[report_type] = context.validation_definitions.add(
-                gx.ValidationDefinition(name=report_type, data=batch, suite=suite))
-        return self._definitions[report_type]
+        """The GX ValidationDefinition of a report type's suite."""
+        return self.workspace.definition(report_type)
 
     def frame(self, rt: ReportType, files: list[ParsedFile]) -> pd.DataFrame:
         import pandas as pd
@@ -174,12 +140,7 @@ class Validator:
         files = [f for f in files if f.records]
         if not files:
             return
-        with self.lock:
-            result = self._definition(rt.key).run(
-                batch_parameters={"dataframe": self.frame(rt, files)},
-                expectation_parameters=self.params,
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_file", "_row"]},
-            )
+        result = self.workspace.run(rt.key, self.frame(rt, files), self.params, ["_file", "_row"])
         records = {(i, r["_row"]): r for i, f in enumerate(files) for r in f.records}
         for outcome in result.results:
             config = outcome.expectation_config

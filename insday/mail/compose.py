@@ -53,8 +53,7 @@ def association_context(campaign: Campaign) -> dict:
 
 def unit_recipient(unit: Unit) -> tuple[str, str]:
     """(display name, address) for a unit's contact person: 程红梅（人保财险）."""
-    short = unit.short_names[0] if unit.short_names else unit.name
-    return f"{unit.contact}（{short}）", unit.email
+    return f"{unit.contact}（{unit.display_name}）", unit.email
 
 
 def blank_template(settings: Settings, campaign: Campaign, report_type: str) -> Path:

@@ -33,9 +33,8 @@ def money(value) -> Decimal | None:
 
 
 def short_name(unit: Unit) -> str:
-    """The shortest Chinese short name (人保财险), for charts and tight tables."""
-    names = [n for n in unit.short_names if re.search(r"[\u4e00-\u9fff]", n)] or [unit.name]
-    return min(names, key=len)
+    """The unit's display name (the roster's ``display_name``: 人保财险), the one name it is shown by."""
+    return unit.display_name
 
 
 def unit_info(campaign: Campaign, code: str) -> dict:

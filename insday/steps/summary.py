@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timezone
 
 from insday.env import Env
@@ -14,9 +15,13 @@ def _moment(as_of: datetime | None) -> datetime:
     return (as_of or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
 
-def step_summary(env: Env, as_of: datetime | None = None) -> dict:
+def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = False) -> dict:
     """Regions (own and group steps, progress, unlock day), badge counts, the top participants
-    (masked ids) and the member units ranking, as known at ``as_of`` (default now)."""
+    (masked ids) and the member units ranking, as known at ``as_of`` (default now).
+
+    ``by_day`` adds the figures per day, as donated (not doubled): ``region_days``
+    ({region code: {day: steps}}) and ``unit_days`` ({unit code: {day: the platform's steps
+    for the unit's staff}}); ``has_data`` says whether any step figure is known at all."""
     campaign = env.campaign
     as_of = _moment(as_of)
     with env.engine.connect() as conn:
@@ -25,25 +30,37 @@ def step_summary(env: Env, as_of: datetime | None = None) -> dict:
         [badges] = fetch(conn, "steps/badge_counts", as_of=as_of)
         top = fetch(conn, "steps/top_participants", as_of=as_of)
         reports = {r["unit_code"]: r for r in fetch(conn, "steps/unit_reports", as_of=as_of)}
-        platform = {r["unit_code"]: r["steps"] for r in fetch(conn, "steps/unit_platform_steps", as_of=as_of)}
+        unit_days: dict[str, dict[str, int]] = defaultdict(dict)
+        for r in fetch(conn, "steps/unit_platform_days", as_of=as_of):
+            unit_days[r["unit_code"]][r["day"].isoformat()] = int(r["steps"])
     units = []
     for unit in campaign.units:
         report = reports.get(unit.code, {})
-        units.append({"code": unit.code, "name": unit.name, "steps": report.get("steps") or 0,
+        platform = unit_days.get(unit.code)
+        units.append({"code": unit.code, "name": unit.display_name, "steps": report.get("steps") or 0,
                       "participants": report.get("participants") or 0,
-                      "days_reported": report.get("days_reported") or 0, "platform_steps": platform.get(unit.code)})
+                      "days_reported": report.get("days_reported") or 0,
+                      "platform_steps": sum(platform.values()) if platform else None})
     units.sort(key=lambda u: (-u["steps"], u["code"]))
     for i, unit in enumerate(units):  # equal steps share a rank (1, 2, 2, 4)
         unit["rank"] = units[i - 1]["rank"] if i and unit["steps"] == units[i - 1]["steps"] else i + 1
-    return {
+    summary = {
         "as_of": as_of.astimezone(campaign.tz).isoformat(),
         "threshold": campaign.steps.unlock_threshold,
+        "has_data": bool(figures),
         "regions": region_table(campaign, figures, {c: u["unlocked_on"] for c, u in unlocks.items()}),
         "badges": {k: int(badges[k]) for k in ("first_donation", "five_donations", "ten_consecutive_days")},
         "top": [{"rank": t["rank"], "participant": mask_participant(t["participant_id"]), "steps": t["steps"]}
                 for t in top],
         "units": units,
     }
+    if by_day:
+        region_days: dict[str, dict[str, int]] = defaultdict(dict)
+        for f in figures:
+            region_days[f.region_code][f.day.isoformat()] = f.steps
+        summary["region_days"] = dict(region_days)
+        summary["unit_days"] = dict(unit_days)
+    return summary
 
 
 def reconcile(env: Env, as_of: datetime | None = None) -> dict:
