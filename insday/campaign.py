@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 UnitKind = Literal["property", "life", "city", "association"]
 KIND_TITLES = {"property": "财产险公司", "life": "人身险公司", "city": "地市协会", "association": "省协会"}
 WHO = Literal["members", "companies", "claimants", "association"]
-ColumnType = Literal["text", "integer", "number", "date", "datetime", "unit", "choice"]
+ColumnType = Literal["text", "integer", "number", "date", "datetime", "unit", "choice", "duration"]
 
 _DURATION = re.compile(r"^(\d+)(mo|d|h|m)$")
 
@@ -84,6 +84,7 @@ class Column(_Model):
     choices: tuple[str, ...] | None = None
     choice_aliases: dict[str, str] = {}  # other words submitters use -> the choice they mean
     optional_column: bool = False
+    association: bool = False  # a unit column that may also name the association itself (its own activities)
 
     @model_validator(mode="after")
     def _choices(self):
@@ -92,6 +93,8 @@ class Column(_Model):
         unknown = sorted(set(self.choice_aliases.values()) - set(self.choices or ()))
         if unknown:
             raise ValueError(f"choice_aliases 指向的值 {unknown} 不在 choices 中")
+        if self.association and self.type != "unit":
+            raise ValueError("association 只适用于类型为 unit 的列")
         return self
 
 
@@ -102,6 +105,14 @@ class BundlePart(_Model):
     patterns: tuple[str, ...]  # shell patterns matched against the path inside the bundle
     link_patterns: tuple[str, ...] = ()  # text files that stand for the part by the web addresses in them
     hint: str | None = None  # what to include, as the template tells the submitter
+
+
+class MediaKind(_Model):
+    """Files of one kind (photos, videos) a report may come with in a zip beside its sheet."""
+
+    title: str
+    count: str  # the column whose figure the number of files is checked against
+    patterns: tuple[str, ...]  # shell patterns matched against the file name, case-insensitively
 
 
 # The columns a bundle's rows are stored in: one row per member (and per link) and part.
@@ -123,6 +134,7 @@ class ReportType(_Model):
     instructions: tuple[str, ...] = ()
     columns: tuple[Column, ...] = ()
     parts: tuple[BundlePart, ...] = ()
+    media: dict[str, MediaKind] = {}  # a zip of the sheet with these files is accepted (daily photos/videos)
 
     @model_validator(mode="after")
     def _shape(self):
@@ -142,11 +154,22 @@ class ReportType(_Model):
             raise ValueError(f"period 指向的列 {self.period!r} 不存在")
         if self.unit in ("column", "title_or_column") and not any(c.type == "unit" for c in self.columns):
             raise ValueError("unit 为 column 时必须有一列类型为 unit")
+        for name, kind in self.media.items():
+            if kind.count not in keys:
+                raise ValueError(f"media.{name}: count 指向的列 {kind.count!r} 不存在")
+        if self.media and self.kind != "table":
+            raise ValueError("media 只适用于表格类报表")
         return self
 
     @property
     def unit_column(self) -> Column | None:
         return next((c for c in self.columns if c.type == "unit"), None)
+
+    @property
+    def association_may_report(self) -> bool:
+        """The unit column may name the association: its own activities are recorded as its own."""
+        col = self.unit_column
+        return bool(col and col.association)
 
     @property
     def headers(self) -> list[str]:
@@ -314,6 +337,10 @@ class SurveyRules(_Model):
 
 class VideoRules(_Model):
     leaderboard_size: int = Field(10, ge=1)
+    max_duration_seconds: int = Field(60, ge=1)  # a reported duration above this is an error
+    # A withdrawn video leaves the boards: the others keep the ranks they were published with
+    # (True), or move up to close the gap (False; the next one becomes the day's champion).
+    keep_ranks_after_withdrawal: bool = True
 
 
 class DailyCutoff(_Model):
@@ -379,6 +406,7 @@ class Essay(_Model):
 class Campaign(_Model):
     name: str
     title: str
+    theme: str | None = None  # the year's theme, shown on bulletins, the white paper, essay results, certificates
     year: int
     timezone: str
     start: date

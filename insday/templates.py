@@ -22,9 +22,10 @@ LIST_SHEET = "下拉列表"
 BLANK_ROWS = {"daily_report": 20, "indicators": 5}
 DEFAULT_ROWS = 200
 TYPE_TITLES = {"text": "文本", "integer": "整数", "number": "数字", "date": "日期（如 2019-06-26）",
-               "datetime": "日期时间（如 2019-04-12 10:23）", "unit": "单位名称（下拉选择）", "choice": "下拉选择"}
+               "datetime": "日期时间（如 2019-04-12 10:23）", "unit": "单位名称（下拉选择）", "choice": "下拉选择",
+               "duration": "秒数（如 45，也可写 0:45、45秒）"}
 FORMATS = {"integer": "0", "number": "#,##0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm",
-           "text": "@", "unit": "@", "choice": "@"}
+           "text": "@", "unit": "@", "choice": "@", "duration": "@"}  # 1:05 typed stays text, not a clock time
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="999999")
 
@@ -83,6 +84,8 @@ def _lists_sheet(book: Workbook, campaign: Campaign, rt: ReportType) -> str:
     # Reports the association sends name any member (a video's creator); claimants are companies.
     who = {"claimants": "companies", "association": "members"}.get(rt.who, rt.who)
     names = [u.name for u in campaign.members(who)]
+    if rt.association_may_report:
+        names.append(campaign.association.name)  # the association's own activities
     ws["A1"] = "单位名称"
     for i, name in enumerate(names, start=2):
         ws.cell(row=i, column=1, value=name)

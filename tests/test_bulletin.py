@@ -334,11 +334,15 @@ def test_files_and_the_list_of_bulletins(world, published):
     listing = (world.settings.public_dir / "index.html").read_text(encoding="utf-8")
     assert listing.index('href="2019-06-26/index.html"') < listing.index('href="2019-06-25/index.html"')
     assert "第2期·6月26日" in listing and "5,700,000" in listing
+    assert "年度主题：爱国爱家，从一份保障开始" in listing
     html = (folder / "index.html").read_text(encoding="utf-8")
     assert 'name="viewport"' in html and "overflow-x: auto" in html and "src=\"data:image/png;base64," in html
+    assert '<p class="meta">年度主题：爱国爱家，从一份保障开始</p>' in html  # the theme under every title
+    assert "查看当日图片视频" not in html  # no gallery field in the document: no link
     assert not re.search(r"<(link|script)\b", html)  # self-contained: no stylesheet or script to fetch
     md = (folder / "bulletin.md").read_text(encoding="utf-8")
     assert "![会员单位累计步数排名](charts/units.png)" in md and "| 1 | 人保财险 | 130 | 1,600,000 |" in md
+    assert "· 年度主题：爱国爱家，从一份保障开始\n" in md
 
     book = load_workbook(folder / "bulletin.xlsx")
     assert book.sheetnames[:2] == ["概况", "单位明细"] and "报送情况" in book.sheetnames

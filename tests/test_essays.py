@@ -384,9 +384,11 @@ def test_outputs_contain_the_winners_and_escape_injection(final_round, tmp_path)
     assert "<b>粗</b>" not in html and "&lt;b&gt;粗&lt;/b&gt;" in html
     assert 'name="viewport"' in html and "待定（并列）" in html and "二等奖" in html
     assert "并列情况" in html and "请评审委员会决定" in html
+    assert "年度主题：爱国爱家，从一份保障开始" in html  # the year's theme, from campaign.yaml
 
     book = load_workbook(out / "essay-results.xlsx")
     assert book.sheetnames[:2] == ["典型案例", "人物风采"] and "并列情况" in book.sheetnames
+    assert book["说明"]["B2"].value == '2019年吉林保险业"7.8全国保险公众宣传日"活动 · 年度主题：爱国爱家，从一份保障开始'
     ws = book["典型案例"]
     assert ws.freeze_panes == "A2"
     rows = {r[2]: r for r in ws.iter_rows(min_row=2, values_only=True)}
@@ -409,7 +411,8 @@ def test_outputs_contain_the_winners_and_escape_injection(final_round, tmp_path)
     with session_scope(final_round.engine) as s:
         al04 = s.scalars(select(Essay).where(Essay.id == "AL04")).one()
     unit = final_round.campaign.unit_by_code[al04.unit].name
-    for text in ("荣誉证书", "优秀案例三等奖", f"《{al04.title}》", al04.author, unit, "吉林省保险行业协会", "2019年7月8日"):
+    for text in ("荣誉证书", "优秀案例三等奖", f"《{al04.title}》", al04.author, unit, "吉林省保险行业协会", "2019年7月8日",
+                 '<p class="theme">爱国爱家，从一份保障开始</p>'):
         assert text in cert
     assert "size: A4 landscape" in cert
     cert = (out / "certificates" / "AL03.html").read_text(encoding="utf-8")

@@ -41,11 +41,11 @@ def test_report_commands_json(env, tmp_path):
     assert (tmp_path / "s" / "survey.html").exists()
 
     outreach = json.loads(run("outreach", "--json").stdout)
-    assert set(outreach) == {"as_of", "kinds", "totals", "by_kind", "by_unit"}
+    assert set(outreach) == {"as_of", "kinds", "totals", "by_kind", "by_unit", "members", "association", "workplace"}
     assert outreach["totals"]["events"] == 1
 
     board = json.loads(run("videos", "board", "--day", "2019-06-22", "--json").stdout)
-    assert set(board) == {"as_of", "day", "size", "entries", "champion", "champions", "days", "submissions"}
+    assert set(board) == {"as_of", "day", "size", "entries", "champion", "champions", "days", "submissions", "withdrawn"}
     assert board["champion"]["title"] == "作品1"
     certs = json.loads(run("videos", "certificates", "--out", str(tmp_path / "v"), "--json").stdout)
     assert len(certs["certificates"]) == 10 and certs["file"].endswith("短视频达人证书名单.xlsx")

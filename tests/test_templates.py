@@ -61,3 +61,26 @@ def test_scoring_template_lists_every_essay_and_takes_the_unit_line(env, tmp_pat
     book.save(tmp_path / "scored.xlsx")
     [r] = ingest_paths(env, [tmp_path / "scored.xlsx"], received_at=datetime(2019, 6, 25, 12, tzinfo=ZoneInfo("Asia/Shanghai")))
     assert (r.report_type, r.unit, r.timeliness) == ("scoring_sheet", "P05", "on_time"), r.errors
+
+
+def test_events_and_videos_templates_offer_the_association_workplace_counts_and_duration(env, tmp_path):
+    events, videos = write_templates(env.campaign, tmp_path / "t", ["events", "videos"])
+    book = load_workbook(events)
+    assert [c.value for c in book[DATA_SHEET][1]][-3:] == ["海报数", "LED屏数", "咨询台数"]
+    names = [c.value for c in book[LIST_SHEET]["A"][1:]]
+    assert names[-1] == "吉林省保险行业协会" and len(names) == len(env.campaign.units) + 1
+    help_text = " ".join(str(c.value) for row in book[HELP_SHEET].iter_rows() for c in row if c.value)
+    assert "单位名称\"填写\"省协会\"" in help_text and "LED屏数" in help_text
+
+    ws = load_workbook(videos)[DATA_SHEET]
+    assert ws["G1"].value == "时长(秒)" and ws["G2"].number_format == "@"  # 1:05 typed stays 1:05, not a clock time
+    # A filled template with the association's name and a typed 1:05 comes back as 65 seconds (refused: over a minute).
+    filled = fill_template(videos, tmp_path / "v.xlsx", [["人保财险", "理赔小故事", "张三", "抖音", "https://v.douyin.com/a/",
+                                                           datetime(2019, 6, 22), "1:05"]])
+    [r] = ingest_paths(env, [filled], received_at=datetime(2019, 6, 23, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert r.status == "rejected" and r.errors[0]["message"].startswith(
+        "文件「v.xlsx」第2行「时长(秒)」列：值「65」超过 60 秒。")
+    path = fill_template(events, tmp_path / "e.xlsx", [[datetime(2019, 7, 3), "吉林省保险行业协会", "进学校", "走进校园",
+                                                          "长春大学", 400, 300, None, None, None, None]])
+    [e] = ingest_paths(env, [path], received_at=datetime(2019, 7, 3, 18, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert (e.status, e.unit) == ("accepted", "ASSOC"), e.errors

@@ -18,7 +18,8 @@ Out = Annotated[Path | None, typer.Option("--out", help="Folder to write to [def
 
 survey_app = typer.Typer(help="满意度调查 (satisfaction survey): import with `insday ingest`, then report.",
                          no_args_is_help=True)
-videos_app = typer.Typer(help="短视频 (short videos): daily leaderboard and certificate list.", no_args_is_help=True)
+videos_app = typer.Typer(help="短视频 (short videos): daily leaderboard, certificate list, withdrawing a video.",
+                         no_args_is_help=True)
 summary_app = typer.Typer(help="活动总结 (campaign summaries): who sent which parts; extract a bundle.",
                           no_args_is_help=True)
 
@@ -85,6 +86,14 @@ def outreach(as_of: AsOf = None, as_json: Json = False) -> None:
     print_table("各单位", ["单位", "场次", "覆盖人数", "发放资料", *result["kinds"]],
            [[u["short_name"], u["events"], u["people_reached"], u["materials"], *u["by_kind"].values()]
             for u in result["by_unit"]])
+    a = result["association"]
+    out.print(f"{a['short_name']}自行组织：{a['events']} 场，覆盖 {a['people_reached']} 人（已计入合计，不计入任何会员单位）",
+              highlight=False)
+    w = result["workplace"]
+    print_table(f"职场宣传：{w['units']} 个单位，{w['sites']} 处场所",
+                ["单位", "场所数", "海报标语", "LED屏", "咨询服务台"],
+                [[u["short_name"], u["sites"], u["posters"], u["led_screens"], u["service_desks"]] for u in w["by_unit"]]
+                + [["合计", w["sites"], w["posters"], w["led_screens"], w["service_desks"]]])
 
 
 def videos_board(
@@ -111,6 +120,8 @@ def videos_board(
                [[c["day"], c["title"], c["author"], c["short_name"], c["votes"]] for c in result["champions"]])
     s = result["submissions"]
     out.print(f"已报送短视频 {s['videos']} 个，来自 {s['units']} 个单位", highlight=False)
+    for w in result["withdrawn"]:
+        out.print(f"已撤下：{w['title']}（{w['short_name']}）{w['link']}，原因：{w['reason']}", highlight=False)
 
 
 def videos_certificates(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
@@ -120,13 +131,41 @@ def videos_certificates(as_of: AsOf = None, out_dir: Out = None, as_json: Json =
 
     ctx, moment = ready(as_of)
     people = video_certificates(ctx, moment)
-    path = write_certificates(people, folder(ctx, "videos", out_dir))
+    path = write_certificates(people, folder(ctx, "videos", out_dir), ctx.campaign)
     if as_json:
         print_json({"as_of": moment.isoformat(), "certificates": people, "file": str(path)})
         return
     print_table(f"证书名单（{len(people)} 人）", ["姓名", "单位", "证书", "上榜天数", "最好名次"],
            [[p["author"], p["short_name"], p["award"], len(p["days"]), p["best_rank"]] for p in people])
     out.print(str(path), highlight=False)
+
+
+def videos_withdraw(
+    link: Annotated[str, typer.Argument(
+        help="The video's link (the platform's share text will do) or its row id in the videos report.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (kept with it and in the audit log).")],
+    actor: Annotated[str | None, typer.Option("--actor", help="Who withdraws it [default: the OS user].")] = None,
+    as_json: Json = False,
+) -> None:
+    """Withdraw a video (negative content): it leaves the daily boards and the certificate list from now on."""
+    from insday.audit import cli_actor
+    from insday.reports.withdrawals import VideoNotFound, withdraw_video
+
+    if not reason.strip():
+        raise typer.BadParameter("请写明撤下的原因", param_hint="--reason")
+    ctx, _ = ready()
+    try:
+        result = withdraw_video(ctx, link, reason, actor or cli_actor())
+    except VideoNotFound as exc:
+        err.print(str(exc), highlight=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        print_json(result)
+        return
+    when = ctx.campaign.local(result["withdrawn_at"])
+    state = "已撤下" if result["created"] else "此前已撤下"
+    out.print(f"{state}：{result['title']}（{result['author']}，{result['unit']}）{result['link']}\n"
+              f"原因：{result['reason']}；{result['actor']}，{when:%Y-%m-%d %H:%M}", highlight=False)
 
 
 def projects(as_of: AsOf = None, as_json: Json = False) -> None:
@@ -202,6 +241,7 @@ def register(app: typer.Typer) -> None:
     app.command()(outreach)
     videos_app.command("board")(videos_board)
     videos_app.command("certificates")(videos_certificates)
+    videos_app.command("withdraw")(videos_withdraw)
     app.add_typer(videos_app, name="videos")
     app.command()(projects)
     summary_app.command("status")(summary_status)

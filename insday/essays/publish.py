@@ -27,6 +27,7 @@ from insday.env import Env
 from insday.essays.scoring import rounded
 from insday.essays.service import Contest, contest
 from insday.publishing.outputs import essay_parameters, essay_rows, guard
+from insday.reports.common import heading
 from insday.safe import put_cell
 
 log = logging.getLogger("insday.essays")
@@ -70,7 +71,8 @@ def _method(c: Contest) -> str:
 def _notes(c: Contest) -> list[tuple[str, str]]:
     rules = c.campaign.essays
     names = [c.campaign.display_name(u) for u in c.sheet_units]
-    lines = [("统计截至", _local(c, c.as_of)),
+    lines = [("活动", heading(c.campaign)),
+             ("统计截至", _local(c, c.as_of)),
              ("评审得分", f"{_method(c)}（只计已打分的评分表）"),
              ("计入的评分表", f"{len(names)} 份：{'、'.join(names)}"),
              ("入围规则", f"每类评审得分前 {rules.shortlist_per_category} 名入围，入围线上并列的作品全部列入并报评审委员会")]

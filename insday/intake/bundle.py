@@ -175,14 +175,20 @@ class BundleParser:
         if not self.types:
             out.error("本活动不接收压缩包。请直接发送 Excel 报表文件")
             return out
-        rt = self.types[0]  # one bundle report type per campaign (the summary)
-        out.report_type = rt.key
-        out.headers = {c.key: c.header for c in rt.columns}
         try:
             members = read_members(data)
         except Unreadable as exc:
+            out.report_type = self.types[0].key
             out.error(str(exc))
             return out
+        return self.parse_members(path, filename, members)
+
+    def parse_members(self, path: Path, filename: str, members: list[Member]) -> ParsedFile:
+        """The bundle from its members (already read and checked by ``read_members``)."""
+        out = ParsedFile(path=path, filename=filename)
+        rt = self.types[0]  # one bundle report type per campaign (the summary)
+        out.report_type = rt.key
+        out.headers = {c.key: c.header for c in rt.columns}
         if not members:
             out.error("压缩包是空的。请放入活动方案、文字总结、图片等材料后重新报送")
             return out

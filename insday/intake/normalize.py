@@ -20,6 +20,8 @@ _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MD = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d+)?)$")  # m:ss or h:mm:ss
+_SPOKEN = re.compile(r"^(?:(\d+(?:\.\d+)?)(?:分钟|分|min|m|′|'))?(?:(\d+(?:\.\d+)?)(?:秒钟|秒|sec|s|″|\"))?$")
 
 
 class BadValue(ValueError):
@@ -123,3 +125,36 @@ def parse_datetime(value, year: int, tz: ZoneInfo) -> datetime:
             raise BadValue("不是可识别的时间", "请按 2019-04-12 10:23 的格式填写")
         clock = time(int(m[1]), int(m[2]), int(m[3] or 0))
     return datetime.combine(day, clock, tz)
+
+
+def _whole_seconds(seconds: Decimal) -> int:
+    """Seconds rounded up: 60.4 s is over a minute."""
+    return int(seconds.to_integral_value(rounding="ROUND_CEILING"))
+
+
+def parse_seconds(value, factor=1) -> int:
+    """A duration in whole seconds: 65, 65秒, 1分5秒, 1:05, 0:01:05; a plain number is in the
+    header's unit (``factor`` seconds each: 60 for 时长(分钟)). Excel turns a typed 1:05 into
+    the time 01:05:00: a time without seconds is read as minutes:seconds, as it was meant."""
+    if isinstance(value, datetime):
+        value = value.time()
+    if isinstance(value, time):
+        if value.second == 0 and not value.microsecond:
+            return value.hour * 60 + value.minute
+        return value.hour * 3600 + value.minute * 60 + value.second
+    if isinstance(value, timedelta):
+        return _whole_seconds(Decimal(str(value.total_seconds())))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _whole_seconds(parse_number(value) * Decimal(factor))
+    text = re.sub(r"\s+", "", folded(value)).lower()
+    if m := _CLOCK.match(text):
+        hours, minutes, seconds = int(m[1] or 0), int(m[2]), Decimal(m[3])
+        if seconds >= 60 or (m[1] and minutes >= 60):
+            raise BadValue("不是有效的时长", "分、秒须小于 60，如 1:05 表示 1 分 5 秒")
+        return _whole_seconds(hours * 3600 + minutes * 60 + seconds)
+    if text and (m := _SPOKEN.match(text)) and (m[1] or m[2]):
+        return _whole_seconds(Decimal(m[1] or 0) * 60 + Decimal(m[2] or 0))
+    try:
+        return _whole_seconds(parse_number(text) * Decimal(factor))
+    except BadValue:
+        raise BadValue("不是可识别的时长", "请填写秒数，如 45；也可写作 0:45、1分05秒") from None

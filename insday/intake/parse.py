@@ -17,6 +17,7 @@ from pathlib import Path
 from insday.campaign import Campaign, Column, ReportType, text_key
 from insday.intake import normalize as nz
 from insday.intake.issues import Issue, cell_issue, file_issue
+from insday.intake.measures import Scale, scale_for, split_header
 from insday.intake.read import Sheet, Unreadable, read_sheets
 from insday.units import UnitMatcher
 
@@ -26,8 +27,10 @@ _NOTE_ROW = re.compile(r"^(注|说明|备注|填表人|填报人|审核人|制�
 
 
 def header_key(text) -> str:
-    key = text_key(text or "")
-    return re.sub(r"^\*|\*$|\(必填\)$", "", key)
+    """A header as compared: NFKC, no spaces, lower case, without a required-marker (``*``,
+    ``(必填)``) or a trailing colon (``日期：``)."""
+    key = text_key(text or "").rstrip(":")
+    return re.sub(r"^\*|\*$|\(必填\)$", "", key).rstrip(":")
 
 
 @dataclass
@@ -40,6 +43,7 @@ class ParsedFile:
     records: list[dict] = field(default_factory=list)  # column key -> value, plus "_row"
     headers: dict[str, str] = field(default_factory=dict)  # column key -> header shown to users
     issues: list[Issue] = field(default_factory=list)
+    media: list = field(default_factory=list)  # insday.intake.media.MediaFile: files sent with the sheet in a zip
 
     @property
     def errors(self) -> list[Issue]:
@@ -64,6 +68,7 @@ class _Header:
     columns: dict[int, Column]  # cell position -> column
     unknown: list[str]
     duplicated: list[str]
+    units: dict[int, str | None] = field(default_factory=dict)  # cell position -> the unit its bracket names
 
 
 class Parser:
@@ -76,6 +81,23 @@ class Parser:
         self._lookup = {
             rt.key: {header_key(h): c for c in rt.columns for h in (c.header, *c.aliases)} for rt in self.tables
         }
+        # Headers without their unit bracket ("赔款支出(万元)" -> 赔款支出): "赔款支出(元)" is the
+        # same column in another unit. A name two columns share is left out (never a guess).
+        self._bare: dict[str, dict[str, Column]] = {}
+        for rt in self.tables:
+            names: dict[str, set[str]] = {}
+            for key, col in self._lookup[rt.key].items():
+                names.setdefault(split_header(key)[0], set()).add(col.key)
+            by_key = {c.key: c for c in rt.columns}
+            self._bare[rt.key] = {n: by_key[next(iter(ks))] for n, ks in names.items() if len(ks) == 1}
+        with_association = [*campaign.units, campaign.association_unit]
+        self.matcher_with_association = UnitMatcher(with_association)
+
+    def _column(self, rt: ReportType, key: str) -> tuple[Column | None, str | None]:
+        """The column a header key names, and the unit in its bracket (None: none given)."""
+        bare, inside = split_header(key)
+        col = self._lookup[rt.key].get(key) or self._bare[rt.key].get(bare)
+        return col, inside if col else None
 
     # ----- header ---------------------------------------------------------
 
@@ -90,11 +112,13 @@ class Parser:
                 for rt in self.tables:
                     lookup = self._lookup[rt.key]
                     columns: dict[int, Column] = {}
+                    units: dict[int, str | None] = {}
                     seen: Counter = Counter()
                     for pos, k in enumerate(keys):
-                        if k in lookup:
-                            columns[pos] = lookup[k]
-                            seen[lookup[k].key] += 1
+                        col, inside = self._column(rt, k) if k else (None, None)
+                        if col is not None:
+                            columns[pos], units[pos] = col, inside
+                            seen[col.key] += 1
                     found = set(seen)
                     required = {c.key for c in rt.columns if c.required}
                     if not required <= found or len(found) < 2:
@@ -105,7 +129,7 @@ class Parser:
                         continue
                     dup = [c.header for c in rt.columns if seen[c.key] > 1]
                     unknown = [str(row[p]).strip() for p, k in enumerate(keys) if k and p not in columns]
-                    best.append((len(found), _Header(rt, sheet, index, columns, unknown, dup)))
+                    best.append((len(found), _Header(rt, sheet, index, columns, unknown, dup, units)))
             if best:
                 break  # the first sheet holding a header wins (templates put data first)
         if not best:
@@ -115,19 +139,27 @@ class Parser:
 
     # ----- cells ----------------------------------------------------------
 
-    def _convert(self, col: Column, raw, notes: dict[str, str]):
-        """The typed value, or raise BadValue."""
+    def _convert(self, col: Column, raw, notes: dict[str, str], scale: Scale | None = None):
+        """The typed value (figures in the template's unit), or raise BadValue."""
+        factor = scale.factor if scale else 1
         if col.type == "integer":
-            return nz.parse_integer(raw)
+            if factor == 1:
+                return nz.parse_integer(raw)
+            number = nz.parse_number(raw) * factor
+            if number != number.to_integral_value():
+                raise nz.BadValue(f"按表头的单位换算后为 {number.normalize():f}，不是整数", "请按模板的单位填写整数")
+            return int(number)
         if col.type == "number":
-            return nz.parse_number(raw)
+            return nz.parse_number(raw) * factor if factor != 1 else nz.parse_number(raw)
+        if col.type == "duration":
+            return nz.parse_seconds(raw, factor)
         if col.type == "date":
             return nz.parse_date(raw, self.campaign.year)
         if col.type == "datetime":
             return nz.parse_datetime(raw, self.campaign.year, self.campaign.tz)
         text = nz.clean_text(raw)
         if col.type == "unit":
-            match = self.matcher.resolve(text)
+            match = (self.matcher_with_association if col.association else self.matcher).resolve(text)
             if match.code is None:
                 raise nz.BadValue(match.problem, match.fix)
             if match.note:
@@ -144,11 +176,18 @@ class Parser:
     # ----- the file -------------------------------------------------------
 
     def parse(self, path: Path, data: bytes, filename: str | None = None) -> ParsedFile:
-        from insday.intake.bundle import BundleParser, is_bundle
+        """A received file: a sheet, or a zip (a report with its photos and videos, or a bundle)."""
+        from insday.intake.bundle import is_bundle
 
+        if is_bundle(filename or path.name):
+            from insday.intake.media import parse_zip
+
+            return parse_zip(self, path, data, filename or path.name)
+        return self.parse_table(path, data, filename)
+
+    def parse_table(self, path: Path, data: bytes, filename: str | None = None) -> ParsedFile:
+        """A sheet (xlsx, xls, CSV): its report type, typed rows, unit and period."""
         out = ParsedFile(path=path, filename=filename or path.name)
-        if is_bundle(out.filename):
-            return BundleParser(self.campaign, self.matcher).parse(path, data, out.filename)
         try:
             sheets = read_sheets(path, data)
         except Unreadable as exc:
@@ -173,6 +212,14 @@ class Parser:
             out.error(f"「{name}」列出现了不止一次，请删除多余的列", header_row, name)
         for name in found.unknown:
             out.warn(f"无法识别的列「{name}」已忽略", header_row, name)
+        scales: dict[str, Scale] = {}
+        for pos, col in found.columns.items():
+            written = str(found.sheet.rows[found.index][pos]).strip()
+            scale = scales[col.key] = scale_for(col, written, found.units.get(pos))
+            if scale.problem:
+                out.error(scale.problem, header_row, written)
+            elif scale.note:
+                out.warn(scale.note, header_row, written)
 
         notes: dict[str, str] = {}
         for index in range(found.index + 1, len(found.sheet.rows)):
@@ -195,7 +242,7 @@ class Parser:
                     record[col.key] = None
                     continue
                 try:
-                    record[col.key] = self._convert(col, raw, notes)
+                    record[col.key] = self._convert(col, raw, notes, scales.get(col.key))
                 except nz.BadValue as bad:
                     record[col.key] = None
                     record.setdefault("_bad", set()).add(col.key)
@@ -227,7 +274,7 @@ class Parser:
                 out.error(f"未填写{rt.unit_label}。请在表头上方「{rt.unit_label}：」后填写贵单位名称")
                 return
         if len(codes) > 1:
-            names = "、".join(self.campaign.unit_by_code[c].name for c in codes)
+            names = "、".join(self.matcher_with_association.units[c].name for c in codes)
             out.error(f"文件中出现了多个单位（{names}）。每个文件只报送一个单位的数据，请分开报送")
         elif codes:
             out.unit = codes[0]

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from insday.campaign import Campaign, text_key
 from insday.db import session_scope
-from insday.db.models import ROW_MODELS, Submission
+from insday.db.models import ROW_MODELS, ReportMedia, Submission
 from insday.deadlines import deadline_for
 from insday.intake.bundle import zip_folder
+from insday.intake.media import archive_media, media_rows
 from insday.intake.parse import ParsedFile, Parser
 from insday.intake.validate import Validator
 
@@ -217,6 +218,8 @@ class Intake:
         rt = self.campaign.report_type(parsed.report_type)
         expected = {u.code for u in self.campaign.members(rt.who)} if rt.who != "claimants" else \
             {u.code for u in self.campaign.members("companies")}
+        if rt.association_may_report:
+            expected.add(self.campaign.association.code)  # the association's own activities
         if parsed.unit not in expected:
             name = self.campaign.unit_by_code.get(parsed.unit)
             parsed.error(f"「{name.name if name else parsed.unit}」无需报送「{rt.title}」，请核对报表或单位名称")
@@ -225,6 +228,8 @@ class Intake:
                sender: str | None, on_result: ResultHook | None) -> FileResult:
         accepted = not parsed.errors and parsed.unit is not None
         deadline = deadline_for(self.campaign, parsed.report_type, parsed.period) if accepted else None
+        # Photos and videos sent with the sheet: archived (by their own hash) before the rows point at them.
+        archived = archive_media(self.archive_dir, item.data, parsed.media) if accepted and parsed.media else []
         for attempt in range(3):
             result = FileResult(
                 path=str(item.path), sha256=item.sha256, filename=item.filename, report_type=parsed.report_type,
@@ -250,6 +255,8 @@ class Intake:
                     result.submission_id = sub.id
                     if accepted:
                         self._insert_rows(s, sub.id, parsed)
+                        if parsed.media:
+                            s.execute(insert(ReportMedia), media_rows(self.campaign.name, sub.id, parsed.media, archived))
                     if on_result:
                         on_result(s, result)
                 return result

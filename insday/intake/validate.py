@@ -40,6 +40,7 @@ DERIVED = {
 REPORT_RULES = {
     "scoring_sheet": "insday.essays.checks:check_scoring_sheet",
     "votes": "insday.essays.checks:check_votes",
+    "events": "insday.reports.rules:check_events",
     "videos": "insday.reports.rules:check_videos",
     "video_leaderboard": "insday.reports.rules:check_video_leaderboard",
     "project": "insday.reports.rules:check_project",
@@ -79,6 +80,7 @@ def expectation_parameters(campaign: Campaign) -> dict:
         "essay_ids": [e.id for e in campaign.essay_list],
         "min_coverage_wan": f"{campaign.steps.project_minimums.coverage_yuan / 10_000:g}",
         "leaderboard_size": campaign.videos.leaderboard_size,
+        "max_video_seconds": campaign.videos.max_duration_seconds,
     }
     for criterion in campaign.essays.rubric:
         params[f"max_{criterion.key}"] = int(criterion.max) if criterion.max.is_integer() else criterion.max
@@ -125,7 +127,7 @@ class Validator:
         columns = ["_file", "_row", *(c.key for c in rt.columns), *derived]
         frame = pd.DataFrame(rows, columns=columns)
         for col in rt.columns:
-            if col.type in ("integer", "number"):
+            if col.type in ("integer", "number", "duration"):
                 frame[col.key] = pd.to_numeric(frame[col.key], errors="coerce").astype("float64")
         for name in derived:
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")

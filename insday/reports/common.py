@@ -38,10 +38,19 @@ def short_name(unit: Unit) -> str:
 
 
 def unit_info(campaign: Campaign, code: str) -> dict:
+    """Code, name and short name of a member unit, or of the association itself."""
     unit = campaign.unit_by_code.get(code)
+    if unit is None and code == campaign.association.code:
+        unit = campaign.association_unit
     if unit is None:
         return {"unit": code, "name": code, "short_name": code}
     return {"unit": code, "name": unit.name, "short_name": short_name(unit)}
+
+
+def heading(campaign: Campaign) -> str:
+    """The campaign's title and the year's theme, as outputs are headed:
+    2019年吉林保险业"7.8全国保险公众宣传日"活动 · 年度主题：爱国爱家，从一份保障开始."""
+    return f"{campaign.title} · 年度主题：{campaign.theme}" if campaign.theme else campaign.title
 
 
 def local_text(campaign: Campaign, moment: datetime) -> str:

@@ -1,5 +1,7 @@
 """Outreach and publicity events (保险五进入, 职场宣传, 媒体宣传): how many events, people
-reached and materials handed out, per unit and per kind, as known at a moment."""
+reached and materials handed out, per unit and per kind, as known at a moment; the
+workplace-publicity checklist (posters, LED screens, service desks) of the kind 职场; and
+the association's own activities, counted as its own, never as a member unit's."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from insday.env import Env
 from insday.reports.common import fetch_as_of, unit_info
 
 FIGURES = ("events", "people_reached", "materials")
+WORKPLACE_KIND = "职场"
+WORKPLACE = ("posters", "led_screens", "service_desks")
 
 
 def kinds(env: Env) -> list[str]:
@@ -17,36 +21,87 @@ def kinds(env: Env) -> list[str]:
     return list(column.choices or ())
 
 
+def _zeros(names=FIGURES) -> dict:
+    return dict.fromkeys(names, 0)
+
+
+def _site_zeros() -> dict:
+    return {"sites": 0, **dict.fromkeys(WORKPLACE, 0)}
+
+
 def outreach_summary(env: Env, as_of: datetime) -> dict:
     """Counts of events, people reached and materials, as known at ``as_of``::
 
         {"as_of": "2019-07-12T08:00:00+00:00",
          "kinds": ["进学校", ..., "媒体"],
          "totals": {"events": 12, "people_reached": 5300, "materials": 2100, "units": 4},
-         "by_kind": [{"kind": "进学校", "events": 3, "people_reached": 900, "materials": 700}, ...],
+         "by_kind": [{"kind": "进学校", "events": 3, "people_reached": 900, "materials": 700,
+                      "posters": 0, "led_screens": 0, "service_desks": 0}, ...],
          "by_unit": [{"unit": "P01", "name": "...", "short_name": "人保财险", "events": 5,
-                      "people_reached": 2000, "materials": 800, "by_kind": {"进学校": 2, ...}}, ...]}
+                      "people_reached": 2000, "materials": 800, "by_kind": {"进学校": 2, ...},
+                      "workplace": {"sites": 2, "posters": 20, "led_screens": 2, "service_desks": 1}}, ...],
+         "members": {"events": 10, "people_reached": 4000, "materials": 2000, "units": 4},
+         "association": {"unit": "ASSOC", "name": "吉林省保险行业协会", "short_name": "省协会",
+                         "events": 2, "people_reached": 1300, "materials": 100, "by_kind": {...},
+                         "workplace": {...}},
+         "workplace": {"kind": "职场", "sites": 6, "units": 3, "posters": 60, "led_screens": 5,
+                       "service_desks": 6, "by_unit": [{"unit", "name", "short_name", "sites",
+                                                        "posters", "led_screens", "service_desks"}]}}
 
-    ``by_kind`` lists every kind (zeros included); ``by_unit`` only units with events,
-    most events first. Blank people/materials figures count as 0.
+    ``totals`` and ``by_kind`` count every event, the association's included; ``by_unit`` and
+    ``totals.units`` are the member units (the association is ``association``, zeros when it
+    has reported nothing); ``members`` is ``totals`` without the association. ``workplace``
+    is the checklist of the kind 职场: one site per reported office or outlet and what it
+    shows, for everyone (``units`` and ``by_unit``: the member units with sites). Blank
+    figures count as 0.
     """
     campaign = env.campaign
     order = kinds(env)
+    association = campaign.association.code
     rows = fetch_as_of(env, "reports/outreach_by_unit_kind", as_of)
-    by_kind = {k: dict.fromkeys(FIGURES, 0) for k in order}
-    by_unit: dict[str, dict] = {}
+    by_kind = {k: _zeros(FIGURES + WORKPLACE) for k in order}
+    lines: dict[str, dict] = {}
+
+    def line(code: str) -> dict:
+        return lines.setdefault(code, {**unit_info(campaign, code), **_zeros(), "by_kind": dict.fromkeys(order, 0),
+                                       "workplace": _site_zeros()})
+
+    own = line(association)
     for r in rows:
-        unit = by_unit.setdefault(r["unit"], {**unit_info(campaign, r["unit"]), **dict.fromkeys(FIGURES, 0),
-                                              "by_kind": dict.fromkeys(order, 0)})
-        unit["by_kind"][r["kind"]] += int(r["events"])
+        unit = line(r["unit"])
+        unit["by_kind"][r["kind"]] = unit["by_kind"].get(r["kind"], 0) + int(r["events"])
         for f in FIGURES:
             unit[f] += int(r[f])
-            by_kind.setdefault(r["kind"], dict.fromkeys(FIGURES, 0))[f] += int(r[f])
-    totals = {f: sum(k[f] for k in by_kind.values()) for f in FIGURES}
+        for f in FIGURES + WORKPLACE:
+            by_kind.setdefault(r["kind"], _zeros(FIGURES + WORKPLACE))[f] += int(r[f])
+        if r["kind"] == WORKPLACE_KIND:
+            unit["workplace"]["sites"] += int(r["events"])
+            for f in WORKPLACE:
+                unit["workplace"][f] += int(r[f])
+    by_unit = sorted((u for c, u in lines.items() if c != association), key=lambda u: (-u["events"], u["unit"]))
+    members = {f: sum(u[f] for u in by_unit) for f in FIGURES}
+    sites = sorted(({k: u[k] for k in ("unit", "name", "short_name")} | u["workplace"]
+                    for u in by_unit if u["workplace"]["sites"]), key=lambda u: (-u["sites"], u["unit"]))
+    everyone = [*by_unit, own]
     return {
         "as_of": as_of.isoformat(),
         "kinds": order,
-        "totals": {**totals, "units": len(by_unit)},
+        "totals": {f: members[f] + own[f] for f in FIGURES} | {"units": len(by_unit)},
         "by_kind": [{"kind": k, **v} for k, v in by_kind.items()],
-        "by_unit": sorted(by_unit.values(), key=lambda u: (-u["events"], u["unit"])),
+        "by_unit": by_unit,
+        "members": {**members, "units": len(by_unit)},
+        "association": own,
+        "workplace": {"kind": WORKPLACE_KIND, "units": len(sites),
+                      **{f: sum(u["workplace"][f] for u in everyone) for f in ("sites", *WORKPLACE)},
+                      "by_unit": sites},
     }
+
+
+def unit_activities(summary: dict, code: str) -> dict:
+    """One unit's (or the association's) figures in ``outreach_summary``: events, people
+    reached, materials and its workplace sites with what they show (zeros without events)."""
+    lines = [summary["association"], *summary["by_unit"]]
+    found = next((u for u in lines if u["unit"] == code), None)
+    if found is None:
+        return {**_zeros(), "workplace": _site_zeros()}
+    return {**{f: found[f] for f in FIGURES}, "workplace": dict(found["workplace"])}

@@ -17,6 +17,23 @@ def _error(parsed: ParsedFile, record: dict, key: str, problem: str, fix: str) -
                                     problem, fix))
 
 
+WORKPLACE_KIND = "职场"
+WORKPLACE_COUNTS = ("posters", "led_screens", "service_desks")
+
+
+def check_events(context: RuleContext, rt: ReportType, parsed: ParsedFile) -> None:
+    """A workplace-publicity row (职场) says what the workplace shows: posters, LED screens,
+    service desks (any of them; a row with none is accepted with a note)."""
+    counts = [k for k in WORKPLACE_COUNTS if k in parsed.headers]
+    if not counts:
+        return
+    for r in parsed.records:
+        if r.get("kind") == WORKPLACE_KIND and all(r.get(k) is None for k in counts):
+            names = "、".join(f"「{parsed.headers[k]}」" for k in counts)
+            parsed.issues.append(cell_issue("warning", parsed.filename, r["_row"], parsed.headers[counts[0]], None,
+                                            "", f"职场宣传请填写{names}（没有的填 0），便于协会统计"))
+
+
 def check_videos(context: RuleContext, rt: ReportType, parsed: ParsedFile) -> None:
     """A link pasted with the platform's share text ("复制打开抖音… https://v.douyin.com/x/")
     keeps just the address."""

@@ -25,11 +25,19 @@ def summary_status(env: Env, as_of: datetime) -> dict:
          "units": [{"unit", "name", "short_name", "status": "accepted" | "missing",
                     "received_at", "timeliness", "version", "filename", "submission_id",
                     "parts": {"plan": {"files": 1, "links": 0}, ...},
-                    "rejected": {"filename", "received_at", "errors": [...]} | None}, ...]}
+                    "rejected": {"filename", "received_at", "errors": [...]} | None,
+                    "activities": {"events", "people_reached", "materials",
+                                   "workplace": {"sites", "posters", "led_screens", "service_desks"}}}, ...],
+         "association": {"unit": "ASSOC", "name", "short_name", "activities": {...}}}
 
     ``rejected`` is the unit's latest attempt when it was refused (e.g. photos missing).
+    ``activities`` is what the unit reported of its events and workplace publicity by then
+    (``insday.reports.outreach``), beside its summary; ``association`` the association's own.
     """
+    from insday.reports.outreach import outreach_summary, unit_activities
+
     rt = _bundle_type(env)
+    outreach = outreach_summary(env, as_of)
     rows = fetch_as_of(env, "reports/summary_parts_current", as_of)
     refused = {r["unit"]: r for r in fetch_as_of(env, "reports/latest_rejections", as_of)
                if r["report_type"] == rt.key}
@@ -38,7 +46,8 @@ def summary_status(env: Env, as_of: datetime) -> dict:
         mine = [r for r in rows if r["unit"] == unit.code]
         item = {**unit_info(env.campaign, unit.code), "status": "accepted" if mine else "missing",
                 "received_at": None, "timeliness": None, "version": None, "filename": None, "submission_id": None,
-                "parts": {p.key: {"files": 0, "links": 0} for p in rt.parts}, "rejected": None}
+                "parts": {p.key: {"files": 0, "links": 0} for p in rt.parts}, "rejected": None,
+                "activities": unit_activities(outreach, unit.code)}
         if mine:
             first = mine[0]
             item.update({k: first[k] for k in ("received_at", "timeliness", "version", "filename", "submission_id")})
@@ -54,7 +63,9 @@ def summary_status(env: Env, as_of: datetime) -> dict:
     submitted = sum(1 for u in units if u["status"] == "accepted")
     return jsonable({"as_of": as_of, "expected": len(units), "submitted": submitted, "missing": len(units) - submitted,
                      "parts": [{"key": p.key, "title": p.title, "required": p.required} for p in rt.parts],
-                     "units": units})
+                     "units": units,
+                     "association": {**unit_info(env.campaign, env.campaign.association.code),
+                                     "activities": unit_activities(outreach, env.campaign.association.code)}})
 
 
 def extract_summary(env: Env, unit: str, out: Path, as_of: datetime) -> Path:

@@ -1,5 +1,7 @@
 """Short videos (短视频): the units' submissions, the daily "video talent" leaderboard
-(rank 1 is the day's champion) and the certificate list of everyone who made a board."""
+(rank 1 is the day's champion) and the certificate list of everyone who made a board.
+A video the association withdrew (``insday.reports.withdrawals``) is on none of them from
+the moment of its withdrawal."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 
 from insday.campaign import text_key
 from insday.env import Env
-from insday.reports.common import day_text, fetch_as_of, jsonable, unit_info
+from insday.reports.common import day_text, fetch_as_of, heading, jsonable, unit_info
 
 _AUTHORS = re.compile(r"[、,，;；/／]+|\s{2,}")
 
@@ -24,6 +26,24 @@ def _entry(env: Env, row: dict) -> dict:
             "votes": row["votes"], "link": row["link"]}
 
 
+def _boards(env: Env, as_of: datetime) -> tuple[list[dict], list[dict]]:
+    """Every day's board as known at ``as_of`` without the withdrawn videos, and those."""
+    from insday.reports.withdrawals import withdrawn_test, withdrawn_videos
+
+    rows = fetch_as_of(env, "reports/video_boards", as_of)
+    withdrawn = withdrawn_videos(env, as_of)
+    if not withdrawn:
+        return rows, withdrawn
+    gone = withdrawn_test(withdrawn)
+    kept = [r for r in rows if not gone(r)]
+    if not env.campaign.videos.keep_ranks_after_withdrawal:
+        place: dict[date, int] = {}
+        for r in kept:  # rows come by day, then rank
+            place[r["board_date"]] = place.get(r["board_date"], 0) + 1
+            r["rank"] = place[r["board_date"]]
+    return kept, withdrawn
+
+
 def video_leaderboard(env: Env, as_of: datetime, day: date | None = None) -> dict:
     """One day's leaderboard as known at ``as_of`` (default day: the latest day with a
     board), every champion up to that day, and the units' video submissions::
@@ -35,18 +55,25 @@ def video_leaderboard(env: Env, as_of: datetime, day: date | None = None) -> dic
          "champions": [{"day": "2019-06-20", ...entry...}, ...],
          "days": ["2019-06-20", ...],
          "submissions": {"videos": 25, "units": 9,
-                         "by_unit": [{"unit": "P01", "name": "...", "short_name": "...", "videos": 4}, ...]}}
+                         "by_unit": [{"unit": "P01", "name": "...", "short_name": "...", "videos": 4}, ...]},
+         "withdrawn": [{"link", "title", "author", "unit", "name", "short_name", "reason", "withdrawn_at"}]}
 
-    ``day`` without a board gives empty ``entries`` and ``champion`` None.
+    ``day`` without a board gives empty ``entries`` and ``champion`` None. Withdrawn videos
+    are on no board and not counted in ``submissions``; the others keep their published
+    ranks (``videos.keep_ranks_after_withdrawal``), so a day whose champion was withdrawn
+    has ``champion`` None.
     """
-    rows = fetch_as_of(env, "reports/video_boards", as_of)
+    from insday.reports.withdrawals import withdrawn_test
+
+    rows, withdrawn = _boards(env, as_of)
     days = sorted({r["board_date"] for r in rows})
     if day is None:
         day = days[-1] if days else None
     entries = [_entry(env, r) for r in rows if r["board_date"] == day]
     champions = [{"day": r["board_date"], **_entry(env, r)} for r in rows
                  if r["rank"] == 1 and day is not None and r["board_date"] <= day]
-    videos = fetch_as_of(env, "reports/videos_current", as_of)
+    gone = withdrawn_test(withdrawn)
+    videos = [v for v in fetch_as_of(env, "reports/videos_current", as_of) if not gone(v)]
     per_unit: dict[str, int] = {}
     for v in videos:
         per_unit[v["unit"]] = per_unit.get(v["unit"], 0) + 1
@@ -57,6 +84,9 @@ def video_leaderboard(env: Env, as_of: datetime, day: date | None = None) -> dic
         "entries": entries, "champion": next((e for e in entries if e["rank"] == 1), None),
         "champions": champions, "days": days,
         "submissions": {"videos": len(videos), "units": len(per_unit), "by_unit": by_unit},
+        "withdrawn": [{"link": w["link"], "title": w["title"], "author": w["author"],
+                       **unit_info(env.campaign, w["unit"] or ""), "reason": w["reason"],
+                       "withdrawn_at": w["withdrawn_at"]} for w in withdrawn],
     })
 
 
@@ -67,10 +97,11 @@ def video_certificates(env: Env, as_of: datetime) -> list[dict]:
          "titles": ["..."], "days": ["2019-06-21", ...], "best_rank": 1,
          "champion_days": ["2019-06-21"], "award": "短视频日冠军" | "短视频达人榜上榜"}
 
-    Co-authors of a video each get a line. Sorted by unit code, then author.
+    Co-authors of a video each get a line. Sorted by unit code, then author. A withdrawn
+    video earns nobody a line.
     """
     people: dict[tuple[str, str], dict] = {}
-    for r in fetch_as_of(env, "reports/video_boards", as_of):
+    for r in _boards(env, as_of)[0]:
         for name in authors(r["author"]):
             person = people.setdefault((r["unit"], text_key(name)), {
                 "author": name, **unit_info(env.campaign, r["unit"]), "titles": [], "days": [],
@@ -89,8 +120,9 @@ def video_certificates(env: Env, as_of: datetime) -> list[dict]:
     return jsonable(out)
 
 
-def write_certificates(people: list[dict], out: Path) -> Path:
-    """The certificate list (``video_certificates``) as xlsx (证书名单), one row per creator."""
+def write_certificates(people: list[dict], out: Path, campaign=None) -> Path:
+    """The certificate list (``video_certificates``) as xlsx (证书名单), one row per creator;
+    with ``campaign`` its note names the campaign and the year's theme."""
     from insday.reports.xlsx import INTEGER, Table, write_workbook
 
     rows = [[n, p["author"], p["name"], p["award"], "；".join(p["titles"]),
@@ -99,5 +131,6 @@ def write_certificates(people: list[dict], out: Path) -> Path:
             for n, p in enumerate(people, start=1)]
     table = Table("证书名单", ["序号", "姓名", "单位", "证书", "上榜作品", "上榜日期", "上榜天数", "最好名次", "日冠军日期"],
                   rows, {0: INTEGER, 6: INTEGER, 7: INTEGER},
-                  note=f"共 {len(people)} 人。名单按单位排列，合作作品的每位作者各发一份证书。")
+                  note=(f"{heading(campaign)}。" if campaign else "")
+                  + f"共 {len(people)} 人。名单按单位排列，合作作品的每位作者各发一份证书；已撤下的作品不发证书。")
     return write_workbook(out / "短视频达人证书名单.xlsx", [table])

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from insday.campaign import KIND_TITLES
 from insday.env import Env
-from insday.reports.common import (count, data_uri, fetch_as_of, jsonable, local_text, money, out_dir, render,
-                                   short_name, yi)
+from insday.reports.common import (count, data_uri, fetch_as_of, heading, jsonable, local_text, money, out_dir,
+                                   render, short_name, yi)
 
 TOP_IN_CHARTS = 15
 
@@ -51,7 +51,16 @@ def whitepaper_data(env: Env, as_of: datetime) -> dict:
          "by_kind": [{"kind": "property", "title": "财产险公司", "expected", "reported", "totals": {...}}],
          "companies": [{"code", "name", "short_name", "kind", "values": {...}, "shares": {key: 0..1},
                         "received_at", "timeliness"}],                       # by claims paid, largest first
-         "missing": [{"code", "name", "short_name", "kind"}]}
+         "missing": [{"code", "name", "short_name", "kind"}],
+         "campaign": {"title", "theme", "heading"},
+         "workplace": {"companies": 12, "sites": 40, "posters": 300, "led_screens": 35, "service_desks": 40,
+                       "events": 80, "people_reached": 20000,
+                       "by_company": [{"unit", "name", "short_name", "sites", "posters", "led_screens",
+                                       "service_desks"}]}}
+
+    ``workplace`` is the companies' workplace publicity in the campaign (events of the kind
+    职场, as known at ``as_of``: sites and what they show) and their outreach events of every
+    kind; the indicators' figures are the data year's.
     """
     campaign = env.campaign
     rt = campaign.report_type("indicators")
@@ -80,7 +89,21 @@ def whitepaper_data(env: Env, as_of: datetime) -> dict:
     paper = campaign.whitepaper
     return {"as_of": as_of, "title": paper.title if paper else rt.title, "year": paper.data_year if paper else None,
             "metrics": metric_list, "expected": len(expected), "reported": len(companies), "totals": totals,
-            "by_kind": by_kind, "companies": companies, "missing": missing}
+            "by_kind": by_kind, "companies": companies, "missing": missing,
+            "campaign": {"title": campaign.title, "theme": campaign.theme, "heading": heading(campaign)},
+            "workplace": _workplace(env, as_of, {u.code for u in expected})}
+
+
+def _workplace(env: Env, as_of: datetime, companies: set[str]) -> dict:
+    """The companies' workplace publicity and outreach events in the campaign."""
+    from insday.reports.outreach import WORKPLACE, outreach_summary
+
+    summary = outreach_summary(env, as_of)
+    sites = [u for u in summary["workplace"]["by_unit"] if u["unit"] in companies]
+    events = [u for u in summary["by_unit"] if u["unit"] in companies]
+    return {"companies": len(sites), **{f: sum(u[f] for u in sites) for f in ("sites", *WORKPLACE)},
+            "events": sum(u["events"] for u in events), "people_reached": sum(u["people_reached"] for u in events),
+            "by_company": sites}
 
 
 # ----- outputs ---------------------------------------------------------------
@@ -156,6 +179,18 @@ def _sections(data: dict) -> list[dict]:
         sections.append({"title": "四、精准扶贫", "chart": "poverty_coverage", "paragraphs": [
             f"{who}共为贫困地区和贫困人口提供扶贫保险保障{yi(t['poverty_coverage'])}亿元，"
             f"覆盖{count(t['poverty_people'])}人。" + by_kind("poverty_coverage", lambda v: f"提供保障{yi(v)}亿元")]})
+    w = data["workplace"]
+    if w["sites"] or w["events"]:
+        theme = data["campaign"]["theme"]
+        text = "“7.8全国保险公众宣传日”活动期间，" + (f"围绕“{theme}”的年度主题，" if theme else "")
+        if w["sites"]:
+            text += (f"{w['companies']}家保险公司在{count(w['sites'])}处办公和营业场所开展职场宣传，"
+                     f"悬挂、张贴宣传海报和标语{count(w['posters'])}张（幅），"
+                     f"用{count(w['led_screens'])}块LED屏等多媒体设备滚动播放活动主题和行业形象宣传片，"
+                     f"设置宣传咨询服务台{count(w['service_desks'])}个。")
+        if w["events"]:
+            text += f"各公司共开展“保险五进入”、职场和媒体宣传活动{count(w['events'])}场，覆盖{count(w['people_reached'])}人。"
+        sections.append({"title": "五、职场宣传", "chart": None, "paragraphs": [text]})
     return sections
 
 
@@ -191,6 +226,13 @@ def write_whitepaper(env: Env, as_of: datetime, out: Path | None = None) -> dict
                for n, u in enumerate(data["missing"], start=1)], {0: INTEGER},
               note="以上公司未报送社会贡献指标，未计入全省合计。"),
     ]
+    w = data["workplace"]
+    if w["by_company"]:
+        tables.append(Table("职场宣传", ["序号", "公司名称", "简称", "场所数", "海报标语(张)", "LED屏(块)", "咨询服务台(个)"],
+                            [[n, c["name"], c["short_name"], c["sites"], c["posters"], c["led_screens"],
+                              c["service_desks"]] for n, c in enumerate(w["by_company"], start=1)],
+                            {0: INTEGER, 3: INTEGER, 4: INTEGER, 5: INTEGER, 6: INTEGER},
+                            note=f"“7.8”活动期间各公司报送的职场宣传（截至 {local_text(env.campaign, as_of)}）。"))
     files = {"xlsx": write_workbook(folder / "whitepaper.xlsx", tables)}
     charts = _charts(data)
     (folder / "charts").mkdir(exist_ok=True)

@@ -9,6 +9,9 @@ SELECT e.unit AS unit,
        e.people_reached AS people_reached,
        e.materials AS materials,
        e.media_links AS media_links,
+       e.posters AS posters,
+       e.led_screens AS led_screens,
+       e.service_desks AS service_desks,
        s.received_at AS received_at
 FROM event_rows e
 JOIN submissions s ON s.id = e.submission_id

@@ -6,6 +6,7 @@ SELECT v.unit AS unit,
        v.platform AS platform,
        v.link AS link,
        v.published_on AS published_on,
+       v.duration AS duration,
        s.received_at AS received_at
 FROM video_rows v
 JOIN submissions s ON s.id = v.submission_id

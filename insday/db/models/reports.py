@@ -89,6 +89,10 @@ class EventRow(_Rows, Base):
     people_reached: Mapped[int | None] = mapped_column(Integer)
     materials: Mapped[int | None] = mapped_column(Integer)
     media_links: Mapped[str | None] = mapped_column(Text)
+    # Workplace publicity (kind 职场): what the office or outlet shows.
+    posters: Mapped[int | None] = mapped_column(Integer)
+    led_screens: Mapped[int | None] = mapped_column(Integer)
+    service_desks: Mapped[int | None] = mapped_column(Integer)
 
 
 class VideoRow(_Rows, Base):
@@ -99,6 +103,7 @@ class VideoRow(_Rows, Base):
     platform: Mapped[str | None] = mapped_column(String(50))
     link: Mapped[str] = mapped_column(Text)
     published_on: Mapped[date] = mapped_column(Date)
+    duration: Mapped[int | None] = mapped_column(Integer)  # whole seconds, as the unit reports it
 
 
 class VideoLeaderboardRow(_Rows, Base):
