@@ -17,6 +17,7 @@ from insday.bulletin.editions import Edition, edition, previous, rules, run_days
 from insday.campaign import Campaign
 from insday.env import Env
 from insday.reports.common import day_text
+from insday.reports.media import media_gallery
 from insday.safe import mask_phone, safe_url
 from insday.steps.rules import step_calendar
 
@@ -94,6 +95,7 @@ def _figures(env: Env, this: Edition, knows: datetime) -> dict:
         "outreach": outreach,
         "reports": [_deadline_row(campaign, s) for s in covered],
         "late_missing": _late_missing(campaign, covered),
+        "media": None if this.final else media_gallery(env, this.day, knows),  # the day's gallery page
     }
 
 

@@ -32,6 +32,7 @@ from insday.mail.compose import render as render_mail
 from insday.mail.outbox import enqueue, usable_address
 from insday.publishing.approval import STATE_ZH, approval_json, decide, latest, request
 from insday.reports.common import data_uri, day_text, local_text
+from insday.reports.media import write_media_gallery
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ def release(env: Env, this: Edition, *, send: bool) -> dict:
         for stale in (p for p in public.rglob("*") if p.is_file() and not (preview / p.relative_to(public)).exists()):
             stale.unlink()  # a chart the approved version does not have
         approval.published_at = approval.published_at or utcnow()
+    if not this.final:  # the day's photos and videos, linked from the page
+        write_media_gallery(env, this.day, this.cutoff, env.settings.public_dir)
     files = {"html": str(public / "index.html"), "xlsx": str(public / "bulletin.xlsx"),
              "md": str(public / "bulletin.md"), "json": str(public / "bulletin.json"),
              "charts": [str(p) for p in sorted((public / "charts").glob("*.png"))],
@@ -233,7 +236,8 @@ def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> dict
         charts = sorted((folder / "charts").glob("*.png"))
         images = [_write(kept / p.name, p.read_bytes()) for p in charts]
         attachment = shutil.copyfile(folder / "bulletin.xlsx", kept / _attachment_name(this))
-        html = render("bulletin.html.j2", doc, campaign, {p.name: f"cid:{p.name}" for p in charts})
+        # the gallery link is relative to the published page: not in the email
+        html = render("bulletin.html.j2", {**doc, "media": None}, campaign, {p.name: f"cid:{p.name}" for p in charts})
         subject = f"【通报】{doc['title']}"
         queued = sum(enqueue(session, key=keys[code], kind="bulletin", to_name=name, to_addr=addr, subject=subject,
                              html=html, attachments=[attachment], inline_images=images, unit_code=code)

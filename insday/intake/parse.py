@@ -110,7 +110,6 @@ class Parser:
                 if sum(1 for k in keys if k) < 2:
                     continue
                 for rt in self.tables:
-                    lookup = self._lookup[rt.key]
                     columns: dict[int, Column] = {}
                     units: dict[int, str | None] = {}
                     seen: Counter = Counter()
