@@ -1,4 +1,5 @@
-"""Deployments: the four flows on the campaign's calendar. Schedules and parameters, nothing else.
+"""Deployments: the four flows on the campaign's calendar, and the association's admin actions
+run on demand from the Prefect UI. Schedules and parameters, nothing else.
 
 The cron lines come from :func:`insday.orchestration.run_plan` (derived from the campaign
 definition); they run in the campaign's time zone. Two ways to run them:
@@ -21,16 +22,26 @@ ENTRYPOINTS = {
     "essay_awards": "flows.essay_awards.essay_awards",
     "final_bulletin": "flows.final_bulletin.final_bulletin",
 }
+# The association's decisions, each a typed form in the Prefect UI (no schedule).
+ADMIN = {
+    "approve_bulletin": ("审批通报：批准发布或退回等待审批的通报。", "flows.approve_bulletin.approve_bulletin"),
+    "extend_deadline": ("给单位延期：该单位按自己的截止时间计算、提醒和催报。", "flows.extend_deadline.extend_deadline"),
+    "excuse_unit": ("单位免报：该单位不再列为未报送，显示“免报”及原因。", "flows.excuse_unit.excuse_unit"),
+    "void_submission": ("作废文件：已受理的文件不再计入，并通知报送单位。", "flows.void_submission.void_submission"),
+    "resend_message": ("重发邮件：回执、提醒或通报再发一次。", "flows.resend_message.resend_message"),
+}
+ENTRYPOINTS.update({name: entry for name, (_, entry) in ADMIN.items()})
 WORK_POOL = "insday"
 
 
 def build(campaign: Campaign) -> list:
-    """The campaign's deployments as Prefect RunnerDeployments, for ``serve``."""
+    """The campaign's deployments as Prefect RunnerDeployments, for ``serve``: the scheduled
+    flows and the admin actions, each form's fields titled in Chinese."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
     from prefect.utilities.importtools import import_object
 
-    return [
+    scheduled = [
         import_object(ENTRYPOINTS[p.flow]).to_deployment(
             name=p.name, description=p.description, tags=["insday", campaign.name],
             schedules=[Cron(line.cron, timezone=campaign.timezone, parameters=line.parameters)
@@ -38,6 +49,22 @@ def build(campaign: Campaign) -> list:
             entrypoint_type=EntrypointType.MODULE_PATH)
         for p in run_plan(campaign)
     ]
+    admin = [import_object(entry).to_deployment(name=campaign.name, description=description,
+                                                tags=["insday", campaign.name, "admin"],
+                                                entrypoint_type=EntrypointType.MODULE_PATH)
+             for description, entry in ADMIN.values()]
+    for deployment in (*scheduled, *admin):
+        _titles(deployment)
+    return [*scheduled, *admin]
+
+
+def _titles(deployment) -> None:
+    """The Chinese title of each field of the deployment's form (Prefect titles them by name)."""
+    from flows.forms import TITLES
+
+    for name, schema in deployment._parameter_openapi_schema.properties.items():
+        if name in TITLES:
+            schema["title"] = TITLES[name]
 
 
 def prefect_yaml(campaign: Campaign, work_pool: str = WORK_POOL) -> dict:
@@ -58,5 +85,10 @@ def prefect_yaml(campaign: Campaign, work_pool: str = WORK_POOL) -> dict:
                             **({"parameters": line.parameters} if line.parameters else {})}
                            for line in p.schedules]}
             for p in run_plan(campaign)
+        ] + [
+            {"name": campaign.name, "entrypoint": entry, "description": description,
+             "tags": ["insday", campaign.name, "admin"], "parameters": {},
+             "work_pool": {"name": work_pool, "work_queue_name": None, "job_variables": {}}, "schedules": []}
+            for description, entry in ADMIN.values()
         ],
     }

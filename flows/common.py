@@ -151,12 +151,37 @@ def _decision_text(published: dict) -> str:
     return "\n".join(lines)
 
 
+def refused(state) -> bool:
+    """Whether a run failed because what was asked cannot be done (a Chinese message says why):
+    the person who asked needs to know, not IT."""
+    from insday.actions import ActionError
+
+    try:
+        return isinstance(state.result(raise_on_failure=False), ActionError)
+    except Exception:
+        return False
+
+
+def report(action: str, line: str, detail: dict) -> None:
+    """The one Chinese line an admin run logs, and its Markdown report in the Prefect UI."""
+    from prefect.artifacts import create_markdown_artifact
+
+    get_run_logger().info(line)
+    rows = "\n".join(f"| {k} | {v} |" for k, v in detail.items() if v not in (None, "", []))
+    create_markdown_artifact(f"### {line}\n\n| 项目 | 内容 |\n| --- | --- |\n{rows}\n\n已记入操作日志。",
+                             key=action.replace("_", "-"), description=line)
+
+
 def alert_tech_contact(flow, flow_run, state) -> None:
-    """on_failure / on_crashed hook: email the association's technical contact. Never raises."""
+    """on_failure / on_crashed hook: email the association's technical contact. Never raises;
+    a run refused for what was asked (a Chinese message in the run) alerts nobody."""
     from prefect.logging.loggers import flow_run_logger
     from prefect.settings import PREFECT_UI_URL
 
     logger = flow_run_logger(flow_run, flow)
+    if refused(state):
+        logger.warning("未执行：%s", state.message)
+        return
     try:
         env = load_env()
         to = env.settings.tech_contact_email or env.campaign.association.tech_contact
@@ -180,3 +205,4 @@ def alert_tech_contact(flow, flow_run, state) -> None:
 
 
 HOOKS = dict(on_failure=[alert_tech_contact], on_crashed=[alert_tech_contact])
+ADMIN_HOOKS = dict(timeout_seconds=600, retries=0, **HOOKS)  # admin actions: on demand, never retried

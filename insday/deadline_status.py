@@ -7,12 +7,15 @@ be) at that moment. For a deadline D and each unit expected to submit it:
 - **late**: its first valid file arrived after ``D.closes`` (accepted and flagged);
 - **missing**: ``as_of`` is after ``D.closes`` and no valid file has arrived;
 - **open**: ``as_of`` is not after ``D.closes`` and no valid file has arrived yet: the
-  unit can still be on time, so it is not counted as missing.
+  unit can still be on time, so it is not counted as missing;
+- **excused** (免报): the association excused the unit (``insday excuse``), with a reason.
 
-So ``expected = on_time + late + missing + open``; before D closes ``late`` and
-``missing`` are 0, after it ``open`` is 0. A rejected file counts for nothing (the
-units that only sent rejected files are listed as ``rejected_units``); a later version
-of an accepted file does not change when the unit first met the deadline.
+A unit the association gave more time (``insday extend``) is measured against its own due
+time instead of ``D.closes``, from the moment the extension was recorded. So
+``expected = on_time + late + missing + open + excused``. A rejected file counts for nothing
+(the units that only sent rejected files are listed as ``rejected_units``), nor does a voided
+one (``insday void``) from the moment it was voided; a later version of an accepted file does
+not change when the unit first met the deadline.
 
 Which file answers which deadline: a file of the deadline's report type for its
 period (one per day for the daily report; any period for a single deadline). For
@@ -40,9 +43,11 @@ from insday.sql import fetch
 @dataclass(frozen=True)
 class UnitProgress:
     code: str
-    state: str  # on_time | late | missing | open
+    state: str  # on_time | late | missing | open | excused
     first_at: datetime | None = None  # first valid file received
     rejected_files: int = 0
+    due: datetime | None = None  # the unit's own due time, when the association extended it
+    reason: str | None = None  # why it was extended or excused
 
 
 @dataclass
@@ -65,18 +70,28 @@ class DeadlineState:
 _PROJECT_STATE = {"met": "on_time", "met_late": "late", "overdue": "missing", "open": "open"}
 
 
+def tracked_deadlines(campaign: Campaign, projects: list[dict]) -> list[Deadline]:
+    """Every deadline the association tracks, given the project reports known so far (the
+    per-project deadlines come from them; ``reports/projects_current``)."""
+    from insday.reports.projects import claims_of
+
+    return [d for d in registry(campaign, claims_of(projects)) if d.who != "association"]
+
+
 def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[DeadlineState]:
-    """Every tracked deadline (as known at ``as_of``) with each expected unit's state."""
-    from insday.reports.projects import claimant_states, claims_of, project_items
+    """Every tracked deadline (as known at ``as_of``) with each expected unit's state, each
+    unit measured against its own due time where the association extended it."""
+    from insday.reports.projects import claimant_states, project_items
 
     projects = fetch(conn, "reports/projects_current", as_of=as_of)
-    claims = claims_of(projects)
-    deadlines = [d for d in registry(campaign, claims) if d.who != "association"]
+    deadlines = tracked_deadlines(campaign, projects)
     files: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (report type, unit) -> per period
     for row in fetch(conn, "deadlines/submission_times", as_of=as_of):
         files[(row["report_type"], row["unit_code"])].append(row)
     project_states = claimant_states(project_items(campaign, projects, as_of)) if projects else {}
     reported = {r["unit"]: r["received_at"] for r in projects}
+    overrides = {(o["deadline_id"], o["unit_code"]): o
+                 for o in fetch(conn, "deadlines/unit_overrides", as_of=as_of, campaign=campaign.name)}
 
     states = []
     for d in deadlines:
@@ -85,13 +100,20 @@ def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[Dead
             rows = [r for r in files.get((d.report_type, code), ())
                     if d.period is None or r["period_key"] == d.period.isoformat()]
             rejected = sum(r["rejected_files"] for r in rows)
+            special = overrides.get((d.id, code))
+            if special and special["kind"] == "excuse":
+                state.units.append(UnitProgress(code, "excused", None, rejected, reason=special["reason"]))
+                continue
+            closes = special["until_at"] if special else d.closes
             if d.who == "claimants":  # met by the dates the project reports give
                 progress = _PROJECT_STATE[project_states.get(d.id, {}).get(code, "overdue" if state.closed else "open")]
                 first = reported.get(code) if progress in ("on_time", "late") else None
             else:
                 first = min((r["first_accepted_at"] for r in rows if r["first_accepted_at"] is not None), default=None)
-                progress = d.timeliness(first) if first is not None else "missing" if state.closed else "open"
-            state.units.append(UnitProgress(code, progress, first, rejected))
+                progress = ("on_time" if first <= closes else "late") if first is not None else \
+                    "missing" if as_of > closes else "open"
+            state.units.append(UnitProgress(code, progress, first, rejected, due=special["until_at"] if special else None,
+                                            reason=special["reason"] if special else None))
         states.append(state)
     return states
 
@@ -101,20 +123,25 @@ def deadline_status(env: Env, as_of: datetime) -> dict:
 
     ``{"as_of", "deadlines": [{"id", "report_type", "due", "expected", "on_time", "late",
     "missing", "missing_units", "title", "closes", "closed", "open", "open_units",
-    "late_units", "rejected_units"}], "units": {code: name}}``; times are ISO 8601 in the
-    campaign's time zone, unit lists are member codes in roster order.
+    "late_units", "rejected_units", "excused", "excused_units", "exceptions": [{"unit", "kind":
+    "extend|excuse", "until", "reason"}], "voided": [{"submission", "unit", "filename",
+    "voided_at", "reason"}]}], "units": {code: name}}``; times are ISO 8601 in the campaign's
+    time zone, unit lists are member codes in roster order, names the roster's display names.
     """
     with env.engine.connect() as conn:
         states = evaluate(conn, env.campaign, as_of)
-    return status_document(env.campaign, as_of, states)
+        voided = fetch(conn, "deadlines/voided_submissions", as_of=as_of)
+    return status_document(env.campaign, as_of, states, voided)
 
 
-def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineState]) -> dict:
+def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineState],
+                    voided: list[dict] = ()) -> dict:
     local = lambda t: campaign.local(t).isoformat()  # noqa: E731
     deadlines, named = [], set()
     for s in states:
         d = s.deadline
         named.update(d.units)
+        period = d.period.isoformat() if d.period else None
         deadlines.append({
             "id": d.id, "report_type": d.report_type, "due": local(d.due), "expected": len(d.units),
             "on_time": len(s.codes("on_time")), "late": len(s.codes("late")), "missing": len(s.codes("missing")),
@@ -122,6 +149,14 @@ def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineSt
             "title": d.title, "closes": local(d.closes), "closed": s.closed, "open": len(s.codes("open")),
             "open_units": s.codes("open"), "late_units": s.codes("late"),
             "rejected_units": [u.code for u in s.units if u.first_at is None and u.rejected_files],
+            "excused": len(s.codes("excused")), "excused_units": s.codes("excused"),
+            "exceptions": [{"unit": u.code, "kind": "excuse" if u.state == "excused" else "extend",
+                            "until": local(u.due) if u.due else None, "reason": u.reason}
+                           for u in s.units if u.reason],
+            "voided": [{"submission": v["submission_id"], "unit": v["unit_code"], "filename": v["filename"],
+                        "voided_at": local(v["voided_at"]), "reason": v["void_reason"]} for v in voided
+                       if v["report_type"] == d.report_type and v["unit_code"] in d.units
+                       and (period is None or v["period_key"] == period)],
         })
     units = {u.code: u.display_name for u in campaign.units if u.code in named}
     return {"as_of": local(as_of), "deadlines": deadlines, "units": units}

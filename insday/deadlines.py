@@ -44,20 +44,24 @@ class Deadline:
         """After ``closes`` a unit without a valid submission is missing (before, it is still open)."""
         return as_of > self.closes
 
-    def current_reminder(self, as_of: datetime) -> timedelta | None:
-        """The reminder offset to send at ``as_of``: the latest one whose moment has come, before due.
+    def current_reminder(self, as_of: datetime, due: datetime | None = None) -> timedelta | None:
+        """The reminder offset to send at ``as_of``: the latest one whose moment has come, before
+        due (``due``: a unit's own due time, where it was given more time).
 
         Earlier reminders whose moment has also passed are superseded, so a run after a
         missed schedule sends one reminder, not every one it missed.
         """
-        if as_of >= self.due:
+        due = due or self.due
+        if as_of >= due:
             return None
-        come = [r for r in self.reminders if self.due - r <= as_of]
+        come = [r for r in self.reminders if due - r <= as_of]
         return min(come) if come else None
 
-    def notices_due(self, as_of: datetime) -> bool:
-        """Whether overdue notices and the digest are sent at ``as_of`` (closed, within catch-up)."""
-        return self.closes < as_of <= self.closes + self.catch_up
+    def notices_due(self, as_of: datetime, closes: datetime | None = None) -> bool:
+        """Whether overdue notices and the digest are sent at ``as_of`` (closed, within catch-up;
+        ``closes``: a unit's own due time)."""
+        closes = closes or self.closes
+        return closes < as_of <= closes + self.catch_up
 
 
 def duration_label(delta: timedelta) -> str:

@@ -73,13 +73,16 @@ class _Planner:
     def run(self) -> None:
         for s in self.states:
             d = s.deadline
-            offset = d.current_reminder(self.as_of)
-            if offset is not None:
-                for code in s.codes("open"):
-                    self.unit_message(s, code, "reminder", f"reminder:{d.id}:{code}:{duration_label(offset)}")
+            for u in s.units:
+                # a unit given more time is reminded and chased against its own due time; its
+                # keys carry that time, so a second extension is reminded again
+                own = f"@{self.campaign.local(u.due):%Y%m%dT%H%M}" if u.due else ""
+                offset = d.current_reminder(self.as_of, u.due) if u.state == "open" else None
+                if offset is not None:
+                    self.unit_message(s, u.code, "reminder", f"reminder:{d.id}:{u.code}:{duration_label(offset)}{own}")
+                if u.state == "missing" and d.notices_due(self.as_of, u.due):
+                    self.unit_message(s, u.code, "overdue", f"overdue:{d.id}:{u.code}{own}")
             if d.notices_due(self.as_of) and d.units:
-                for code in s.codes("missing"):
-                    self.unit_message(s, code, "overdue", f"overdue:{d.id}:{code}")
                 self.digest(s)
 
     def contact(self, code: str) -> dict:
@@ -97,13 +100,16 @@ class _Planner:
         to_name, to_addr = unit_recipient(unit)
         rt = c.report_type(d.report_type)
         template = self.template(d.report_type)
+        progress = s.progress(code)
+        due = progress.due or d.due  # the unit's own due time where it was given more time
         if kind == "reminder":
-            subject = f"【报送提醒】请于{when_short(c, d.due)}前报送「{d.title}」"
+            subject = f"【报送提醒】请于{when_short(c, due)}前报送「{d.title}」"
         else:
-            subject = f"【逾期未报送】「{d.title}」已于{when_short(c, d.due)}截止，请尽快补报"
+            subject = f"【逾期未报送】「{d.title}」已于{when_short(c, due)}截止，请尽快补报"
         html, text = render("reminder", subject=subject, kind=kind, greeting=to_name, unit_name=unit.display_name,
-                            title=d.title, due=when(c, d.due), remaining=duration_text(d.due - self.as_of),
-                            overdue_by=duration_text(self.as_of - d.due), tried=s.progress(code).rejected_files,
+                            title=d.title, due=when(c, due), remaining=duration_text(due - self.as_of),
+                            overdue_by=duration_text(self.as_of - due), tried=progress.rejected_files,
+                            extended=progress.reason if progress.due else None,
                             template_name=template.name, instructions=list(rt.instructions), **self._common)
         self.messages.append(Planned(key, kind, d.id, code, to_name, to_addr, subject, html, text, [template]))
 

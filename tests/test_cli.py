@@ -56,9 +56,14 @@ def test_ingest_json_contract_and_exit_codes(env, tmp_path):
     assert set(payload) == {"files", "accepted", "rejected", "duplicate"}
     [f] = payload["files"]
     assert set(f) == {"path", "sha256", "report_type", "unit", "period", "status", "timeliness", "version",
-                      "errors", "warnings"}
+                      "errors", "warnings", "submission"}
     assert (f["unit"], f["period"], f["status"], f["timeliness"], f["version"]) == (
         "P01", "2019-06-26", "accepted", "on_time", 1)
+    from insday.db import session_scope
+    from insday.db.models import Submission
+
+    with session_scope(env.engine) as s:  # the id `insday void` and `insday resend receipt` take
+        assert s.get(Submission, f["submission"]).sha256 == f["sha256"]
 
     bad = write_xlsx(tmp_path / "in" / "bad.xlsx", [daily_row(unit="P02", steps="x")])
     result = run("ingest", str(tmp_path / "in"), "--received-at", "2019-06-27T11:00+08:00", "--json")

@@ -96,7 +96,12 @@ def test_served_deployments_carry_cron_timezone_and_module_entrypoints(campaign)
     from deployments import build
 
     deployments = {d.flow_name: d for d in build(campaign)}
-    assert set(deployments) == {"daily_run", "deadline_watch", "essay_awards", "final_bulletin"}
+    assert set(deployments) == {"daily_run", "deadline_watch", "essay_awards", "final_bulletin", "approve_bulletin",
+                                "extend_deadline", "excuse_unit", "void_submission", "resend_message"}
+    assert all(not deployments[f].schedules for f in ("approve_bulletin", "extend_deadline", "void_submission"))
+    form = deployments["void_submission"]._parameter_openapi_schema.properties
+    assert (form["submission"]["title"], form["submission"]["type"], form["reason"]["title"]) == ("文件编号", "integer",
+                                                                                                 "原因")
     daily = deployments["daily_run"]
     assert daily.name == "jilin-2019" and daily.entrypoint == "flows.daily_run.daily_run"
     assert [(s.schedule.cron, s.schedule.timezone) for s in daily.schedules] == [

@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 TZ = ZoneInfo("Asia/Shanghai")
 FLOWS = ["daily_run", "deadline_watch", "essay_awards", "final_bulletin"]
+ADMIN = ["approve_bulletin", "excuse_unit", "extend_deadline", "resend_message", "void_submission"]
+ALL = sorted(f"{f}/jilin-2019" for f in FLOWS + ADMIN)
 
 
 @dataclass
@@ -109,7 +111,8 @@ def served(tmp_path_factory, artifacts_dir):
             processes.append(subprocess.Popen([sys.executable, "-m", "insday", "serve"], env=env, stdout=out,
                                               stderr=subprocess.STDOUT, start_new_session=True))
         s = Served(api, api.removesuffix("/api"), env, tmp / "home", serve_log, smtp)
-        _wait(lambda: len(s.deployments()) == 4, 120, "insday serve did not register 4 deployments", serve_log)
+        _wait(lambda: len(s.deployments()) == len(ALL), 120, f"insday serve did not register {len(ALL)} deployments",
+              serve_log)
         yield s
     finally:
         for proc in reversed(processes):
@@ -121,7 +124,8 @@ def served(tmp_path_factory, artifacts_dir):
 
 def test_serve_registers_every_flow_with_its_campaign_schedule(served):
     deployments = served.deployments()
-    assert sorted(deployments) == [f"{f}/jilin-2019" for f in FLOWS]
+    assert sorted(deployments) == ALL
+    assert all(deployments[f"{f}/jilin-2019"]["schedules"] == [] for f in ADMIN)  # on demand only
     daily = deployments["daily_run/jilin-2019"]
     assert sorted((s["schedule"]["cron"], s["schedule"]["timezone"], s["active"]) for s in daily["schedules"]) == [
         ("30 10 1-9 7 *", "Asia/Shanghai", True), ("30 10 26-30 6 *", "Asia/Shanghai", True)]
@@ -136,8 +140,8 @@ def test_serve_registers_every_flow_with_its_campaign_schedule(served):
     assert "ISO 8601" in form["as_of"]["description"] and form["dry_run"]["type"] == "boolean"
 
 
-def _start(served: Served, *params: str) -> str:
-    started = served.prefect("deployment", "run", "daily_run/jilin-2019", *(x for p in params for x in ("--param", p)))
+def _start(served: Served, *params: str, deployment: str = "daily_run/jilin-2019") -> str:
+    started = served.prefect("deployment", "run", deployment, *(x for p in params for x in ("--param", p)))
     assert started.returncode == 0, started.stdout + started.stderr
     return next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
 
@@ -214,6 +218,41 @@ def test_a_bulletin_sent_back_in_the_form_goes_nowhere_and_keeps_the_note(served
     assert not (served.home / "public" / "2019-06-27").exists()
 
 
+def test_an_admin_form_takes_the_campaigns_choices_and_refuses_what_is_not_on_them(served):
+    import sqlite3
+
+    form = served.deployments()["extend_deadline/jilin-2019"]["parameter_openapi_schema"]["properties"]
+    assert (form["unit"]["title"], form["deadline"]["title"], form["until"]["title"]) == ("单位", "截止事项", "延期至")
+    assert "P01 人保财险" in form["unit"]["enum"] and len(form["unit"]["enum"]) == 63
+    assert "daily_report:2019-06-28 每日参与情况（6月28日）" in form["deadline"]["enum"]
+    assert form["until"]["format"] == "date-time" and "延期后的截止时间" in form["until"]["description"]
+
+    bad = served.prefect("deployment", "run", "extend_deadline/jilin-2019", "--param", "unit=火星保险",
+                         "--param", "deadline=summary 活动总结", "--param", "until=2019-07-13T12:00:00+08:00",
+                         "--param", "reason=x")  # not one of the choices: the server refuses to start it
+    assert bad.returncode != 0 and "unit" in bad.stdout + bad.stderr
+
+    alerts = sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages)
+    refused = _start(served, "unit=P01 人保财险", "deadline=daily_report:2019-06-28 每日参与情况（6月28日）",
+                     "until=2019-06-29T09:00:00+08:00", "reason=系统故障", deployment="extend_deadline/jilin-2019")
+    run = _finished(served, refused)  # before the deadline's own due time: refused in Chinese, IT not alerted
+    assert run["state_type"] == "FAILED" and "须晚于原截止时间" in run["state"]["message"]
+    time.sleep(2)
+    assert sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages) == alerts
+
+    run_id = _start(served, "unit=P01 人保财险", "deadline=daily_report:2019-06-28 每日参与情况（6月28日）",
+                    "until=2019-06-30T12:00:00+08:00", "reason=系统故障", "operator=刘璐",
+                    deployment="extend_deadline/jilin-2019")
+    assert _finished(served, run_id)["state_type"] == "COMPLETED"
+    with sqlite3.connect(served.home / "insday.db") as db:
+        assert db.execute("SELECT unit_code, deadline_id, kind, reason, actor FROM deadline_overrides").fetchall() == [
+            ("P01", "daily_report:2019-06-28", "extend", "系统故障", "prefect：刘璐")]
+        assert db.execute("SELECT action, actor, unit_code FROM audit_log WHERE action = 'extend'").fetchall() == [
+            ("extend", "prefect：刘璐", "P01")]
+    [artifact] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["extend"]}}})
+    assert "人保财险「每日参与情况（6月28日）」延期至 2019-06-30 12:00（系统故障）" in artifact["data"]
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
 def test_the_ui_lists_the_deployments(served, artifacts_dir):
     shot = artifacts_dir / "prefect-ui-deployments.png"
@@ -237,7 +276,7 @@ def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(serv
     deployed = served.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "prefect.yaml"))
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     deployments = served.deployments()
-    assert sorted(deployments) == [f"{f}/jilin-2019" for f in FLOWS]
+    assert sorted(deployments) == ALL
     assert {d["work_pool_name"] for d in deployments.values()} == {"insday"}
     watch = deployments["deadline_watch/jilin-2019"]
     assert watch["entrypoint"] == "flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []

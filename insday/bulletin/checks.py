@@ -156,8 +156,8 @@ def _sums(doc: dict) -> list[dict]:
     for r in doc["steps"]["regions"]:
         rows.append(row(f"{r['name']}本地区＋互助地区＝合计", (r["own_steps"], r["helper_steps"]), r["group_steps"]))
     for r in doc["reports"]:
-        rows.append(row(f"{r['title']}：按时＋逾期＋未报＋未截止＝应报",
-                        (r["on_time"], r["late"], r["missing"], r["open"]), r["expected"]))
+        rows.append(row(f"{r['title']}：按时＋逾期＋未报＋未截止＋免报＝应报",
+                        (r["on_time"], r["late"], r["missing"], r["open"], r["excused"]), r["expected"]))
     return rows
 
 

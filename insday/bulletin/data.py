@@ -23,7 +23,7 @@ from insday.steps.rules import step_calendar
 
 TOP_PARTICIPANTS = 10
 TOP_OUTREACH_UNITS = 10
-STATE_FIELDS = ("on_time", "late", "missing", "open")
+STATE_FIELDS = ("on_time", "late", "missing", "open", "excused")
 HEADLINE_TOTALS = ("participants", "steps", "photos", "videos", "events", "people_reached", "video_submissions")
 
 
@@ -139,10 +139,15 @@ def _unit_table(campaign: Campaign, this: Edition, rows: list[dict], covered) ->
 
 
 def _deadline_row(campaign: Campaign, state) -> dict:
+    """A deadline's counts and units; ``exceptions`` are the units the association gave more
+    time (``until``) or excused (免报), with the reason."""
     d = state.deadline
     return {"id": d.id, "title": d.title, "due": _local(campaign, d.due), "closed": state.closed,
             "expected": len(d.units), **{f: len(state.codes(f)) for f in STATE_FIELDS},
-            **{f"{f}_units": state.codes(f) for f in ("late", "missing", "open")}}
+            **{f"{f}_units": state.codes(f) for f in ("late", "missing", "open", "excused")},
+            "exceptions": [{"unit": u.code, "name": campaign.display_name(u.code),
+                            "until": _local(campaign, u.due) if u.due else None, "reason": u.reason}
+                           for u in state.units if u.reason]}
 
 
 def _late_missing(campaign: Campaign, covered) -> list[dict]:

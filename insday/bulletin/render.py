@@ -136,12 +136,12 @@ def write_xlsx(doc: dict, path: Path, when: datetime) -> Path:
                         + [["合计", o["totals"]["events"], o["totals"]["people_reached"], o["totals"]["materials"]]],
                         {1: INTEGER, 2: INTEGER, 3: INTEGER}))
 
-    tables.append(Table("报送情况", ["截止事项", "截止时间", "本期", "应报", "按时", "逾期", "未报", "未截止", "逾期单位",
-                                   "未报单位"],
+    tables.append(Table("报送情况", ["截止事项", "截止时间", "本期", "应报", "按时", "逾期", "未报", "未截止", "免报",
+                                   "逾期单位", "未报单位", "延期、免报"],
                         [[r["title"], _moment(r["due"]), "是" if r["this_edition"] else "", r["expected"], r["on_time"],
-                          r["late"], r["missing"], r["open"], _names(doc, r["late_units"]),
-                          _names(doc, r["missing_units"])] for r in doc["reports"]],
-                        {i: INTEGER for i in range(3, 8)}))
+                          r["late"], r["missing"], r["open"], r["excused"], _names(doc, r["late_units"]),
+                          _names(doc, r["missing_units"]), _exceptions(r)] for r in doc["reports"]],
+                        {i: INTEGER for i in range(3, 9)}))
     tables.append(Table("迟报未报", ["单位", "联系人", "联系电话", "未报送", "逾期报送"],
                         [[u["name"], u["contact"], u["phone"], "；".join(u["missing"]), "；".join(u["late"])]
                          for u in doc["late_missing"]]))
@@ -165,6 +165,11 @@ def _share_note(share: dict) -> str:
     if share["members_share"] is None and share["members_steps"]:
         note += "会员单位合计多于地区合计或尚无平台数据，本期不计算占比。"
     return note
+
+
+def _exceptions(r: dict) -> str:
+    return "；".join(f"{x['name']}{'延期至 ' + _moment(x['until']) if x['until'] else '免报'}（{x['reason']}）"
+                    for x in r["exceptions"])
 
 
 def _names(doc: dict, codes: list[str]) -> str:

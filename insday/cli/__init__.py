@@ -16,7 +16,7 @@ gc.disable()
 
 import typer  # noqa: E402
 
-from insday.cli import bulletin, core, demo, essays, fake, mail, orchestrate, reports, steps  # noqa: E402
+from insday.cli import admin, bulletin, core, demo, essays, fake, mail, orchestrate, reports, steps  # noqa: E402
 
 app = typer.Typer(
     name="insday",
@@ -25,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+admin.register(app)
 bulletin.register(app)
 core.register(app)
 demo.register(app)

@@ -104,7 +104,8 @@ def serve(
     deployments = build(ctx.campaign)
     for d in deployments:
         crons = ", ".join(s.schedule.cron for s in d.schedules)
-        out.print(f"{d.flow_name}/{d.name}: {crons} ({ctx.campaign.timezone})", highlight=False)
+        when = f"{crons} ({ctx.campaign.timezone})" if crons else "按需运行 (on demand)"
+        out.print(f"{d.flow_name}/{d.name}: {when}", highlight=False)
     prefect_serve(*deployments, pause_on_shutdown=False, limit=limit)
 
 

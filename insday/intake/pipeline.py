@@ -102,7 +102,7 @@ class FileResult:
             "path": self.path, "sha256": self.sha256, "report_type": self.report_type, "unit": self.unit,
             "period": self.period.isoformat() if self.period else None, "status": self.status,
             "timeliness": self.timeliness, "version": self.version, "errors": self.errors,
-            "warnings": self.warnings,
+            "warnings": self.warnings, "submission": self.submission_id,
         }
 
 

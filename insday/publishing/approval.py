@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from insday.actions import ActionError
 from insday.audit import record
 from insday.db.models import Approval
 from insday.db.models.core import utcnow
@@ -27,7 +28,7 @@ AT_TIMEOUT = "超时自动发布（campaign.yaml：on_timeout: publish）"
 STATE_ZH = {"pending": "待审批", "approved": "已批准", "rejected": "已退回"}
 
 
-class ApprovalError(ValueError):
+class ApprovalError(ActionError):
     """A decision that cannot be taken; the message (Chinese) says why."""
 
 

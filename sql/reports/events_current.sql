@@ -14,16 +14,12 @@ SELECT e.unit AS unit,
        e.service_desks AS service_desks,
        s.received_at AS received_at
 FROM event_rows e
-JOIN submissions s ON s.id = e.submission_id
-WHERE s.status = 'accepted'
-  AND s.received_at <= :as_of
-  AND NOT EXISTS (
+JOIN {{ ref('staging/valid_submissions') }} s ON s.submission_id = e.submission_id
+WHERE NOT EXISTS (
       SELECT 1
       FROM event_rows f
-      JOIN submissions t ON t.id = f.submission_id
-      WHERE t.status = 'accepted'
-        AND t.received_at <= :as_of
-        AND f.unit = e.unit
+      JOIN {{ ref('staging/valid_submissions') }} t ON t.submission_id = f.submission_id
+      WHERE f.unit = e.unit
         AND f.event_date = e.event_date
         AND f.kind = e.kind
         AND f.place = e.place

@@ -16,15 +16,11 @@ SELECT p.project_id AS project_id,
        p.link AS link,
        s.received_at AS received_at
 FROM project_rows p
-JOIN submissions s ON s.id = p.submission_id
-WHERE s.status = 'accepted'
-  AND s.received_at <= :as_of
-  AND NOT EXISTS (
+JOIN {{ ref('staging/valid_submissions') }} s ON s.submission_id = p.submission_id
+WHERE NOT EXISTS (
       SELECT 1
       FROM project_rows q
-      JOIN submissions t ON t.id = q.submission_id
-      WHERE t.status = 'accepted'
-        AND t.received_at <= :as_of
-        AND q.project_id = p.project_id
+      JOIN {{ ref('staging/valid_submissions') }} t ON t.submission_id = q.submission_id
+      WHERE q.project_id = p.project_id
         AND (t.received_at > s.received_at OR (t.received_at = s.received_at AND q.id > p.id))
   )

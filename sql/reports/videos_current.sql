@@ -9,16 +9,12 @@ SELECT v.unit AS unit,
        v.duration AS duration,
        s.received_at AS received_at
 FROM video_rows v
-JOIN submissions s ON s.id = v.submission_id
-WHERE s.status = 'accepted'
-  AND s.received_at <= :as_of
-  AND NOT EXISTS (
+JOIN {{ ref('staging/valid_submissions') }} s ON s.submission_id = v.submission_id
+WHERE NOT EXISTS (
       SELECT 1
       FROM video_rows w
-      JOIN submissions t ON t.id = w.submission_id
-      WHERE t.status = 'accepted'
-        AND t.received_at <= :as_of
-        AND w.unit = v.unit
+      JOIN {{ ref('staging/valid_submissions') }} t ON t.submission_id = w.submission_id
+      WHERE w.unit = v.unit
         AND w.link = v.link
         AND (t.received_at > s.received_at OR (t.received_at = s.received_at AND w.id > v.id))
   )

@@ -64,3 +64,5 @@ class Submission(Base):
     errors: Mapped[list] = mapped_column(JSONDoc, default=list)
     warnings: Mapped[list] = mapped_column(JSONDoc, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # stops counting from then (insday void)
+    void_reason: Mapped[str | None] = mapped_column(Text)
