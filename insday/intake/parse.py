@@ -18,6 +18,7 @@ from insday.campaign import Campaign, Column, ReportType, text_key
 from insday.intake import normalize as nz
 from insday.intake.issues import Issue, cell_issue, file_issue
 from insday.intake.read import Sheet, Unreadable, read_sheets
+from insday.steps.records import first_line_of, is_header
 from insday.units import UnitMatcher
 
 HEADER_SCAN_ROWS = 20
@@ -149,6 +150,10 @@ class Parser:
         out = ParsedFile(path=path, filename=filename or path.name)
         if is_bundle(out.filename):
             return BundleParser(self.campaign, self.matcher).parse(path, data, out.filename)
+        if is_header(first_line_of(data)):
+            out.error("这是全国平台导出的捐步记录，不是报表：请放入收件箱（自动导入步数），"
+                      "或用 insday steps import 导入")
+            return out
         try:
             sheets = read_sheets(path, data)
         except Unreadable as exc:
