@@ -67,7 +67,7 @@ def templates(
 
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(
-        metavar="PATH...", help="Files or folders (searched recursively; .zip files and folders named like "
+        metavar="FILES", help="Files or folders (searched recursively; .zip files and folders named like "
                                 "'人保财险活动总结' are campaign-summary bundles).")] = None,
     bundle: Annotated[list[Path] | None, typer.Option(
         "--bundle", metavar="DIR", help="A folder submitted as one bundle (campaign summary); repeatable.")] = None,
@@ -78,8 +78,8 @@ def ingest(
     from insday.intake.service import ingest_paths
 
     if not paths and not bundle:
-        raise typer.BadParameter("请给出至少一个文件或文件夹，或用 --bundle DIR", param_hint="PATH...")
-    existing(paths or [], "PATH...")
+        raise typer.BadParameter("请给出至少一个文件或文件夹，或用 --bundle DIR", param_hint="FILES")
+    existing(paths or [], "FILES")
     existing(bundle or [], "--bundle", folder=True)
     ctx = context()
     moment = parse_moment(received_at, ctx.campaign, "--received-at")
