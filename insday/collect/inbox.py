@@ -175,8 +175,9 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
     summary["later"] = [d.rel for d in summary["later"]]
     complete, waiting = _complete(due, now, settings.inbox_settle_seconds, settings.inbox_stable_seconds, sleep)
     summary["waiting"] = [d.rel for d in waiting]
-    exports = [d for d in complete if looks_like_export(d.path.name, first_line(d.path))]
-    reports = [d for d in complete if d not in exports]
+    exports, reports = [], []  # donation exports are told by their first line alone
+    for d in complete:
+        (exports if looks_like_export(d.path.name, first_line(d.path)) else reports).append(d)
 
     for batch in _batches(reports):
         taken = _read(batch, now, summary)
