@@ -11,7 +11,8 @@ points at one).
 The hourly ``deadline_watch`` runs only in the hours where a reminder or an overdue notice
 falls due (the others would find nothing to do); the national platform is a local HTTP
 server answering with the aggregates of the donation records received so far; the raw
-donation files are imported as the association's analyst would, each morning.
+donation files arrive in the inbox each morning, as the association receives them, and the
+next run's collection imports them.
 """
 
 from __future__ import annotations
@@ -228,7 +229,6 @@ def _replay(env, generator, pending, runs, platform, incoming, progress) -> None
     from flows.essay_awards import essay_awards
     from flows.final_bulletin import final_bulletin
     from insday.essays.service import shortlisted_ids
-    from insday.steps import import_donations
 
     flows = {"daily_run": daily_run, "deadline_watch": deadline_watch, "essay_awards": essay_awards,
              "final_bulletin": final_bulletin}
@@ -238,12 +238,9 @@ def _replay(env, generator, pending, runs, platform, incoming, progress) -> None
     for n, run in enumerate(runs, start=1):
         while pending and pending[0].at <= run.at:
             arrival = pending.pop(0)
-            if arrival.report_type == "donations":  # the platform's raw export, for the audit import
-                path = incoming / arrival.path
-                platform.receive(path)
-                import_donations(env, path, received_at=arrival.at)
-            else:
-                _deliver(arrival, incoming, inbox)
+            if arrival.report_type == "donations":  # the platform's raw export: it has these donations
+                platform.receive(incoming / arrival.path)
+            _deliver(arrival, incoming, inbox)  # the inbox takes reports and donation exports alike
         platform.now = run.at
         if progress:
             progress(run.flow, campaign.local(run.at).date(), n, len(runs))
@@ -264,7 +261,7 @@ def _outcome(env, home: Path, runs: int, until: datetime) -> Outcome:
 
     from insday.db import session_scope
     from insday.db.models import OutboxMessage, Submission
-    from insday.intake.docs import build_docs
+    from insday.intake.pages import build_pages
     from insday.reports.survey import write_survey_report
     from insday.reports.whitepaper import write_whitepaper
 
@@ -275,7 +272,7 @@ def _outcome(env, home: Path, runs: int, until: datetime) -> Outcome:
     public = env.settings.public_dir
     whitepaper = write_whitepaper(env, until, public / "whitepaper")
     survey = write_survey_report(env, until, public / "survey")
-    docs = build_docs(env.campaign, env.engine, env.settings.archive_dir, env.settings.path("docs"))
+    docs = Path(build_pages(env, env.settings.path("docs"))["index"])
     outputs = {
         "bulletins": public / "index.html",
         "emails": env.settings.outbox_dir,

@@ -23,7 +23,23 @@ def collect_inbox(as_of: datetime | None = None, dry_run: bool = False) -> dict:
         len(summary["unreadable"]), " (dry run: nothing ingested or moved)" if dry_run else "")
     for rel in summary["unreadable"]:
         get_run_logger().warning("inbox: cannot read %s; left in place", rel)
+    _log_donations("inbox", summary["donations"])
     return summary
+
+
+def _log_donations(where: str, block: dict) -> None:
+    """The donation exports a collection imported (the national platform's raw records)."""
+    if not block["files"]:
+        return
+    logger = get_run_logger()
+    logger.info("%s: donation exports: %d imported, %d duplicate, %d rejected, %d deferred", where,
+                block["imported"], block["duplicate"], block["rejected"], block["deferred"])
+    for f in block["files"]:
+        if f["status"] == "imported":
+            logger.info("%s: %s imported: %d records, %d counted", where, f["filename"], f["import"]["records"],
+                        f["import"]["accepted"])
+        elif f["status"] in ("rejected", "deferred"):
+            logger.warning("%s: %s %s: %s", where, f["filename"], f["status"], f["error"])
 
 
 @task(name="collect_imap", timeout_seconds=900, **RETRIES)
@@ -39,4 +55,5 @@ def collect_imap(as_of: datetime | None = None, dry_run: bool = False) -> dict:
                               "%d arrived after as_of, %d without attachments", len(summary["messages"]),
                               summary["accepted"], summary["rejected"], summary["duplicate"], summary["later"],
                               summary["without_attachments"])
+        _log_donations("imap", summary["donations"])
     return summary

@@ -71,7 +71,9 @@ def test_ingest_json_contract_and_exit_codes(env, tmp_path):
     payload = json.loads(result.stdout)
     assert (payload["accepted"], payload["rejected"], payload["duplicate"]) == (0, 1, 1)
     rejected = next(f for f in payload["files"] if f["status"] == "rejected")
-    assert rejected["errors"][0] == {"row": 2, "column": "步数", "message": rejected["errors"][0]["message"]}
+    assert rejected["errors"][0] == {"row": 2, "column": "步数", "message": rejected["errors"][0]["message"],
+                                     "value": "x", "problem": "不是数字",
+                                     "fix": "请只填写阿拉伯数字，不要带单位或文字，如 12000"}
     assert bad.name in rejected["errors"][0]["message"]
 
 
@@ -88,15 +90,16 @@ def test_usage_errors_exit_2(env, args):
     assert run(*args).exit_code == 2
 
 
-def test_docs_builds_validation_reports(env, tmp_path):
+def test_docs_gx_builds_great_expectations_data_docs_beside_the_reports(env, tmp_path):
     write_xlsx(tmp_path / "in" / "a.xlsx", [daily_row()])
     write_xlsx(tmp_path / "in" / "b.xlsx", [daily_row(unit="P02", steps=-1)])
     run("ingest", str(tmp_path / "in"), "--received-at", datetime(2019, 6, 27, 9).isoformat())
-    result = run("docs")
+    result = run("docs", "--gx")
     assert result.exit_code == 0
     docs = env.settings.path("docs")
-    assert (docs / "index.html").exists()
-    pages = list((docs / "validations" / "daily_report").rglob("*.html"))
+    assert (docs / "index.html").exists() and len(list((docs / "files").glob("*.html"))) == 2
+    assert (docs / "gx" / "index.html").exists()
+    pages = list((docs / "gx" / "validations" / "daily_report").rglob("*.html"))
     assert len(pages) == 1
     html = pages[0].read_text(encoding="utf-8")
     assert "b.xlsx" in html and "steps" in html

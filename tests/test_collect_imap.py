@@ -234,3 +234,41 @@ def test_dry_run_stores_and_flags_nothing(env, mailbox, campaign, tmp_path):
     assert mailbox.unseen() == {uid}
     with session_scope(env.engine) as s:
         assert list(s.scalars(select(Submission))) == []
+
+
+def test_attached_donation_exports_go_to_the_steps_import(env, mailbox, campaign, tmp_path):
+    import gzip
+
+    from insday.db.models import StepImport
+    from insday.steps import step_summary
+
+    export = gzip.compress("donated_at,participant_id,region,steps\n2019-06-26 07:12:33,wx_a81f03c2,北京,12034\n"
+                           "2019-06-26 08:00:00,wx_77b1c9d0,云南省,9800\n".encode(), mtime=0)
+    both = mailbox.append(message(b"platform@example.org", [
+        attachment(rfc2231("donations-20190626.csv.gz"), export, b"application/gzip"),
+        attachment(rfc2231("人保财险0626.xlsx"), xlsx_bytes(tmp_path, "人保财险"))]),
+        datetime(2019, 6, 27, 8, 0, tzinfo=TZ))
+    # the same export forwarded again under another name: the same bytes, a duplicate
+    again = mailbox.append(message(b"someone@example.org", [attachment(rfc2231("捐步.gz"), export)]),
+                           datetime(2019, 6, 27, 9, 0, tzinfo=TZ))
+
+    result = collect_imap(env)
+
+    assert (result["accepted"], result["rejected"]) == (1, 0)  # the report; the export is counted apart
+    files = {m["uid"]: m["files"] for m in result["messages"]}
+    assert files == {both: [{"filename": "人保财险0626.xlsx", "status": "accepted", "report_type": "daily_report",
+                             "unit": "P01"}], again: []}
+    block = result["donations"]
+    assert (block["imported"], block["duplicate"], block["rejected"], block["deferred"]) == (1, 1, 0, 0)
+    [first, second] = block["files"]
+    assert (first["uid"], first["filename"], first["status"], first["received_at"]) == (
+        both, "donations-20190626.csv.gz", "imported", "2019-06-27T08:00:00+08:00")
+    assert (first["import"]["records"], first["import"]["accepted"]) == (2, 2)
+    assert (second["uid"], second["status"], second["import"]["duplicate"]) == (again, "duplicate", True)
+    assert (env.settings.archive_dir / first["sha256"][:2] / f"{first['sha256']}.gz").read_bytes() == export
+    with session_scope(env.engine) as s:
+        assert [(i.filename, i.received_at) for i in s.scalars(select(StepImport))] == [
+            ("donations-20190626.csv.gz", datetime(2019, 6, 27, 0, 0, tzinfo=timezone.utc))]
+    regions = {r["name"]: r["own_steps"] for r in step_summary(env, datetime(2019, 6, 28, tzinfo=TZ))["regions"]}
+    assert (regions["北京"], regions["云南"]) == (12034, 9800)
+    assert mailbox.unseen() == set()

@@ -143,7 +143,7 @@ def test_serve_refuses_without_a_prefect_server(tmp_path):
     done = subprocess.run([sys.executable, "-m", "insday", "serve"], env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 2
-    assert "PREFECT_API_URL is not set" in done.stderr and "prefect server start" in done.stderr
+    assert "未设置 PREFECT_API_URL" in done.stderr and "prefect server start" in done.stderr
 
 
 @pytest.mark.parametrize("command", ["collect", "schedule", "serve"])

@@ -2,6 +2,14 @@
 
 Each module registers its commands; heavy imports (GX, Prefect, pandas) happen inside
 the commands that need them, so quick commands stay quick.
+
+Conventions every command keeps (:mod:`insday.cli.common`, :mod:`insday.cli.shell`): help in
+English, with the campaign's Chinese terms in parentheses after the English ones, e.g.
+"Bulletin (通报)"; what a command tells its user (tables, messages, errors) in Chinese. One
+name per concept: ``--out DIR`` for every output folder, ``--as-of T`` for the moment a
+question is asked about, ``--received-at T`` for when data arrived, ``--json`` for output
+for machines. Options show what to write (``DIR``, ``T``, ``N``), never a type. A mistake in
+what was typed is one Chinese line and exit code 2.
 """
 
 from __future__ import annotations
@@ -17,10 +25,13 @@ gc.disable()
 import typer  # noqa: E402
 
 from insday.cli import admin, bulletin, core, demo, essays, fake, mail, orchestrate, reports, steps  # noqa: E402
+from insday.cli.shell import Group  # noqa: E402
 
 app = typer.Typer(
     name="insday",
-    help="insday: 7.8 保险公众宣传日活动流水线 (campaign pipeline). Run `insday COMMAND --help` for details.",
+    cls=Group,
+    help="insday: the pipeline of the 7.8 National Insurance Public Awareness Day campaign (7.8 保险公众宣传日). "
+         "Run `insday COMMAND --help` for details.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json, print_table
+from insday.cli.common import (Json, context, err, existing, json_option, out, out_option, parse_moment, print_json,
+                               print_table, received_at_option)
 
 STATUS_ZH = {"accepted": "受理", "rejected": "退回", "duplicate": "重复"}
 TIMELINESS_ZH = {"on_time": "按时", "late": "逾期", None: ""}
@@ -34,8 +35,8 @@ def init() -> None:
     out.print(f"home: {ctx.settings.home.resolve()}")
 
 
-def units(as_json: Annotated[bool, typer.Option("--json", help="Print the roster as JSON.")] = False) -> None:
-    """List the member units of the campaign's roster."""
+def units(as_json: json_option("the roster as JSON") = False) -> None:
+    """List the member units (会员单位) of the campaign's roster."""
     ctx = context()
     if as_json:
         print_json([u.as_dict() for u in ctx.campaign.units])
@@ -47,17 +48,18 @@ def units(as_json: Annotated[bool, typer.Option("--json", help="Print the roster
 
 
 def templates(
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write to [default: INSDAY_HOME/templates].")] = None,
-    report_type: Annotated[list[str] | None, typer.Option("--type", help="Only this report type (repeatable).")] = None,
+    out_dir: out_option("Folder to write the templates to", "INSDAY_HOME/templates") = None,
+    report_type: Annotated[list[str] | None, typer.Option(
+        "--type", metavar="TYPE", help="Only this report type, e.g. daily_report (repeatable).")] = None,
 ) -> None:
-    """Write one blank xlsx template per report type, to hand out to member units."""
+    """Write one blank xlsx template (报表模板) per report type, to hand out to member units."""
     from insday.templates import write_templates
 
     ctx = context()
     unknown = set(report_type or ()) - set(ctx.campaign.report_types)
     if unknown:
-        raise typer.BadParameter(f"unknown report type(s): {', '.join(sorted(unknown))}; "
-                                 f"known: {', '.join(ctx.campaign.report_types)}", param_hint="--type")
+        raise typer.BadParameter(f"没有报表类型「{'」「'.join(sorted(unknown))}」，可选："
+                                 f"{'、'.join(ctx.campaign.report_types)}", param_hint="--type")
     target = out_dir or ctx.settings.path("templates")
     for path in write_templates(ctx.campaign, target, report_type):
         out.print(str(path))
@@ -65,20 +67,20 @@ def templates(
 
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Files or folders (searched recursively; .zip files and folders named like "
-             "'人保财险活动总结' are campaign-summary bundles).", exists=True)] = None,
+        metavar="FILES", help="Files or folders (searched recursively; .zip files and folders named like "
+                                "'人保财险活动总结' are campaign-summary bundles).")] = None,
     bundle: Annotated[list[Path] | None, typer.Option(
-        "--bundle", help="A folder submitted as one bundle (campaign summary); repeatable.",
-        exists=True, file_okay=False)] = None,
-    received_at: Annotated[str | None, typer.Option(
-        help="When the files were received (ISO 8601; local campaign time if no offset) [default: now].")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+        "--bundle", metavar="DIR", help="A folder submitted as one bundle (campaign summary); repeatable.")] = None,
+    received_at: received_at_option("files") = None,
+    as_json: json_option("one JSON object instead of a table") = False,
 ) -> None:
-    """Archive, validate and store received report files. Exit 1 if any file was rejected."""
+    """Archive, validate and store received report files (报送文件). Exit 1 if any file was rejected."""
     from insday.intake.service import ingest_paths
 
     if not paths and not bundle:
-        raise typer.BadParameter("give at least one file or folder, or --bundle DIR", param_hint="PATHS")
+        raise typer.BadParameter("请给出至少一个文件或文件夹，或用 --bundle DIR", param_hint="FILES")
+    existing(paths or [], "FILES")
+    existing(bundle or [], "--bundle", folder=True)
     ctx = context()
     moment = parse_moment(received_at, ctx.campaign, "--received-at")
     ctx.ensure_db()
@@ -114,14 +116,33 @@ def _print_results(ctx, results, counts) -> None:
     out.print(f"受理 {counts['accepted']}，退回 {counts['rejected']}，重复 {counts['duplicate']}")
 
 
-def docs() -> None:
-    """Build Great Expectations Data Docs (HTML validation reports) under INSDAY_HOME/docs/."""
-    from insday.intake.docs import build_docs
+def docs(
+    out_dir: out_option("Folder to write the reports to", "INSDAY_HOME/docs") = None,
+    gx: Annotated[bool, typer.Option("--gx", help="Also build Great Expectations Data Docs (for the technical "
+                                                  "contact) under DIR/gx/: re-validates the archived files.")] = False,
+    as_json: Json = False,
+) -> None:
+    """Validation reports (校验报告): one page in Chinese per received file, and an index of them.
+
+    Self-contained HTML (no network, opens from disk): for each file its unit, report type, when it was
+    received, the outcome (受理/退回) and every problem with row, column, value and how to fix it.
+    """
+    from insday.intake.pages import build_pages
 
     ctx = context()
     ctx.ensure_db()
-    index = build_docs(ctx.campaign, ctx.engine, ctx.settings.archive_dir, ctx.settings.path("docs"))
-    out.print(f"data docs: {index.resolve()}")
+    folder = out_dir or ctx.settings.path("docs")
+    result = build_pages(ctx, folder)
+    if gx:
+        from insday.intake.docs import build_docs
+
+        result["gx"] = str(build_docs(ctx.campaign, ctx.engine, ctx.settings.archive_dir, folder / "gx"))
+    if as_json:
+        print_json(result)
+        return
+    out.print(f"校验报告（{result['files']} 个文件）：{Path(result['index']).resolve()}", highlight=False)
+    if gx:
+        out.print(f"GX Data Docs：{Path(result['gx']).resolve()}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,21 +8,21 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import out
+from insday.cli.common import out, out_option, parse_day
 
 KIND_ZH = {"receipt": "回执", "reminder": "截止前提醒", "overdue": "逾期通知", "digest": "未报汇总（给协会）",
            "bulletin": "通报", "alert": "故障告警"}
 
 
 def demo(
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Home folder of the replay [default: a new "
-                                                 "./insday-demo-<time> each run]; an existing one is reused and "
-                                                 "converges (nothing is ingested or sent twice).")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed of the synthetic campaign.")] = 78,
-    until: Annotated[str | None, typer.Option(help="Stop after this day (YYYY-MM-DD) [default: the campaign's "
-                                                   "last day].")] = None,
+    out_dir: out_option("Home folder of the replay; an existing one is reused and converges (nothing is ingested "
+                        "or sent twice)", "a new ./insday-demo-<time> each run") = None,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", show_default=False,
+                                      help="Random seed of the synthetic campaign (default: 78).")] = 78,
+    until: Annotated[str | None, typer.Option("--until", metavar="DAY", help="Stop after this day, YYYY-MM-DD "
+                                              "(default: the campaign's last day).")] = None,
 ) -> None:
-    """Replay the whole 2019 campaign, day by day from 06-20 to 07-12, through the real flows.
+    """Replay (演示) the whole 2019 campaign, day by day from 06-20 to 07-12, through the real flows.
 
     Synthetic but realistic submissions (late, missing, wrong and resubmitted reports)
     arrive as the member units would send them; SQLite, the .eml outbox and a temporary
@@ -32,10 +32,7 @@ def demo(
 
     from insday.demo import run_demo
 
-    try:
-        last = date.fromisoformat(until) if until else None
-    except ValueError:
-        raise typer.BadParameter(f"not a date: {until!r}", param_hint="--until") from None
+    last = parse_day(until, "--until")
     home = out_dir or Path(f"insday-demo-{datetime.now():%Y%m%d-%H%M%S}")
     out.print(f"回放 2019 年活动 (replaying the campaign) into [bold]{home}[/bold] …")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

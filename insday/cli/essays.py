@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, out, print_json, print_table, ready
+from insday.cli.common import Json, as_of_option, context, json_option, out, out_option, print_json, print_table, ready
 
-app = typer.Typer(name="essays", help="征文评选 (essay contest): roster, shortlist for the vote, final results and "
+app = typer.Typer(name="essays", help="Essay contest (征文评选): roster, shortlist for the vote, final results and "
                                       "certificates.", no_args_is_help=True)
 
-AsOf = Annotated[str | None, typer.Option(
-    "--as-of", help="Knowledge time: only files received by then count (ISO 8601; local campaign time if no "
-                    "offset) [default: now].")]
-Out = Annotated[Path | None, typer.Option("--out", help="Also write the outputs (xlsx, HTML pages; for results the "
-                                                       "certificates) to this folder.",
-                                          file_okay=False)]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+AsOf = as_of_option("Knowledge time: only files received by T count")
+Out = out_option("Also write the outputs (xlsx, HTML pages; for results the certificates) to this folder")
 
 
 @app.command("list")
-def list_essays(as_json: Annotated[bool, typer.Option("--json", help="Print the roster as JSON.")] = False) -> None:
-    """List the essays on the roster (id, title, author, unit, category)."""
+def list_essays(as_json: json_option("the roster as JSON") = False) -> None:
+    """List the essays (征文作品) on the roster: id, title, author, unit, category."""
     from insday.essays.service import roster
 
     ctx = context()
@@ -54,7 +48,7 @@ def _print_ties(ties: list[dict]) -> None:
 
 @app.command()
 def shortlist(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
-    """Panel score of every essay and the shortlist for the online vote (ties at the cut-off listed and reported)."""
+    """Panel score of every essay and the shortlist (入围名单) for the online vote (ties at the cut-off listed and reported)."""
     from insday.essays.service import shortlist as compute
 
     ctx, moment = ready(as_of)
@@ -73,7 +67,7 @@ def shortlist(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) ->
 
 @app.command()
 def results(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
-    """Final ranking of the shortlisted essays (panel score and votes), prizes, and ties for the committee."""
+    """Final ranking (评选结果) of the shortlisted essays (panel score and votes), prizes, and ties for the committee."""
     from insday.essays.service import essay_results
 
     ctx, moment = ready(as_of)

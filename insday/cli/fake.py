@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, out, print_json
+from insday.cli.common import context, json_option, out, parse_day, print_json
 
-app = typer.Typer(help="Generate realistic synthetic submissions (for the demo, tests and training).",
+app = typer.Typer(help="Synthetic submissions (模拟数据): realistic files for the demo, tests and training.",
                   no_args_is_help=True)
 
 
 @app.command()
 def generate(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the files and manifest.json to.")],
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 78,
-    until: Annotated[str | None, typer.Option(help="Only files arriving up to this day (YYYY-MM-DD).")] = None,
-    participants: Annotated[int, typer.Option(help="Step-run participants to simulate.")] = 6_000,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write the files and "
+                                                                       "manifest.json to.")],
+    seed: Annotated[int, typer.Option("--seed", metavar="N", show_default=False,
+                                      help="Random seed: the same seed gives the same files (default: 78).")] = 78,
+    until: Annotated[str | None, typer.Option("--until", metavar="DAY", help="Only files arriving up to this day, "
+                                                                             "YYYY-MM-DD.")] = None,
+    participants: Annotated[int, typer.Option("--participants", metavar="N", show_default=False,
+                                              help="Step-run participants to simulate (default: 6000).")] = 6_000,
+    as_json: json_option("the manifest as JSON") = False,
 ) -> None:
     """Write every file the campaign's member units would send, with when each arrives."""
     from collections import Counter
@@ -28,10 +31,7 @@ def generate(
     from insday.fake.generate import Generator
 
     ctx = context()
-    try:
-        last = date.fromisoformat(until) if until else None
-    except ValueError:
-        raise typer.BadParameter(f"not a date: {until!r}", param_hint="--until") from None
+    last = parse_day(until, "--until")
     arrivals = Generator(ctx.campaign, out_dir, seed=seed, participants=participants, until=last).run()
     if as_json:
         print_json([a.as_dict() for a in arrivals])

@@ -11,24 +11,22 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, err, exit_after, out, parse_moment, print_json, ready
+from insday.cli.common import Json, as_of_option, context, err, exit_after, out, parse_moment, print_json, ready
 
-AS_OF = typer.Option("--as-of", help="The moment to evaluate (ISO 8601; local campaign time if no offset; "
-                                     "default: now).")
-JSON = typer.Option("--json", help="Print one JSON object instead of tables.")
+AsOf = as_of_option("Evaluate as of moment T")
 STATUS_ZH = {"queued": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
 KIND_ZH = {"receipt": "回执", "reminder": "提醒", "overdue": "逾期通知", "digest": "汇总", "bulletin": "通报",
            "alert": "告警"}
 
 
 def status(
-    as_of: Annotated[str | None, AS_OF] = None,
+    as_of: AsOf = None,
     deadline: Annotated[list[str] | None, typer.Option(
-        "--deadline", help="Only this deadline id, or every deadline of a kind (e.g. daily_report); "
-                           "lists each unit. Repeatable.")] = None,
-    as_json: Annotated[bool, JSON] = False,
+        "--deadline", metavar="ID", help="Only this deadline id, or every deadline of a kind (e.g. daily_report); "
+                                         "lists each unit. Repeatable.")] = None,
+    as_json: Json = False,
 ) -> None:
-    """Per deadline: units expected, on time, late, missing (and still open), as of a moment."""
+    """Reporting status (报送情况) per deadline: units expected, on time, late, missing (and still open)."""
     from sqlalchemy.exc import DBAPIError
 
     from insday.deadline_status import deadline_status
@@ -38,13 +36,13 @@ def status(
     try:
         doc = deadline_status(ctx, moment)
     except DBAPIError:
-        err.print("数据库尚未初始化或版本过旧，请先运行 insday init (database not initialised: run `insday init`)")
+        err.print("数据库尚未初始化或版本过旧，请先运行 insday init")
         raise typer.Exit(2) from None
     if deadline:
         ids = [d["id"] for d in doc["deadlines"]]
         unknown = [x for x in deadline if not any(i == x or i.startswith(x + ":") for i in ids)]
         if unknown:
-            raise typer.BadParameter(f"unknown deadline(s): {', '.join(unknown)}; known: {', '.join(ids)}",
+            raise typer.BadParameter(f"没有截止事项「{'」「'.join(unknown)}」，可选：{'、'.join(ids)}",
                                      param_hint="--deadline")
         doc["deadlines"] = [d for d in doc["deadlines"]
                             if any(d["id"] == x or d["id"].startswith(x + ":") for x in deadline)]
@@ -83,14 +81,14 @@ def _print_status(campaign, doc: dict, detailed: bool) -> None:
 
 
 def remind(
-    as_of: Annotated[str | None, AS_OF] = None,
+    as_of: AsOf = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Queue and send nothing; show what would be sent.")]
     = False,
     no_send: Annotated[bool, typer.Option("--no-send", help="Queue the messages but leave sending to "
                                                             "`insday send`.")] = False,
-    as_json: Annotated[bool, JSON] = False,
+    as_json: Json = False,
 ) -> None:
-    """Queue and send what is due: reminders, overdue notices, the association's digest.
+    """Queue and send what is due: reminders (提醒), overdue notices (逾期通知), the association's digest (汇总).
 
     Each message goes at most once, ever (its key is unique in the outbox). Exit 1 if one could not be sent.
     """
@@ -140,23 +138,25 @@ def _print_delivery(d: dict) -> None:
 
 
 def outbox(
-    status_: Annotated[str | None, typer.Option("--status", help="Only messages in this state: queued, sending, "
-                                                                 "sent or failed.")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind: receipt, reminder, overdue, digest, "
-                                                           "bulletin, alert.")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many messages, newest first.")]
+    status_: Annotated[str | None, typer.Option("--status", metavar="STATE", help="Only messages in this state: "
+                                                                                  "queued, sending, sent or failed.")]
+    = None,
+    kind: Annotated[str | None, typer.Option("--kind", metavar="KIND", help="Only this kind: receipt, reminder, "
+                                                                          "overdue, digest, bulletin, alert.")] = None,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, help="Show at most N messages, newest first "
+                                                                          "(default: 50).", show_default=False)]
     = 50,
-    as_json: Annotated[bool, JSON] = False,
+    as_json: Json = False,
 ) -> None:
-    """Show the outbox: counts by kind and state, and the latest messages with their errors."""
+    """Show the outbox (发件箱): counts by kind and state, and the latest messages with their errors."""
     from insday.db import session_scope
     from insday.db.models.mail import KINDS, STATUSES
     from insday.mail.outbox import list_messages, outbox_counts
 
     if status_ and status_ not in STATUSES:
-        raise typer.BadParameter(f"one of {', '.join(STATUSES)}", param_hint="--status")
+        raise typer.BadParameter(f"没有状态「{status_}」，可选：{'、'.join(STATUSES)}", param_hint="--status")
     if kind and kind not in KINDS:
-        raise typer.BadParameter(f"one of {', '.join(KINDS)}", param_hint="--kind")
+        raise typer.BadParameter(f"没有类型「{kind}」，可选：{'、'.join(KINDS)}", param_hint="--kind")
     ctx = context()
     ctx.ensure_db()
     with session_scope(ctx.engine) as s:
@@ -184,12 +184,13 @@ def outbox(
 
 
 def send(
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Send at most this many messages.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, help="Send at most N messages "
+                                                                                 "(default: all).")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry failed messages now, "
                                                                       "attempts counted from zero.")] = False,
-    as_json: Annotated[bool, JSON] = False,
+    as_json: Json = False,
 ) -> None:
-    """Send the queued mail (SMTP, or .eml files under INSDAY_HOME/outbox/ when no SMTP host is set).
+    """Send the queued mail (邮件) by SMTP, or as .eml files under INSDAY_HOME/outbox/ when no SMTP host is set.
 
     Exit 1 if a message could not be sent (it stays queued for the next run).
     """
@@ -219,7 +220,7 @@ def _mail_settings():
     try:
         yield
     except MailConfigError as exc:
-        err.print(f"[red]邮件设置有误 (mail settings error):[/red] {exc}", highlight=False)
+        err.print(f"[red]邮件设置有误：[/red]{exc}", highlight=False)
         raise typer.Exit(2) from None
 
 

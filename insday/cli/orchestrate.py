@@ -7,19 +7,22 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json
+from insday.cli.common import as_of_option, context, err, json_option, out, parse_moment, print_json
+
+STATUS_ZH = {"accepted": "受理", "rejected": "退回", "duplicate": "重复", None: "（演练）"}
+IMPORT_ZH = {"imported": "已导入", "duplicate": "重复", "rejected": "未能导入", "deferred": "暂缓", None: "（演练）"}
 
 
 def collect(
-    as_of: Annotated[str | None, typer.Option(
-        help="Take only files and messages received by then (ISO 8601; local campaign time if no offset) "
-             "[default: everything complete].")] = None,
+    as_of: as_of_option("Take only files and messages received by T", "everything complete") = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be taken.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object {\"inbox\": ..., \"imap\": ...}.")]
-    = False,
+    as_json: json_option('one JSON object {"inbox": ..., "imap": ...}') = False,
 ) -> None:
-    """Collect INSDAY_HOME/inbox/ (and the IMAP mailbox, if set): archive, ingest, move to processed/.
-    Exit 1 if any file was rejected."""
+    """Collect (收取) INSDAY_HOME/inbox/ and the IMAP mailbox, if set: archive, ingest, move to processed/.
+
+    Report files are validated and stored; the national platform's donation exports go to the steps import.
+    Exit 1 if a file was rejected or an export could not be imported.
+    """
     from insday.collect.imap import collect_imap
     from insday.collect.inbox import collect_inbox
 
@@ -27,33 +30,59 @@ def collect(
     moment = parse_moment(as_of, ctx.campaign) if as_of else None
     ctx.ensure_db()
     result = {"inbox": collect_inbox(ctx, moment, dry_run=dry_run), "imap": collect_imap(ctx, moment, dry_run=dry_run)}
-    rejected = result["inbox"]["rejected"] + result["imap"].get("rejected", 0)
+    inbox, imap = result["inbox"], result["imap"]
+    refused = inbox["rejected"] + inbox["donations"]["rejected"]
+    if imap["enabled"]:
+        refused += imap["rejected"] + imap["donations"]["rejected"]
     if as_json:
         print_json(result)
     else:
-        inbox, imap = result["inbox"], result["imap"]
-        for f in inbox["files"]:
-            out.print(f"{f['status'] or '(dry run)'}\t{f['path']}\t{f.get('moved_to') or ''}", highlight=False)
-        out.print(f"inbox: {len(inbox['files'])} taken ({inbox['accepted']} accepted, {inbox['rejected']} rejected, "
-                  f"{inbox['duplicate']} duplicate); still being written {len(inbox['waiting'])}, "
-                  f"received after --as-of {len(inbox['later'])}, unreadable {len(inbox['unreadable'])}")
-        for rel in inbox["unreadable"]:
-            err.print(f"cannot read {rel}: left in the inbox", highlight=False)
-        if imap["enabled"]:
-            out.print(f"imap: {len(imap['messages'])} messages ({imap['accepted']} accepted, {imap['rejected']} "
-                      f"rejected, {imap['duplicate']} duplicate files); later {imap['later']}, "
-                      f"without attachments {imap['without_attachments']}")
-    raise typer.Exit(1 if rejected else 0)
+        _print_collect(inbox, imap)
+    raise typer.Exit(1 if refused else 0)
+
+
+def _print_collect(inbox: dict, imap: dict) -> None:
+    for f in inbox["files"]:
+        out.print(f"{STATUS_ZH[f['status']]}\t{f['path']}\t{f.get('moved_to') or ''}", highlight=False)
+    out.print(f"收件箱：取走报表文件 {len(inbox['files'])} 个（受理 {inbox['accepted']}，退回 {inbox['rejected']}，"
+              f"重复 {inbox['duplicate']}）；仍在写入 {len(inbox['waiting'])}，晚于 --as-of {len(inbox['later'])}，"
+              f"无法读取 {len(inbox['unreadable'])}", highlight=False)
+    for rel in inbox["unreadable"]:
+        err.print(f"无法读取 {rel}：留在收件箱中", highlight=False)
+    _print_donations("收件箱", inbox["donations"])
+    if imap["enabled"]:
+        out.print(f"邮箱：{len(imap['messages'])} 封邮件（附件受理 {imap['accepted']}，退回 {imap['rejected']}，"
+                  f"重复 {imap['duplicate']}）；晚于 --as-of {imap['later']}，无附件 {imap['without_attachments']}",
+                  highlight=False)
+        _print_donations("邮箱", imap["donations"])
+
+
+def _print_donations(where: str, block: dict) -> None:
+    """The donation exports taken (the national platform's raw records), one line each."""
+    for f in block["files"]:
+        result = f["import"]
+        if f["status"] == "imported":
+            note = f"共 {result['records']:,} 条记录，计入 {result['accepted']:,} 条"
+        elif f["status"] == "duplicate":
+            note = f"已导入过（{result['received_at'][:16].replace('T', ' ')}），本次未作任何改动"
+        else:
+            note = f["error"] or ""
+        out.print(f"{IMPORT_ZH[f['status']]}\t{f.get('path') or f['filename']}\t{note}", highlight=False)
+    if block["files"]:
+        out.print(f"{where}：全国平台捐步记录 {len(block['files'])} 个（导入 {block['imported']}，重复 {block['duplicate']}，"
+                  f"未能导入 {block['rejected']}，暂缓 {block['deferred']}）", highlight=False)
 
 
 def schedule(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the deployments and their cron lines as JSON.")]
-    = False,
+    as_json: json_option("the deployments and their cron lines as JSON") = False,
     prefect_yaml: Annotated[Path | None, typer.Option(
-        help="Also write these deployments as a prefect.yaml for `prefect deploy` on a process work pool.")] = None,
-    work_pool: Annotated[str, typer.Option(help="Work pool named in the prefect.yaml.")] = "insday",
+        "--prefect-yaml", metavar="FILE",
+        help="Also write these deployments to FILE (a prefect.yaml for `prefect deploy` on a process work pool).")]
+    = None,
+    work_pool: Annotated[str, typer.Option("--work-pool", metavar="POOL", show_default=False,
+                                           help="Work pool named in the prefect.yaml (default: insday).")] = "insday",
 ) -> None:
-    """Show when each flow runs: cron lines in the campaign's time zone, derived from its calendar."""
+    """Show when each flow runs (运行日程): cron lines in the campaign's time zone, from its calendar."""
     from insday.orchestration import run_plan
 
     ctx = context()
@@ -80,8 +109,8 @@ def schedule(
 
 
 def serve(
-    limit: Annotated[int | None, typer.Option(help="At most this many flow runs at once [default: no limit].")]
-    = None,
+    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1,
+                                              help="At most N flow runs at once (default: no limit).")] = None,
 ) -> None:
     """Serve every deployment of the campaign against PREFECT_API_URL until stopped (Ctrl-C).
 
@@ -92,8 +121,8 @@ def serve(
     from prefect.settings import get_current_settings
 
     if not get_current_settings().api.url:
-        err.print("PREFECT_API_URL is not set: insday serve needs a running Prefect server. Start one with "
-                  "`prefect server start` and set e.g. PREFECT_API_URL=http://127.0.0.1:4200/api", highlight=False)
+        err.print("未设置 PREFECT_API_URL：insday serve 需要一个运行中的 Prefect 服务器。请先运行 "
+                  "`prefect server start`，再设置如 PREFECT_API_URL=http://127.0.0.1:4200/api", highlight=False)
         raise typer.Exit(2)
     from prefect import serve as prefect_serve
 

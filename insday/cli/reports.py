@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from insday.cli.common import err, out, print_json, print_table, ready
+from insday.cli.common import Json, as_of_option, err, out, out_option, parse_day, print_json, print_table, ready
 
-AsOf = Annotated[str | None, typer.Option(
-    "--as-of",
-    help="Use what was received by this moment (ISO 8601; local campaign time if no offset) [default: now].")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
-Out = Annotated[Path | None, typer.Option("--out", help="Folder to write to [default: INSDAY_HOME/reports/<name>].")]
+AsOf = as_of_option("Use what was received by moment T")
+Out = out_option("Folder to write to", "INSDAY_HOME/reports/<name>")
 
-survey_app = typer.Typer(help="满意度调查 (satisfaction survey): import with `insday ingest`, then report.",
+survey_app = typer.Typer(help="Satisfaction survey (满意度调查): import with `insday ingest`, then report.",
                          no_args_is_help=True)
-videos_app = typer.Typer(help="短视频 (short videos): daily leaderboard, certificate list, withdrawing a video.",
+videos_app = typer.Typer(help="Short videos (短视频): daily leaderboard, certificate list, withdrawing a video.",
                          no_args_is_help=True)
-summary_app = typer.Typer(help="活动总结 (campaign summaries): who sent which parts; extract a bundle.",
+summary_app = typer.Typer(help="Campaign summaries (活动总结): who sent which parts; extract a bundle.",
                           no_args_is_help=True)
 
 
@@ -50,7 +45,7 @@ def whitepaper(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -
 
 
 def survey_report(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
-    """Survey report: satisfaction per company and question with confidence intervals; xlsx, HTML, Markdown.
+    """Survey report (满意度调查报告): satisfaction per company and question with confidence intervals; xlsx, HTML, Markdown.
 
     Companies with fewer responses than survey.min_responses are flagged, not ranked."""
     from insday.reports.survey import write_survey_report
@@ -71,7 +66,7 @@ def survey_report(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False
 
 
 def outreach(as_of: AsOf = None, as_json: Json = False) -> None:
-    """Outreach and publicity events: events, people reached and materials per unit and per kind."""
+    """Outreach and publicity events (宣传活动): events, people reached and materials per unit and per kind."""
     from insday.reports.outreach import outreach_summary
 
     ctx, moment = ready(as_of)
@@ -98,16 +93,14 @@ def outreach(as_of: AsOf = None, as_json: Json = False) -> None:
 
 def videos_board(
     day: Annotated[str | None, typer.Option(
-        help="The board's day, YYYY-MM-DD [default: the latest with a board].")] = None,
+        "--date", metavar="DAY", help="The board's day, YYYY-MM-DD (default: the latest with a board).")] = None,
     as_of: AsOf = None, as_json: Json = False,
+    old_day: Annotated[str | None, typer.Option("--day", hidden=True)] = None,  # its name before --date
 ) -> None:
-    """One day's video leaderboard and champion, every champion so far, and submissions per unit."""
+    """One day's video leaderboard (达人榜) and champion, every champion so far, and submissions per unit."""
     from insday.reports.videos import video_leaderboard
 
-    try:
-        wanted = date.fromisoformat(day) if day else None
-    except ValueError:
-        raise typer.BadParameter(f"not a date: {day!r} (e.g. 2019-06-22)", param_hint="--day") from None
+    wanted = parse_day(day or old_day, "--date")
     ctx, moment = ready(as_of)
     result = video_leaderboard(ctx, moment, wanted)
     if as_json:
@@ -125,7 +118,7 @@ def videos_board(
 
 
 def videos_certificates(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
-    """Certificate list: every creator who made a daily leaderboard (xlsx)."""
+    """Certificate list (证书名单): every creator who made a daily leaderboard (xlsx)."""
     from insday.reports.common import out_dir as folder
     from insday.reports.videos import video_certificates, write_certificates
 
@@ -169,7 +162,7 @@ def videos_withdraw(
 
 
 def projects(as_of: AsOf = None, as_json: Json = False) -> None:
-    """Poverty-relief projects: claimant, figures, and the state of their deadlines."""
+    """Poverty-relief projects (保险扶贫项目): claimant, figures, and the state of their deadlines."""
     from insday.reports.projects import STATE_ZH, projects, projects_report
 
     ctx, moment = ready(as_of)
@@ -189,7 +182,7 @@ def projects(as_of: AsOf = None, as_json: Json = False) -> None:
 
 
 def summary_status(as_of: AsOf = None, as_json: Json = False) -> None:
-    """Campaign summaries: which unit sent which parts, who is missing, whose bundle was refused."""
+    """Campaign summaries (活动总结): which unit sent which parts, who is missing, whose bundle was refused."""
     from insday.reports.summary import summary_status as status
 
     ctx, moment = ready(as_of)
@@ -214,7 +207,7 @@ def summary_status(as_of: AsOf = None, as_json: Json = False) -> None:
 
 
 def summary_extract(
-    unit: Annotated[str, typer.Argument(help="The unit: code, full name or short name.")],
+    unit: Annotated[str, typer.Argument(metavar="UNIT", help="The unit: code, full name or short name.")],
     out_dir: Out = None, as_of: AsOf = None,
 ) -> None:
     """Extract a unit's current summary bundle from the archive (member paths checked again)."""
@@ -229,7 +222,7 @@ def summary_extract(
     try:
         path = extract_summary(ctx, match.code, folder(ctx, "summaries", out_dir), moment)
     except LookupError:
-        err.print(f"{ctx.campaign.unit_by_code[match.code].name} 尚无已受理的活动总结", highlight=False)
+        err.print(f"{ctx.campaign.unit_by_code[match.code].display_name} 尚无已受理的活动总结", highlight=False)
         raise typer.Exit(1) from None
     out.print(str(path), highlight=False)
 

@@ -7,17 +7,14 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json, print_table, ready
+from insday.cli.common import (Json, as_of_option, context, err, existing, out, parse_moment, print_json, print_table,
+                               ready, received_at_option)
 
-steps_app = typer.Typer(help="公益跑步数：导入捐步记录、拉取全国平台汇总、汇总与核对 (charity step run).",
-                        no_args_is_help=True)
+steps_app = typer.Typer(help="Charity step run (公益跑): import donation records, pull the national platform's "
+                             "aggregates, summary and reconcile.", no_args_is_help=True)
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
-AsOf = Annotated[str | None, typer.Option(
-    "--as-of", help="What was known at this moment (ISO 8601; campaign time if no offset) (default: now).")]
-ReceivedAt = Annotated[str | None, typer.Option(
-    help="When the data was received (ISO 8601; campaign time if no offset) (default: now). "
-         "Not earlier than step data already recorded.")]
+AsOf = as_of_option("What was known at moment T")
+ReceivedAt = received_at_option("data")  # not earlier than step data already recorded
 
 REASONS_ZH = {"below_7800": "步数不足", "outside_window": "不在活动时间内", "unknown_region": "地区无法识别",
               "repeat_same_day": "同日重复捐步", "malformed": "格式错误"}
@@ -30,14 +27,18 @@ def _fail(exc: Exception) -> NoReturn:
 
 @steps_app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="Raw donation records: CSV (optionally .gz) with header "
-                                              "donated_at,participant_id,region,steps.", exists=True, dir_okay=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Raw donation records: CSV (optionally .gz) with "
+                                                              "header donated_at,participant_id,region,steps.")],
     received_at: ReceivedAt = None,
-    as_json: AsJson = False,
+    as_json: Json = False,
 ) -> None:
-    """Import raw donation records and update every step aggregate. Exit 1 if the file cannot be imported."""
+    """Import raw donation records (捐步记录) and update every step aggregate.
+
+    Not earlier than step data already recorded (--received-at). Exit 1 if the file cannot be imported.
+    """
     from insday.steps import StepsError, import_donations
 
+    existing([file], "FILE", folder=False)
     ctx = context()
     moment = parse_moment(received_at, ctx.campaign, "--received-at") if received_at else None
     ctx.ensure_db()
@@ -59,19 +60,24 @@ def import_(
 
 @steps_app.command()
 def pull(
-    file: Annotated[Path | None, typer.Option("--file", help="Read the platform's aggregates from this CSV or xlsx "
-                                                             "file instead of the HTTP endpoint.",
-                                              exists=True, dir_okay=False)] = None,
+    file: Annotated[Path | None, typer.Option("--file", metavar="FILE", help="Read the platform's aggregates from "
+                                                                             "this CSV or xlsx file instead of the "
+                                                                             "HTTP endpoint.")] = None,
     received_at: ReceivedAt = None,
-    as_json: AsJson = False,
+    as_json: Json = False,
 ) -> None:
-    """Get the national platform's aggregates (INSDAY_STEPS_API_URL, or --file). Exit 1 on any problem."""
+    """Get the national platform's aggregates (全国平台汇总) from INSDAY_STEPS_API_URL, or --file.
+
+    Exit 1 on any problem with the data.
+    """
     from insday.steps import StepsError, import_aggregates_file, pull_aggregates
 
+    if file is not None:
+        existing([file], "--file", folder=False)
     ctx = context()
     moment = parse_moment(received_at, ctx.campaign, "--received-at") if received_at else None
     if file is None and not ctx.settings.steps_api_url:
-        raise typer.BadParameter("set INSDAY_STEPS_API_URL or give --file", param_hint="--file")
+        raise typer.BadParameter("未设置 INSDAY_STEPS_API_URL：请设置它，或用 --file 给出平台数据文件", param_hint="--file")
     ctx.ensure_db()
     try:
         result = (import_aggregates_file(ctx, file, received_at=moment) if file
@@ -87,8 +93,8 @@ def pull(
 
 
 @steps_app.command()
-def summary(as_of: AsOf = None, as_json: AsJson = False) -> None:
-    """Region table with progress and unlocks, badge counts, top participants, member units ranking."""
+def summary(as_of: AsOf = None, as_json: Json = False) -> None:
+    """Step summary (捐步汇总): regions with progress and unlocks, badges, top participants, member units."""
     from insday.steps import step_summary
 
     ctx, moment = ready(as_of)
@@ -114,8 +120,8 @@ def summary(as_of: AsOf = None, as_json: AsJson = False) -> None:
 
 
 @steps_app.command()
-def reconcile(as_of: AsOf = None, as_json: AsJson = False) -> None:
-    """Compare figures recomputed from raw records with the platform's, per region per day."""
+def reconcile(as_of: AsOf = None, as_json: Json = False) -> None:
+    """Reconcile (核对) the figures recomputed from raw records with the platform's, per region per day."""
     from insday.steps import reconcile as compare
 
     ctx, moment = ready(as_of)

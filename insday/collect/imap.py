@@ -7,6 +7,9 @@ arrival time of the message (INTERNALDATE, never later than now). Only then is t
 message flagged ``\\Seen``: a run that stops half way leaves it unseen, and the next run
 finds its files to be duplicates and flags it. Messages without attachments are left
 unseen for a person to read; a run with ``as_of`` leaves messages that arrived later.
+Attached donation exports (the national platform's raw records) go to the steps import
+(:mod:`insday.collect.donations`) and are reported apart (``donations``); a message with one
+that the import defers stays unseen.
 
 Chinese file names are decoded whichever way the mail client wrote them: RFC 2231
 (``filename*=UTF-8''...``, also split in continuations), RFC 2047 encoded words in
@@ -31,10 +34,12 @@ from email.utils import collapse_rfc2231_value, parseaddr
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from insday.campaign import Campaign
+from insday.collect.donations import count, new_block, take_export
 from insday.env import Env
 from insday.intake.pipeline import Received, archive
 from insday.lease import lease
 from insday.settings import Settings
+from insday.steps.records import first_line_of, looks_like_export
 
 log = logging.getLogger("insday.collect.imap")
 
@@ -189,7 +194,7 @@ def collect_imap(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fal
         return {"enabled": False}
     summary: dict = {"enabled": True, "as_of": as_of.isoformat() if as_of else None, "dry_run": dry_run,
                      "messages": [], "accepted": 0, "rejected": 0, "duplicate": 0, "later": 0,
-                     "without_attachments": 0}
+                     "without_attachments": 0, "donations": new_block()}
     if dry_run:
         return _collect(env, summary, as_of, dry_run)
     with lease(env.engine, LEASE, wait=wait, label=label):
@@ -213,26 +218,47 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool) -> 
                 continue
             mails.append(Mail(uid, arrived, sender, subject, attachments))
 
-        items: list[Received] = []
+        items: list[Received] = []  # report files; donation exports go to the steps import
+        exports: list[tuple[Mail, Attachment, str]] = []
         for mail in mails:
             for att in mail.attachments:
                 sha = hashlib.sha256(att.data).hexdigest()
-                items.append(Received(Path("imap", mail.uid, att.filename), att.data, sha, att.filename,
-                                      received_at=mail.received_at, sender=mail.sender))
+                if looks_like_export(att.filename, first_line_of(att.data)):
+                    exports.append((mail, att, sha))
+                else:
+                    items.append(Received(Path("imap", mail.uid, att.filename), att.data, sha, att.filename,
+                                          received_at=mail.received_at, sender=mail.sender))
         results: list = [None] * len(items)
-        if items and not dry_run:
-            from insday.intake.service import ingest_received
+        taken: dict[int, dict] = {}  # id(attachment) -> its donations entry
+        if not dry_run:
+            if items:
+                from insday.intake.service import ingest_received
 
-            for item in items:
-                item.archive_path = archive(settings.archive_dir, item.data, item.sha256, Path(item.filename).suffix)
-            results = ingest_received(env, items, source="imap")
+                for item in items:
+                    item.archive_path = archive(settings.archive_dir, item.data, item.sha256,
+                                                Path(item.filename).suffix)
+                results = ingest_received(env, items, source="imap")
+            for mail, att, sha in sorted(exports, key=lambda e: e[0].received_at):  # step data in time order
+                rel = archive(settings.archive_dir, att.data, sha, Path(att.filename).suffix)
+                taken[id(att)] = take_export(env, settings.archive_dir / rel, att.filename, sha, mail.received_at,
+                                             as_of)
             for mail in mails:  # every attachment is stored: now the message may count as read
-                box.mark_seen(mail.uid)
+                if not any(taken.get(id(att), {}).get("status") == "deferred" for att in mail.attachments):
+                    box.mark_seen(mail.uid)
 
     outcome = iter(results)
+    exported = {id(att): sha for _, att, sha in exports}
+    block = summary["donations"]
     for mail in mails:
         files = []
         for att in mail.attachments:
+            if id(att) in exported:
+                entry = taken.get(id(att)) or {
+                    "filename": att.filename, "sha256": exported[id(att)],
+                    "received_at": env.campaign.local(mail.received_at).isoformat(), "status": None, "error": None,
+                    "import": None}
+                count(block, {"uid": mail.uid, **entry})
+                continue
             r = next(outcome)
             files.append({"filename": att.filename, "status": r.status if r else None,
                           "report_type": r.report_type if r else None, "unit": r.unit if r else None})
@@ -242,7 +268,9 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool) -> 
                                     "sender_unit": unit_for_sender(env.campaign, mail.sender),
                                     "subject": mail.subject, "received_at": mail.received_at.isoformat(),
                                     "files": files})
-    log.info("imap: %d messages, %d files (%d accepted, %d rejected, %d duplicate), %d later, %d without attachments",
+    log.info("imap: %d messages, %d files (%d accepted, %d rejected, %d duplicate), %d later, %d without attachments; "
+             "donation exports: %d imported, %d duplicate, %d rejected, %d deferred",
              len(mails), len(items), summary["accepted"], summary["rejected"], summary["duplicate"],
-             summary["later"], summary["without_attachments"])
+             summary["later"], summary["without_attachments"], block["imported"], block["duplicate"],
+             block["rejected"], block["deferred"])
     return summary

@@ -14,6 +14,10 @@ archived and ingested, then moved to ``INSDAY_HOME/processed/<date>/<same relati
   A run that stopped between ingest and move leaves files that the next run finds to be
   duplicates and moves, so a rerun converges. A file that cannot be read stays where it
   is and is reported on every run until it can be.
+- **Donation exports** (the national platform's raw records, ``donations-*.csv.gz``) are
+  told from report files by their first line and go to the steps import, streamed, never
+  read whole (:mod:`insday.collect.donations`); they are archived and moved the same way and
+  reported apart (``donations``).
 - Overlapping runs take turns through the ``inbox`` lease.
 """
 
@@ -30,9 +34,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from insday.collect import donations
 from insday.env import Env
-from insday.intake.pipeline import Received, archive, is_temporary
+from insday.intake.pipeline import Received, archive, archive_file, is_temporary
 from insday.lease import lease
+from insday.steps.records import file_sha256, first_line, looks_like_export
 
 log = logging.getLogger("insday.collect.inbox")
 
@@ -147,7 +153,8 @@ def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fa
         raise ValueError("as_of must be timezone-aware")
     inbox = env.settings.inbox_dir
     summary: dict = {"as_of": as_of.isoformat() if as_of else None, "dry_run": dry_run, "files": [],
-                     "accepted": 0, "rejected": 0, "duplicate": 0, "waiting": [], "later": [], "unreadable": []}
+                     "accepted": 0, "rejected": 0, "duplicate": 0, "waiting": [], "later": [], "unreadable": [],
+                     "donations": donations.new_block()}
     if not inbox.is_dir():
         if not dry_run:
             inbox.mkdir(parents=True, exist_ok=True)
@@ -168,18 +175,53 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
     summary["later"] = [d.rel for d in summary["later"]]
     complete, waiting = _complete(due, now, settings.inbox_settle_seconds, settings.inbox_stable_seconds, sleep)
     summary["waiting"] = [d.rel for d in waiting]
+    exports, reports = [], []  # donation exports are told by their first line alone
+    for d in complete:
+        (exports if looks_like_export(d.path.name, first_line(d.path)) else reports).append(d)
 
-    for batch in _batches(complete):
+    for batch in _batches(reports):
         taken = _read(batch, now, summary)
         if dry_run:
             summary["files"] += [{"path": d.rel, "sha256": r.sha256, "received_at": r.received_at.isoformat(),
                                   "status": None} for d, r in taken]
         elif taken:
             _ingest_and_move(env, taken, summary)
-    log.info("inbox: %d taken (%d accepted, %d rejected, %d duplicate), %d waiting, %d later, %d unreadable",
+    for d in sorted(exports, key=lambda d: (d.mtime_ns, d.rel)):  # step data is recorded in time order
+        _take_export(env, d, now, as_of, dry_run, summary)
+    block = summary["donations"]
+    log.info("inbox: %d taken (%d accepted, %d rejected, %d duplicate), %d waiting, %d later, %d unreadable; "
+             "donation exports: %d imported, %d duplicate, %d rejected, %d deferred",
              len(summary["files"]), summary["accepted"], summary["rejected"], summary["duplicate"],
-             len(summary["waiting"]), len(summary["later"]), len(summary["unreadable"]))
+             len(summary["waiting"]), len(summary["later"]), len(summary["unreadable"]), block["imported"],
+             block["duplicate"], block["rejected"], block["deferred"])
     return summary
+
+
+def _take_export(env: Env, d: Dropped, now: datetime, as_of: datetime | None, dry_run: bool, summary: dict) -> None:
+    """Archive a donation export (copied in blocks), import it, move it to processed/."""
+    settings = env.settings
+    try:
+        if dry_run:
+            rel, sha = None, file_sha256(d.path)
+        else:
+            rel, sha = archive_file(settings.archive_dir, d.path, Path(d.path.name).suffix)
+    except OSError as exc:
+        log.warning("inbox: cannot read %s (%s); left in place", d.rel, exc)
+        summary["unreadable"].append(d.rel)
+        return
+    if not d.unchanged():  # written to while we read it
+        summary["waiting"].append(d.rel)
+        return
+    arrived = min(d.mtime, now)
+    if dry_run:
+        entry = {"filename": d.path.name, "sha256": sha, "received_at": env.campaign.local(arrived).isoformat(),
+                 "status": None, "error": None, "import": None}
+    else:
+        entry = donations.take_export(env, settings.archive_dir / rel, d.path.name, sha, arrived, as_of)
+    entry = {"path": d.rel, **entry, "moved_to": None}
+    if entry["status"] not in (None, "deferred"):
+        entry["moved_to"] = _move(env, d, arrived)
+    donations.count(summary["donations"], entry)
 
 
 def _read(batch: list[Dropped], now: datetime, summary: dict) -> list[tuple[Dropped, Received]]:
@@ -211,11 +253,18 @@ def _ingest_and_move(env: Env, taken: list[tuple[Dropped, Received]], summary: d
                  "status": result.status, "report_type": result.report_type, "unit": result.unit,
                  "moved_to": None}
         summary[result.status] += 1
-        if d.unchanged():  # still the bytes we ingested: move them out of the inbox
-            day = env.campaign.local(item.received_at).date().isoformat()
-            target = move_no_clobber(d.path, settings.processed_dir / day / d.rel)
-            entry["moved_to"] = target.relative_to(settings.home).as_posix()
-            prune_empty(d.path.parent, settings.inbox_dir)
-        else:
-            log.warning("inbox: %s changed after it was read; left for the next run", d.rel)
+        entry["moved_to"] = _move(env, d, item.received_at)
         summary["files"].append(entry)
+
+
+def _move(env: Env, d: Dropped, received_at: datetime) -> str | None:
+    """Move a taken file to processed/<local date received>/<its path in the inbox>, if it is
+    still the bytes that were taken; its new place, relative to INSDAY_HOME."""
+    settings = env.settings
+    if not d.unchanged():
+        log.warning("inbox: %s changed after it was read; left for the next run", d.rel)
+        return None
+    day = env.campaign.local(received_at).date().isoformat()
+    target = move_no_clobber(d.path, settings.processed_dir / day / d.rel)
+    prune_empty(d.path.parent, settings.inbox_dir)
+    return target.relative_to(settings.home).as_posix()

@@ -1,4 +1,6 @@
-"""GX Data Docs: static HTML validation reports of everything received, rebuilt from the archive.
+"""GX Data Docs: static HTML validation reports of everything received, rebuilt from the archive,
+for the technical contact (``insday docs --gx``, under ``docs/gx/``; the contact person's pages
+in Chinese are :mod:`insday.intake.pages`).
 
 One validation page per report type and day received, named ``<type>-<date>``.
 """

@@ -1,5 +1,10 @@
 """Validation messages: Chinese, naming the file, the row as Excel shows it, the column,
-the value and how to fix it."""
+the value and how to fix it.
+
+Each issue keeps its parts too (``value``, ``problem``, ``fix``), so a validation report can
+show them in their own columns (:mod:`insday.intake.pages`); ``message`` is the whole
+sentence, as receipts and the CLI print it.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,13 @@ class Issue:
     message: str
     row: int | None = None
     column: str | None = None
+    value: str | None = None  # the cell as written (shortened), None for a blank cell or a file-level issue
+    problem: str | None = None
+    fix: str | None = None
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return {"row": self.row, "column": self.column, "message": self.message, "value": self.value,
+                "problem": self.problem, "fix": self.fix}
 
 
 def _show(value) -> str:
@@ -25,16 +34,23 @@ def _show(value) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
+def split_advice(text: str) -> tuple[str, str | None]:
+    """(what is wrong, how to fix it) of a sentence written "problem。fix"."""
+    head, sep, tail = text.partition("。")
+    return (head, tail.strip() or None) if sep and tail.strip() else (text.rstrip("。"), None)
+
+
 def cell_issue(severity: Severity, filename: str, row: int, header: str, value, problem: str,
                fix: str) -> Issue:
     if value is None or (isinstance(value, str) and not value.strip()):
         text = f"文件「{filename}」第{row}行「{header}」列：未填写。{fix}"
-    else:
-        text = f"文件「{filename}」第{row}行「{header}」列：值「{_show(value)}」{problem}。{fix}"
-    return Issue(severity, text, row, header)
+        return Issue(severity, text, row, header, None, "未填写", fix)
+    text = f"文件「{filename}」第{row}行「{header}」列：值「{_show(value)}」{problem}。{fix}"
+    return Issue(severity, text, row, header, _show(value), problem, fix)
 
 
 def file_issue(severity: Severity, filename: str, text: str, row: int | None = None,
                column: str | None = None) -> Issue:
     where = f"第{row}行：" if row else ""
-    return Issue(severity, f"文件「{filename}」：{where}{text}", row, column)
+    problem, fix = split_advice(text)
+    return Issue(severity, f"文件「{filename}」：{where}{text}", row, column, None, problem, fix)

@@ -19,6 +19,7 @@ from insday.intake import normalize as nz
 from insday.intake.issues import Issue, cell_issue, file_issue
 from insday.intake.measures import Scale, scale_for, split_header
 from insday.intake.read import Sheet, Unreadable, read_sheets
+from insday.steps.records import first_line_of, is_header
 from insday.units import UnitMatcher
 
 HEADER_SCAN_ROWS = 20
@@ -187,6 +188,10 @@ class Parser:
     def parse_table(self, path: Path, data: bytes, filename: str | None = None) -> ParsedFile:
         """A sheet (xlsx, xls, CSV): its report type, typed rows, unit and period."""
         out = ParsedFile(path=path, filename=filename or path.name)
+        if is_header(first_line_of(data)):
+            out.error("这是全国平台导出的捐步记录，不是报表：请放入收件箱（自动导入步数），"
+                      "或用 insday steps import 导入")
+            return out
         try:
             sheets = read_sheets(path, data)
         except Unreadable as exc:

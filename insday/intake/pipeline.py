@@ -67,13 +67,45 @@ def collect_files(paths: Iterable[Path | str], is_bundle_dir: Callable[[Path], b
 
 def archive(archive_dir: Path, data: bytes, sha256: str, suffix: str) -> str:
     """Keep the bytes under archive/<2 hex>/<sha256><suffix>; atomic, written once."""
+    return _archive(archive_dir, sha256, suffix, lambda fh: fh.write(data))
+
+
+def archive_file(archive_dir: Path, source: Path, suffix: str) -> tuple[str, str]:
+    """The same for a file too big to hold in memory (a donation export): copied in blocks and
+    hashed as it is copied, so the copy is always the bytes its name says. (rel, sha256)."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=archive_dir, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as fh, source.open("rb") as src:
+            while block := src.read(4 << 20):
+                digest.update(block)
+                fh.write(block)
+            fh.flush()
+            os.fsync(fh.fileno())
+        sha256 = digest.hexdigest()
+        rel = f"{sha256[:2]}/{sha256}{suffix.lower()}"
+        target = archive_dir / rel
+        if target.exists():
+            os.unlink(tmp)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+        return rel, sha256
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _archive(archive_dir: Path, sha256: str, suffix: str, write: Callable) -> str:
     rel = f"{sha256[:2]}/{sha256}{suffix.lower()}"
     target = archive_dir / rel
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

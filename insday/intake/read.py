@@ -91,12 +91,39 @@ def _read_xls(data: bytes) -> list[Sheet]:
     return sheets
 
 
+# What the inbox, the mailbox and `insday ingest` take, said to whoever sent something else.
+ACCEPTED = ("可以报送：协会下发的 .xlsx 报表模板（也可 .xls 或 CSV）；活动总结（方案、文字、照片、视频）放进一个文件夹"
+            "压缩为 .zip；全国平台导出的捐步记录（CSV 或 .csv.gz）")
+_COMPRESSED = {".gz", ".tgz", ".bz2", ".xz", ".tar", ".z"}
+_ADVICE = {
+    **dict.fromkeys((".rar", ".7z"), "不支持 {suffix} 压缩格式。活动总结请改用 zip 格式压缩后重新报送；报表请直接报送 .xlsx 文件，"
+                                     "不要压缩"),
+    **dict.fromkeys(_COMPRESSED, "「{suffix}」压缩文件只用于全国平台导出的捐步记录（第一行为表头 "
+                                 "donated_at,participant_id,region,steps），本文件不是。报表请直接报送 .xlsx 文件，"
+                                 "不要压缩；活动总结请压缩为 .zip"),
+    **dict.fromkeys((".doc", ".docx", ".wps", ".pdf", ".rtf"),
+                    "不支持的文件类型「{suffix}」：文档不能单独报送。报表请填写协会下发的 .xlsx 模板；活动总结的方案、文字材料"
+                    "请与照片、视频一起放进文件夹，压缩为 .zip 报送"),
+    **dict.fromkeys((".jpg", ".jpeg", ".png", ".gif", ".heic", ".bmp", ".mp4", ".mov", ".avi", ".wmv", ".mkv"),
+                    "不支持的文件类型「{suffix}」：照片、视频不能单独报送。请与活动总结的其他材料一起放进文件夹，压缩为 .zip 报送；"
+                    "每日报表中的照片、视频请填写数量和链接"),
+    **dict.fromkeys((".et", ".ods", ".numbers"),
+                    "不支持的文件类型「{suffix}」。请在 WPS 或 Excel 中“另存为” .xlsx 格式后重新报送"),
+}
+
+
+def unsupported(suffix: str) -> str:
+    """What to tell the sender of a file of this kind, which is neither a table nor a bundle."""
+    advice = _ADVICE.get(suffix)
+    if advice:
+        return advice.format(suffix=suffix)
+    return f"不支持的文件类型「{suffix or '无扩展名'}」。{ACCEPTED}"
+
+
 def read_sheets(path: Path, data: bytes) -> list[Sheet]:
     suffix = path.suffix.lower()
-    if suffix in (".rar", ".7z"):
-        raise Unreadable(f"不支持 {suffix} 压缩格式。请改用 zip 格式压缩后重新报送")
     if suffix not in TABLE_SUFFIXES:
-        raise Unreadable(f"不支持的文件类型「{suffix or '无扩展名'}」。请使用协会下发的 .xlsx 模板，或 CSV 文件")
+        raise Unreadable(unsupported(suffix))
     if not data.strip():
         raise Unreadable("文件是空的，请填写后重新报送")
     if suffix in (".csv", ".txt"):

@@ -45,8 +45,8 @@ from insday.db.types import UTCDateTime
 from insday.env import Env
 from insday.sql import fetch
 from insday.steps.figures import check_time_order, lock_step_data, refresh_unlocks, run
-from insday.steps.records import Header, file_sha256, open_records, read_header
-from insday.steps.rules import BADGES, RegionResolver, badge_masks, step_calendar
+from insday.steps.records import BROKEN_GZIP, Header, file_sha256, open_records, read_header
+from insday.steps.rules import BADGES, RegionResolver, StepsError, badge_masks, step_calendar
 
 REASONS = ("below_7800", "outside_window", "unknown_region", "repeat_same_day", "malformed")
 _REASON_KEY = {"below_min_steps": "below_7800"}  # the JSON contract's name for it
@@ -70,17 +70,28 @@ _TMP_FROM_SQL = ("tmp_steps_problem", "tmp_steps_candidates", "tmp_steps_losers"
 _RECORD_COLUMNS = ("donated_at", "participant_id", "region", "steps", "raw_line")
 
 
-def import_donations(env: Env, path: Path | str, *, received_at: datetime | None = None) -> dict:
+def import_donations(env: Env, path: Path | str, *, received_at: datetime | None = None,
+                     filename: str | None = None) -> dict:
     """Import one raw donation file; return what ``insday steps import --json`` prints.
 
     ``received_at`` (default now) is when the records became known; it may not be earlier
     than step data already recorded. The same file (by SHA-256) again changes nothing.
+    ``filename`` is the name it arrived under (default the path's), when it is imported from
+    another place (the archive).
     """
     started = time.perf_counter()
     path = Path(path)
-    campaign = env.campaign
     received_at = (received_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     sha256 = _hash_while_loading_libraries(path)
+    try:
+        return _import(env, path, filename or path.name, sha256, received_at, started)
+    except BROKEN_GZIP as exc:  # nothing is stored: the transaction is rolled back
+        raise StepsError(f"文件「{filename or path.name}」是不完整或已损坏的 gzip 压缩文件（{type(exc).__name__}），"
+                         "无法读完。请从全国平台重新下载完整的文件后再导入") from None
+
+
+def _import(env: Env, path: Path, filename: str, sha256: str, received_at: datetime, started: float) -> dict:
+    campaign = env.campaign
     with open_records(path) as fh, env.engine.begin() as conn:
         header = read_header(fh)
         lock_step_data(conn)
@@ -92,7 +103,7 @@ def import_donations(env: Env, path: Path | str, *, received_at: datetime | None
             return _result(earlier, path, campaign.tz, duplicate=True, unlocks=[], started=started)
         check_time_order(conn, received_at)
         import_id = conn.execute(insert(StepImport).values(
-            sha256=sha256, filename=path.name, received_at=received_at, records=0, accepted=0, rejected={},
+            sha256=sha256, filename=filename, received_at=received_at, records=0, accepted=0, rejected={},
             superseded=0).returning(StepImport.id)).scalar_one()
         # Record ids follow every id handed out before (the step-data lock keeps them contiguous).
         first_id = (conn.execute(select(func.max(StepImport.last_record_id))).scalar() or 0) + 1

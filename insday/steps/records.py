@@ -18,7 +18,9 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +29,8 @@ from pathlib import Path
 from insday.steps.rules import StepsError
 
 FIELDS = ("donated_at", "participant_id", "region", "steps")
+GZIP_MAGIC = b"\x1f\x8b"
+HEADER_BYTES = 1 << 16  # the header line is read up to this much
 CHUNK_BYTES = 4 << 20
 RAW_LINE_CHARS = 1000
 
@@ -66,13 +70,58 @@ def open_records(path: Path):
     """The file's bytes, gunzipped when it is gzip (by its magic number, whatever its name)."""
     with path.open("rb") as fh:
         magic = fh.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+    return gzip.open(path, "rb") if magic == GZIP_MAGIC else path.open("rb")
+
+
+# Errors of a damaged or truncated gzip stream, whichever layer notices first.
+BROKEN_GZIP = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip().strip('"').lower() for n in text.lstrip("\ufeff").strip().split(","))
+
+
+def is_header(line: bytes) -> bool:
+    """Whether ``line`` (the first line, as bytes) is the raw donation header, in any order,
+    with or without a UTF-8 BOM, quotes or spaces. (Its names are ASCII: UTF-8 and GBK files
+    write it alike.)"""
+    return sorted(_names(line.decode("utf-8", "replace"))) == sorted(FIELDS)
+
+
+def first_line(path: Path) -> bytes:
+    """The file's first line (at most HEADER_BYTES), gunzipped when it is gzip; b"" when it
+    cannot be read. Only the beginning of the file is read, however big it is."""
+    try:
+        with open_records(path) as fh:
+            return fh.readline(HEADER_BYTES)
+    except (OSError, *BROKEN_GZIP):
+        return b""
+
+
+def first_line_of(data: bytes) -> bytes:
+    """The same for bytes in memory (a mail attachment): only the first line is gunzipped."""
+    if data[:2] != GZIP_MAGIC:
+        return data[:HEADER_BYTES].split(b"\n", 1)[0]
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+            return fh.readline(HEADER_BYTES)
+    except (OSError, *BROKEN_GZIP):
+        return b""
+
+
+_EXPORT_NAME = re.compile(r"(?i)^donations?(?=[-_ .\d]).*\.(csv|gz)$")
+
+
+def looks_like_export(filename: str, line: bytes) -> bool:
+    """A raw donation export: its first line is the header, or its name is the platform's
+    (``donations-20190626.csv.gz``, ``.csv``), which the import then checks and explains."""
+    return is_header(line) or bool(_EXPORT_NAME.match(filename))
 
 
 def read_header(fh) -> Header:
     """The header line; the encoding is UTF-8 unless the first data bytes say GB18030."""
-    first = fh.readline(1 << 16)
-    sample = fh.peek(1 << 16)[: 1 << 16]
+    first = fh.readline(HEADER_BYTES)
+    sample = fh.peek(HEADER_BYTES)[:HEADER_BYTES]
     encoding = "utf-8"
     try:
         (first + sample).decode("utf-8")
@@ -80,7 +129,7 @@ def read_header(fh) -> Header:
         if exc.end < len(first) + len(sample):  # not merely a character cut at the sample's end
             encoding = "gb18030"
     text = first.decode(encoding, "replace").lstrip("\ufeff").strip()
-    names = tuple(n.strip().strip('"').lower() for n in text.split(","))
+    names = _names(text)
     if sorted(names) != sorted(FIELDS):
         raise StepsError(f"第一行须为表头 {','.join(FIELDS)}（顺序不限），而不是「{text[:200]}」")
     return Header(names, encoding)

@@ -21,10 +21,12 @@ def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = Fals
 
     ``by_day`` adds the figures per day, as donated (not doubled): ``region_days``
     ({region code: {day: steps}}) and ``unit_days`` ({unit code: {day: the platform's steps
-    for the unit's staff}}); ``has_data`` says whether any step figure is known at all."""
+    for the unit's staff}}); ``has_data`` says whether any step figure is known at all, and
+    ``data_received_at`` when the latest import or pull was recorded (None: no step data yet)."""
     campaign = env.campaign
     as_of = _moment(as_of)
     with env.engine.connect() as conn:
+        latest = _latest(conn, as_of)
         figures = region_figures(conn, as_of)
         unlocks = unlocked(conn, as_of)
         [badges] = fetch(conn, "steps/badge_counts", as_of=as_of)
@@ -48,6 +50,7 @@ def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = Fals
         "as_of": as_of.astimezone(campaign.tz).isoformat(),
         "threshold": campaign.steps.unlock_threshold,
         "has_data": bool(figures),
+        "data_received_at": latest.astimezone(campaign.tz).isoformat() if latest else None,
         "regions": region_table(campaign, figures, {c: u["unlocked_on"] for c, u in unlocks.items()}),
         "badges": {k: int(badges[k]) for k in ("first_donation", "five_donations", "ten_consecutive_days")},
         "top": [{"rank": t["rank"], "participant": mask_participant(t["participant_id"]), "steps": t["steps"]}
@@ -61,6 +64,21 @@ def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = Fals
         summary["region_days"] = dict(region_days)
         summary["unit_days"] = dict(unit_days)
     return summary
+
+
+def _latest(conn, as_of: datetime) -> datetime | None:
+    [row] = fetch(conn, "steps/latest_data", as_of=as_of)
+    return row["latest_at"]
+
+
+def latest_step_data(env: Env, as_of: datetime | None = None) -> datetime | None:
+    """When the latest step data (an import of raw records or a pull of the platform's
+    figures) was recorded, by ``as_of`` (default: ever); None when there is none."""
+    with env.engine.connect() as conn:
+        if as_of is None:
+            [row] = fetch(conn, "steps/latest_event")
+            return row["latest_at"]
+        return _latest(conn, _moment(as_of))
 
 
 def reconcile(env: Env, as_of: datetime | None = None) -> dict:
