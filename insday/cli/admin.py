@@ -14,7 +14,7 @@ from insday.cli.common import context, err, out, parse_moment, print_json
 Unit = Annotated[str, typer.Argument(metavar="UNIT", help="The unit: its code, full name or any short name.")]
 Deadline = Annotated[str, typer.Argument(metavar="DEADLINE", help="The deadline's id as `insday status --json` "
                                                                    "prints it (daily_report:2019-06-26, summary).")]
-Reason = Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (shown with the decision).")]
+Reason = Annotated[str, typer.Option("--reason", metavar="WHY", help="Why (shown with the decision).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a sentence.")]
 ACTION_ZH = {"extend": "延期", "excuse": "免报", "void": "作废", "resend": "重发", "approve": "批准",
              "reject": "退回", "video_withdraw": "撤下短视频"}
@@ -75,7 +75,7 @@ def void(submission: Annotated[int, typer.Argument(metavar="SUBMISSION", help="T
 def resend(kind: Annotated[str, typer.Argument(metavar="KIND", help="receipt SUBMISSION | reminder UNIT DEADLINE | "
                                                                     "bulletin DAY UNIT (DAY a date or final)")],
            target: Annotated[list[str], typer.Argument(metavar="WHAT...", help="What to send again (see KIND).")],
-           reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why.")] = None,
+           reason: Annotated[str | None, typer.Option("--reason", metavar="WHY", help="Why.")] = None,
            as_json: AsJson = False) -> None:
     """Send a receipt, a reminder or a bulletin again, once (the next send delivers it)."""
     from insday.actions.resend import resend as again

@@ -13,7 +13,7 @@ from insday.cli.common import context, err, exit_after, out, parse_moment, print
 app = typer.Typer(help="Build, check and publish a bulletin (通报); approve or send back one that waits.")
 
 Day = Annotated[str, typer.Argument(metavar="DAY", help="The bulletin: the day it reports on (YYYY-MM-DD), or final.")]
-Note = Annotated[str | None, typer.Option("--note", metavar="TEXT", help="Why (kept with the decision).")]
+Note = Annotated[str | None, typer.Option("--note", metavar="WHY", help="Why (kept with the decision).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a summary.")]
 
 
@@ -95,7 +95,7 @@ def approve(day: Day, note: Note = None, as_json: AsJson = False) -> None:
 
 
 @app.command()
-def reject(day: Day, note: Annotated[str, typer.Option("--note", metavar="TEXT", help="Why it is sent back "
+def reject(day: Day, note: Annotated[str, typer.Option("--note", metavar="WHY", help="Why it is sent back "
                                                                                        "(required).")],
            as_json: AsJson = False) -> None:
     """Send the bulletin DAY back: nothing is published or sent; the note is kept."""
