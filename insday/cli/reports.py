@@ -135,9 +135,11 @@ def videos_certificates(as_of: AsOf = None, out_dir: Out = None, as_json: Json =
 
 def videos_withdraw(
     link: Annotated[str, typer.Argument(
-        help="The video's link (the platform's share text will do) or its row id in the videos report.")],
-    reason: Annotated[str, typer.Option("--reason", metavar="WHY", help="Why it is withdrawn (kept with it and in the audit log).")],
-    actor: Annotated[str | None, typer.Option("--actor", metavar="NAME", help="Who withdraws it (default: the OS user).")] = None,
+        metavar="LINK", help="The video's link (the platform's share text will do) or its row id in the videos report.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="WHY",
+                                        help="Why it is withdrawn (kept with it and in the audit log).")],
+    actor: Annotated[str | None, typer.Option("--actor", metavar="NAME",
+                                              help="Who withdraws it (default: the OS user).")] = None,
     as_json: Json = False,
 ) -> None:
     """Withdraw a video (negative content): it leaves the daily boards and the certificate list from now on."""
