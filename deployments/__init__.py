@@ -1,8 +1,9 @@
 """Deployments: the four flows on the campaign's calendar, and the association's admin actions
 run on demand from the Prefect UI. Schedules and parameters, nothing else.
 
-The cron lines come from :func:`insday.orchestration.run_plan` (derived from the campaign
-definition); they run in the campaign's time zone. Two ways to run them:
+The schedules come from :func:`insday.orchestration.run_plan` (derived from the campaign
+definition): recurrences in the campaign's time zone that end with the campaign, so nothing fires
+in a later year; a closed campaign's deployments are registered paused, their schedules inactive. Two ways to run them:
 
 - ``insday serve``: :func:`build` served by one process (no work pool);
 - ``prefect deploy --all``: ``prefect.yaml`` (written by :func:`prefect_yaml`) on a
@@ -12,7 +13,7 @@ definition); they run in the campaign's time zone. Two ways to run them:
 from __future__ import annotations
 
 from insday.campaign import Campaign
-from insday.orchestration import run_plan
+from insday.orchestration import campaign_state, run_plan
 
 # Flows by name, as module paths: a served or deployed run imports them from the installed
 # package, whatever the working folder.
@@ -38,14 +39,16 @@ def build(campaign: Campaign) -> list:
     """The campaign's deployments as Prefect RunnerDeployments, for ``serve``: the scheduled
     flows and the admin actions, each form's fields titled in Chinese."""
     from prefect.deployments.runner import EntrypointType
-    from prefect.schedules import Cron
+    from prefect.schedules import RRule
     from prefect.utilities.importtools import import_object
 
+    closed = campaign_state(campaign) == "closed"  # its deployments stay, paused, for manual runs
     scheduled = [
         import_object(ENTRYPOINTS[p.flow]).to_deployment(
             name=p.name, description=p.description, tags=["insday", campaign.name],
-            schedules=[Cron(line.cron, timezone=campaign.timezone, parameters=line.parameters)
-                       for line in p.schedules],
+            schedules=[RRule(line.rrule, timezone=campaign.timezone, parameters=line.parameters,
+                             active=not closed) for line in p.schedules],
+            paused=closed,
             entrypoint_type=EntrypointType.MODULE_PATH)
         for p in run_plan(campaign)
     ]
@@ -81,7 +84,8 @@ def prefect_yaml(campaign: Campaign, work_pool: str = WORK_POOL) -> dict:
             {"name": p.name, "entrypoint": ENTRYPOINTS[p.flow], "description": p.description,
              "tags": ["insday", campaign.name], "parameters": {},
              "work_pool": {"name": work_pool, "work_queue_name": None, "job_variables": {}},
-             "schedules": [{"cron": line.cron, "timezone": campaign.timezone, "active": True,
+             "schedules": [{"rrule": line.rrule, "timezone": campaign.timezone,
+                            "active": campaign_state(campaign) != "closed",
                             **({"parameters": line.parameters} if line.parameters else {})}
                            for line in p.schedules]}
             for p in run_plan(campaign)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from insday.campaign import Campaign, text_key
 from insday.deadlines import registry
-from insday.orchestration import WATCH_HOURS, run_plan
+from insday.orchestration import WATCH_HOURS, fires, run_plan
 
 VOTES_ARRIVE = timedelta(hours=9)  # the vote export arrives the morning after the vote closes
 
@@ -41,17 +41,6 @@ class Run:
     at: datetime
     flow: str
     params: dict = field(default_factory=dict, compare=False)
-
-
-def _fires(cron: str, campaign: Campaign, start: datetime, end: datetime) -> list[datetime]:
-    from cronsim import CronSim
-
-    moments, it = [], CronSim(cron, campaign.local(start) - timedelta(seconds=1))
-    for moment in it:
-        if moment > end:
-            return moments
-        moments.append(moment)
-    return moments
 
 
 def _watch_slot(moment: datetime, campaign: Campaign) -> datetime:
@@ -76,7 +65,7 @@ def schedule(campaign: Campaign, start: datetime, end: datetime) -> list[Run]:
         if planned.flow == "deadline_watch":
             continue
         for line in planned.schedules:
-            runs += [Run(at, planned.flow, dict(line.parameters)) for at in _fires(line.cron, campaign, start, end)]
+            runs += [Run(at, planned.flow, dict(line.parameters)) for at in fires(line, campaign) if start <= at <= end]
     due = set()
     for d in registry(campaign):
         for moment in (*(d.due - offset for offset in d.reminders), d.closes):

@@ -1,5 +1,5 @@
 """What the flows and deployments need that is not Prefect: the run calendar derived from
-the campaign (when each flow runs, as cron lines in the campaign's time zone), the
+the campaign (when each flow runs, as recurrences in the campaign's time zone), the
 ``as_of`` of a run, the day a daily run reports on, and the failure alert's text.
 
 The calendar follows the campaign definition, never fixed dates:
@@ -14,8 +14,9 @@ The calendar follows the campaign definition, never fixed dates:
 - ``final_bulletin``: ``AFTER_DUE`` after the last deadline inside the campaign's dates
   (the summaries, 07-12 16:00 -> 17:00).
 
-Cron has no year: the lines repeat on the same days in later years, so a campaign's
-deployments are served during its campaign and replaced by the next campaign's.
+Each schedule is an RFC 5545 recurrence with a start and an end (``RRULE ... UNTIL`` or
+``COUNT=1``) in the campaign's year: a campaign's deployments fire on its own days and never
+again (a cron line has no year and would fire again next year with this year's rules).
 """
 
 from __future__ import annotations
@@ -73,8 +74,12 @@ def report_day(campaign: Campaign, as_of: datetime) -> date | None:
 
 
 @dataclass(frozen=True)
-class CronLine:
-    cron: str
+class ScheduleLine:
+    """When a deployment fires: an RFC 5545 recurrence (DTSTART and RRULE with an UNTIL or a
+    COUNT) in the campaign's time zone, so it fires on its campaign's days of its year and never
+    again; and the parameters of those runs."""
+
+    rrule: str
     parameters: dict = field(default_factory=dict, hash=False)
 
 
@@ -85,36 +90,55 @@ class Planned:
     flow: str
     name: str
     description: str
-    schedules: tuple[CronLine, ...]
+    schedules: tuple[ScheduleLine, ...]
 
 
-def _ranges(numbers: Iterable[int]) -> str:
-    """[1, 2, 3, 5, 8, 9] -> '1-3,5,8-9'."""
-    runs: list[list[int]] = []
-    for n in sorted(set(numbers)):
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    return ",".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+def _stamp(moment: datetime) -> str:
+    return f"{moment:%Y%m%dT%H%M%S}"
 
 
-def cron_lines(days: Iterable[date], minute: int, hours: Iterable[int]) -> list[str]:
-    """One cron line per month covering ``days``, at ``minute`` past each of ``hours``."""
-    by_month: dict[int, list[int]] = defaultdict(list)
+def _day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
+    """[06-26, 06-27, 06-28, 07-01] -> [(06-26, 06-28), (07-01, 07-01)]."""
+    ranges: list[list[date]] = []
     for day in sorted(set(days)):
-        by_month[day.month].append(day.day)
-    hour_field = _ranges(hours)
-    return [f"{minute} {hour_field} {_ranges(ds)} {month} *" for month, ds in by_month.items()]
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return [(first, last) for first, last in ranges]
+
+
+def daily_rules(days: Iterable[date], at: time) -> list[str]:
+    """Recurrences firing at ``at`` (local time) on each of ``days``: one per run of consecutive days."""
+    rules = []
+    for first, last in _day_ranges(days):
+        start, end = datetime.combine(first, at), datetime.combine(last, at)
+        rules.append(f"DTSTART:{_stamp(start)}\nRRULE:FREQ=DAILY;UNTIL={_stamp(end)}" if end > start
+                     else f"DTSTART:{_stamp(start)}\nRRULE:FREQ=DAILY;COUNT=1")
+    return rules
+
+
+def hourly_rules(days: Iterable[date], first_hour: int, last_hour: int) -> list[str]:
+    """Recurrences firing on the hour from ``first_hour`` to ``last_hour`` on each of ``days``."""
+    hours = ",".join(str(h) for h in range(first_hour, last_hour + 1))
+    return [f"DTSTART:{_stamp(datetime.combine(first, time(first_hour)))}\nRRULE:FREQ=HOURLY;BYHOUR={hours};"
+            f"UNTIL={_stamp(datetime.combine(last, time(last_hour)))}" for first, last in _day_ranges(days)]
 
 
 def _at(moments: Iterable[datetime], campaign: Campaign) -> list[str]:
-    """Cron lines that fire exactly at these moments (grouped by time of day)."""
-    by_time: dict[tuple[int, int], list[date]] = defaultdict(list)
+    """Recurrences that fire exactly at these moments (grouped by time of day)."""
+    by_time: dict[time, list[date]] = defaultdict(list)
     for m in moments:
         local = campaign.local(m)
-        by_time[(local.hour, local.minute)].append(local.date())
-    return [line for (h, mi), days in sorted(by_time.items()) for line in cron_lines(days, mi, [h])]
+        by_time[local.time().replace(tzinfo=None)].append(local.date())
+    return [rule for at, days in sorted(by_time.items()) for rule in daily_rules(days, at)]
+
+
+def fires(line: ScheduleLine, campaign: Campaign) -> list[datetime]:
+    """Every moment a schedule line fires (aware, in the campaign's time zone)."""
+    from dateutil.rrule import rrulestr
+
+    return [m.replace(tzinfo=campaign.tz) for m in rrulestr(line.rrule)]
 
 
 def watch_days(campaign: Campaign) -> list[date]:
@@ -133,8 +157,15 @@ def watch_days(campaign: Campaign) -> list[date]:
     return sorted(days)
 
 
+def campaign_state(campaign: Campaign, now: datetime | None = None) -> str:
+    """``upcoming`` before the first scheduled run, ``closed`` after the last one, else ``running``."""
+    moments = [m for p in run_plan(campaign) for line in p.schedules for m in fires(line, campaign)]
+    now = now or datetime.now(timezone.utc)
+    return "upcoming" if now < min(moments) else "closed" if now > max(moments) else "running"
+
+
 def run_plan(campaign: Campaign) -> list[Planned]:
-    """The deployments of the campaign, with cron lines in its time zone."""
+    """The deployments of the campaign, with recurrences in its time zone that end with it."""
     deadlines = registry(campaign)
     daily = [d.closes + DAILY_AFTER_DUE for d in deadlines if d.period is not None]
     sheets = [d for d in deadlines if d.report_type == "scoring_sheet"]
@@ -146,21 +177,21 @@ def run_plan(campaign: Campaign) -> list[Planned]:
         Planned("daily_run", campaign.name,
                 "每日运行：收取报表并入库、拉取步数、汇总、提醒、每日通报、发送邮件。"
                 "Daily run after each day's reports are due: collect and ingest, steps, reminders, bulletin, mail.",
-                tuple(CronLine(c) for c in _at(daily, campaign))),
+                tuple(ScheduleLine(r) for r in _at(daily, campaign))),
         Planned("deadline_watch", campaign.name,
                 "截止时间监控：收取报表、发送截止前提醒和逾期通知（工作时间每小时）。"
                 "Hourly in working hours around every deadline: collect, reminders and overdue notices, mail.",
-                tuple(CronLine(c) for c in cron_lines(watch_days(campaign), 0, range(first_hour, last_hour + 1)))),
+                tuple(ScheduleLine(r) for r in hourly_rules(watch_days(campaign), first_hour, last_hour))),
         Planned("essay_awards", campaign.name,
                 "征文评奖：打分表截止后公布入围名单，结果日公布获奖结果。"
                 "Essay contest: the shortlist after the scoring sheets are due, the results on the results day.",
-                tuple([CronLine(c, {"stage": "shortlist"}) for c in _at([d.closes + SHORTLIST_AFTER_DUE
-                                                                          for d in sheets], campaign)]
-                      + [CronLine(c, {"stage": "results"}) for c in _at([results_at], campaign)])),
+                tuple([ScheduleLine(r, {"stage": "shortlist"}) for r in _at([d.closes + SHORTLIST_AFTER_DUE
+                                                                              for d in sheets], campaign)]
+                      + [ScheduleLine(r, {"stage": "results"}) for r in _at([results_at], campaign)])),
         Planned("final_bulletin", campaign.name,
                 "最终通报：活动总结截止后生成并发送最终通报。"
                 "The final bulletin, after the last deadline of the campaign (the summaries).",
-                tuple(CronLine(c) for c in _at([last.closes + AFTER_DUE], campaign))),
+                tuple(ScheduleLine(r) for r in _at([last.closes + AFTER_DUE], campaign))),
     ]
 
 

@@ -1,5 +1,6 @@
-"""The run calendar: cron lines derived from the campaign definition, in its time zone, only on
-the campaign's days; the deployments built from it; the prefect.yaml kept in step; the CLI."""
+"""The run calendar: recurrences derived from the campaign definition, in its time zone, only on
+the campaign's days of its year; the deployments built from it; the prefect.yaml kept in step;
+the CLI."""
 
 from __future__ import annotations
 
@@ -15,28 +16,55 @@ import yaml
 from typer.testing import CliRunner
 
 from insday.cli import app
-from insday.orchestration import cron_lines, run_plan
+from insday.orchestration import campaign_state, daily_rules, fires, hourly_rules, run_plan
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def crons(campaign) -> dict[str, list[tuple[str, dict]]]:
-    return {p.flow: [(s.cron, s.parameters) for s in p.schedules] for p in run_plan(campaign)}
+def spans(campaign) -> dict[str, list[tuple[str, str, int, dict]]]:
+    """Per flow, each schedule line as (first run, last run, runs, parameters), local times."""
+    out = {}
+    for p in run_plan(campaign):
+        out[p.flow] = []
+        for line in p.schedules:
+            moments = fires(line, campaign)
+            out[p.flow].append((f"{moments[0]:%m-%d %H:%M}", f"{moments[-1]:%m-%d %H:%M}", len(moments),
+                                line.parameters))
+    return out
 
 
 def test_the_2019_calendar(campaign):
     # Worked out by hand from campaign.yaml: daily reports 06-25..07-08 are due 10:00 the next
-    # day; the watch runs from the first reminder (scoring sheets: 06-25 16:00 - 3 days = 06-22)
-    # to the summaries (07-12 16:00), and around the project donation deadline (11-08 18:00,
+    # day; the watch runs hourly 08-18 from the first reminder (scoring sheets: 06-25 16:00 - 3 days =
+    # 06-22) to the summaries (07-12 16:00), and around the project donation deadline (11-08 18:00,
     # reminders from 11-05; the 18:00 watch run is its overdue notice).
-    assert crons(campaign) == {
-        "daily_run": [("30 10 26-30 6 *", {}), ("30 10 1-9 7 *", {})],
-        "deadline_watch": [("0 8-18 22-30 6 *", {}), ("0 8-18 1-12 7 *", {}), ("0 8-18 5-8 11 *", {})],
-        "essay_awards": [("30 16 25 6 *", {"stage": "shortlist"}), ("0 17 8 7 *", {"stage": "results"})],
-        "final_bulletin": [("0 17 12 7 *", {})],
+    assert spans(campaign) == {
+        "daily_run": [("06-26 10:30", "07-09 10:30", 14, {})],
+        "deadline_watch": [("06-22 08:00", "07-12 18:00", 21 * 11, {}), ("11-05 08:00", "11-08 18:00", 4 * 11, {})],
+        "essay_awards": [("06-25 16:30", "06-25 16:30", 1, {"stage": "shortlist"}),
+                         ("07-08 17:00", "07-08 17:00", 1, {"stage": "results"})],
+        "final_bulletin": [("07-12 17:00", "07-12 17:00", 1, {})],
     }
     assert {p.name for p in run_plan(campaign)} == {"jilin-2019"}
+    # every line ends with the campaign: nothing in 2019 after 11-08, nothing in any later year
+    assert max(m for p in run_plan(campaign) for line in p.schedules for m in fires(line, campaign)) == \
+        datetime(2019, 11, 8, 18, 0, tzinfo=TZ)
+
+
+def test_the_campaign_is_upcoming_running_then_closed(campaign):
+    assert campaign_state(campaign, datetime(2019, 6, 1, tzinfo=TZ)) == "upcoming"
+    assert campaign_state(campaign, datetime(2019, 7, 1, tzinfo=TZ)) == "running"
+    assert campaign_state(campaign, datetime(2019, 11, 9, tzinfo=TZ)) == "closed"
+
+
+def test_recurrences_cover_runs_of_consecutive_days():
+    days = [datetime(2019, 6, d).date() for d in (1, 2, 3, 5)]
+    assert daily_rules(days, datetime(2019, 1, 1, 10, 30).time()) == [
+        "DTSTART:20190601T103000\nRRULE:FREQ=DAILY;UNTIL=20190603T103000",
+        "DTSTART:20190605T103000\nRRULE:FREQ=DAILY;COUNT=1"]
+    assert hourly_rules(days[:1], 8, 10) == ["DTSTART:20190601T080000\nRRULE:FREQ=HOURLY;BYHOUR=8,9,10;"
+                                             "UNTIL=20190601T100000"]
 
 
 def test_the_calendar_follows_the_campaign_definition(campaign):
@@ -52,47 +80,30 @@ def test_the_calendar_follows_the_campaign_definition(campaign):
     essays = campaign.essays.model_copy(update={"results_on": datetime(2019, 7, 10).date()})
     moved = campaign.model_copy(update={"deadlines": tuple(specs), "windows": windows, "essays": essays,
                                         "end": datetime(2019, 7, 15).date()})
-    plan = crons(moved)
-    assert plan["daily_run"] == [("45 9 26-30 6 *", {}), ("45 9 1-2 7 *", {})]
-    assert plan["final_bulletin"] == [("0 13 15 7 *", {})]
-    assert plan["essay_awards"][1] == ("0 17 10 7 *", {"stage": "results"})
+    plan = spans(moved)
+    assert plan["daily_run"] == [("06-26 09:45", "07-02 09:45", 7, {})]
+    assert plan["final_bulletin"] == [("07-15 13:00", "07-15 13:00", 1, {})]
+    assert plan["essay_awards"][1] == ("07-10 17:00", "07-10 17:00", 1, {"stage": "results"})
     # no deadline between the indicators (07-03) and the summaries' first reminder (07-12)
-    assert plan["deadline_watch"][1] == ("0 8-18 1-3,12-15 7 *", {})
-
-
-def test_cron_lines_group_days_by_month():
-    days = [datetime(2019, 6, d).date() for d in (1, 2, 3, 5, 9, 10)] + [datetime(2019, 7, 1).date()]
-    assert cron_lines(days, 0, [8, 9, 10, 14]) == ["0 8-10,14 1-3,5,9-10 6 *", "0 8-10,14 1 7 *"]
+    assert [(first, last) for first, last, *_ in plan["deadline_watch"]][:2] == [("06-22 08:00", "07-03 18:00"),
+                                                                                ("07-12 08:00", "07-15 18:00")]
 
 
 def test_prefect_fires_the_lines_on_the_campaign_days_in_its_time_zone(campaign):
-    from prefect.server.schemas.schedules import CronSchedule  # what the server's scheduler uses
-
-    def fire_times(flow: str) -> list[datetime]:
-        [plan] = [p for p in run_plan(campaign) if p.flow == flow]
-        times = []
-        for line in plan.schedules:
-            schedule = CronSchedule(cron=line.cron, timezone=campaign.timezone)
-            times += [d.astimezone(TZ) for d in
-                      _dates(schedule, datetime(2019, 1, 1, tzinfo=TZ), datetime(2019, 12, 31, tzinfo=TZ))]
-        return sorted(times)
-
-    daily = fire_times("daily_run")
-    assert daily == [datetime(2019, 6, 26, 10, 30, tzinfo=TZ) + timedelta(days=n) for n in range(14)]
-    assert daily[0].utcoffset() == timedelta(hours=8)
-    watch = fire_times("deadline_watch")
-    assert len(watch) == (21 + 4) * 11 and watch[0] == datetime(2019, 6, 22, 8, 0, tzinfo=TZ)
-    assert watch[-1] == datetime(2019, 11, 8, 18, 0, tzinfo=TZ)
-    assert fire_times("final_bulletin") == [datetime(2019, 7, 12, 17, 0, tzinfo=TZ)]
-
-
-def _dates(schedule, start, end) -> list[datetime]:
     import asyncio
 
-    return asyncio.run(schedule.get_dates(n=1000, start=start, end=end))
+    from prefect.server.schemas.schedules import RRuleSchedule  # what the server's scheduler uses
+
+    for p in run_plan(campaign):
+        for line in p.schedules:
+            schedule = RRuleSchedule(rrule=line.rrule, timezone=campaign.timezone)
+            dates = asyncio.run(schedule.get_dates(n=1000, start=datetime(2019, 1, 1, tzinfo=TZ),
+                                                   end=datetime(2030, 1, 1, tzinfo=TZ)))
+            assert [d.astimezone(TZ) for d in dates] == fires(line, campaign), (p.flow, line.rrule)
+            assert dates[0].utcoffset() == timedelta(hours=8)
 
 
-def test_served_deployments_carry_cron_timezone_and_module_entrypoints(campaign):
+def test_served_deployments_carry_recurrences_timezone_and_module_entrypoints(campaign):
     from deployments import build
 
     deployments = {d.flow_name: d for d in build(campaign)}
@@ -104,11 +115,14 @@ def test_served_deployments_carry_cron_timezone_and_module_entrypoints(campaign)
                                                                                                  "原因")
     daily = deployments["daily_run"]
     assert daily.name == "jilin-2019" and daily.entrypoint == "flows.daily_run.daily_run"
-    assert [(s.schedule.cron, s.schedule.timezone) for s in daily.schedules] == [
-        ("30 10 26-30 6 *", "Asia/Shanghai"), ("30 10 1-9 7 *", "Asia/Shanghai")]
+    assert [(s.schedule.rrule, s.schedule.timezone) for s in daily.schedules] == [
+        ("DTSTART:20190626T103000\nRRULE:FREQ=DAILY;UNTIL=20190709T103000", "Asia/Shanghai")]
     assert [s.parameters for s in deployments["essay_awards"].schedules] == [{"stage": "shortlist"},
                                                                               {"stage": "results"}]
     assert daily.work_pool_name is None  # served: no work pool
+    # the 2019 campaign is over: its scheduled deployments are paused, the admin forms are not
+    assert daily.paused and not any(s.active for s in daily.schedules)
+    assert not deployments["extend_deadline"].paused
 
 
 def test_the_shipped_prefect_yaml_is_the_generated_one(campaign, tmp_path, monkeypatch):
@@ -122,7 +136,9 @@ def test_the_shipped_prefect_yaml_is_the_generated_one(campaign, tmp_path, monke
     assert shipped == generated, "run `insday schedule --prefect-yaml prefect.yaml` after changing the campaign"
     assert {d["work_pool"]["name"] for d in shipped["deployments"]} == {"insday"}
     daily = next(d for d in shipped["deployments"] if d["entrypoint"] == "flows.daily_run.daily_run")
-    assert daily["schedules"][0] == {"cron": "30 10 26-30 6 *", "timezone": "Asia/Shanghai", "active": True}
+    # 2019 is over: the schedules are kept but inactive, and they would not fire after 07-09 anyway
+    assert daily["schedules"] == [{"rrule": "DTSTART:20190626T103000\nRRULE:FREQ=DAILY;UNTIL=20190709T103000",
+                                   "timezone": "Asia/Shanghai", "active": False}]
 
 
 def test_schedule_json(monkeypatch, tmp_path):
@@ -133,8 +149,11 @@ def test_schedule_json(monkeypatch, tmp_path):
     payload = json.loads(result.stdout)
     assert [d["deployment"] for d in payload] == ["daily_run/jilin-2019", "deadline_watch/jilin-2019",
                                                   "essay_awards/jilin-2019", "final_bulletin/jilin-2019"]
-    assert payload[2]["schedules"][0] == {"cron": "30 16 25 6 *", "timezone": "Asia/Shanghai",
-                                          "parameters": {"stage": "shortlist"}}
+    assert payload[2]["state"] == "closed"
+    assert payload[2]["schedules"][0] == {"rrule": "DTSTART:20190625T163000\nRRULE:FREQ=DAILY;COUNT=1",
+                                          "timezone": "Asia/Shanghai", "parameters": {"stage": "shortlist"},
+                                          "runs": 1, "first": "2019-06-25T16:30:00+08:00",
+                                          "last": "2019-06-25T16:30:00+08:00"}
 
 
 def test_serve_refuses_without_a_prefect_server(tmp_path):

@@ -127,15 +127,18 @@ def test_serve_registers_every_flow_with_its_campaign_schedule(served):
     assert sorted(deployments) == ALL
     assert all(deployments[f"{f}/jilin-2019"]["schedules"] == [] for f in ADMIN)  # on demand only
     daily = deployments["daily_run/jilin-2019"]
-    assert sorted((s["schedule"]["cron"], s["schedule"]["timezone"], s["active"]) for s in daily["schedules"]) == [
-        ("30 10 1-9 7 *", "Asia/Shanghai", True), ("30 10 26-30 6 *", "Asia/Shanghai", True)]
-    assert daily["work_pool_name"] is None and daily["paused"] is False
+    assert [(s["schedule"]["rrule"], s["schedule"]["timezone"], s["active"]) for s in daily["schedules"]] == [
+        ("DTSTART:20190626T103000\nRRULE:FREQ=DAILY;UNTIL=20190709T103000", "Asia/Shanghai", False)]
+    # 2019 is over: paused, its schedules inactive (and ending in 2019); runs by hand still work
+    assert daily["work_pool_name"] is None and daily["paused"] is True
+    assert deployments["extend_deadline/jilin-2019"]["paused"] is False
     final = deployments["final_bulletin/jilin-2019"]
-    assert [(s["schedule"]["cron"], s["schedule"]["timezone"]) for s in final["schedules"]] == [
-        ("0 17 12 7 *", "Asia/Shanghai")]
+    assert [(s["schedule"]["rrule"], s["schedule"]["timezone"]) for s in final["schedules"]] == [
+        ("DTSTART:20190712T170000\nRRULE:FREQ=DAILY;COUNT=1", "Asia/Shanghai")]
     essays = deployments["essay_awards/jilin-2019"]
-    assert sorted((s["schedule"]["cron"], s["parameters"]["stage"]) for s in essays["schedules"]) == [
-        ("0 17 8 7 *", "results"), ("30 16 25 6 *", "shortlist")]
+    assert sorted((s["schedule"]["rrule"], s["parameters"]["stage"]) for s in essays["schedules"]) == [
+        ("DTSTART:20190625T163000\nRRULE:FREQ=DAILY;COUNT=1", "shortlist"),
+        ("DTSTART:20190708T170000\nRRULE:FREQ=DAILY;COUNT=1", "results")]
     form = daily["parameter_openapi_schema"]["properties"]
     assert "ISO 8601" in form["as_of"]["description"] and form["dry_run"]["type"] == "boolean"
 
@@ -280,9 +283,11 @@ def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(serv
     assert {d["work_pool_name"] for d in deployments.values()} == {"insday"}
     watch = deployments["deadline_watch/jilin-2019"]
     assert watch["entrypoint"] == "flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []
-    assert sorted((s["schedule"]["cron"], s["schedule"]["timezone"]) for s in watch["schedules"]) == [
-        ("0 8-18 1-12 7 *", "Asia/Shanghai"), ("0 8-18 22-30 6 *", "Asia/Shanghai"),
-        ("0 8-18 5-8 11 *", "Asia/Shanghai")]
+    assert sorted((s["schedule"]["rrule"], s["active"]) for s in watch["schedules"]) == [
+        ("DTSTART:20190622T080000\nRRULE:FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18;UNTIL=20190712T180000",
+         False),
+        ("DTSTART:20191105T080000\nRRULE:FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18;UNTIL=20191108T180000",
+         False)]
 
     # A worker, started in another folder as on another machine, runs it from the installed package.
     worker_log = tmp_path / "worker.log"

@@ -96,16 +96,26 @@ def schedule(
                   f"{ctx.campaign.name}; regenerate it after changing the campaign's dates.\n")
         prefect_yaml.write_text(header + yaml.safe_dump(document(ctx.campaign, work_pool), allow_unicode=True,
                                                         sort_keys=False), encoding="utf-8")
+    from insday.orchestration import campaign_state, fires
+
+    state = campaign_state(ctx.campaign)
     if as_json:
-        print_json([{"flow": p.flow, "deployment": f"{p.flow}/{p.name}",
-                     "schedules": [{"cron": s.cron, "timezone": ctx.campaign.timezone, "parameters": s.parameters}
+        print_json([{"flow": p.flow, "deployment": f"{p.flow}/{p.name}", "state": state,
+                     "schedules": [{"rrule": s.rrule, "timezone": ctx.campaign.timezone, "parameters": s.parameters,
+                                    "runs": len(fires(s, ctx.campaign)),
+                                    "first": fires(s, ctx.campaign)[0].isoformat(),
+                                    "last": fires(s, ctx.campaign)[-1].isoformat()}
                                    for s in p.schedules]} for p in plan])
         return
+    out.print(f"{ctx.campaign.name}：{ {'upcoming': '尚未开始', 'running': '进行中', 'closed': '已结束（计划已停用）'}[state] }",
+              highlight=False)
     for p in plan:
         out.print(f"{p.flow}/{p.name}", style="bold", highlight=False)
         for s in p.schedules:
+            moments = fires(s, ctx.campaign)
             params = " ".join(f"{k}={v}" for k, v in s.parameters.items())
-            out.print(f"  {s.cron:<24} {ctx.campaign.timezone} {params}", highlight=False)
+            out.print(f"  {moments[0]:%Y-%m-%d %H:%M} .. {moments[-1]:%Y-%m-%d %H:%M}  {len(moments)} 次 "
+                      f"({ctx.campaign.timezone}) {params}", highlight=False)
 
 
 def serve(
@@ -132,9 +142,8 @@ def serve(
     ctx.ensure_db()
     deployments = build(ctx.campaign)
     for d in deployments:
-        crons = ", ".join(s.schedule.cron for s in d.schedules)
-        when = f"{crons} ({ctx.campaign.timezone})" if crons else "按需运行 (on demand)"
-        out.print(f"{d.flow_name}/{d.name}: {when}", highlight=False)
+        when = f"{len(d.schedules)} 个计划 ({ctx.campaign.timezone})" if d.schedules else "按需运行 (on demand)"
+        out.print(f"{d.flow_name}/{d.name}: {when}{'，已暂停（活动已结束）' if d.paused else ''}", highlight=False)
     prefect_serve(*deployments, pause_on_shutdown=False, limit=limit)
 
 
