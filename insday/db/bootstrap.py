@@ -22,7 +22,7 @@ def init_database(engine: Engine, campaign: Campaign) -> dict:
     from insday.db.migrate import current_revision, load_reference_data, upgrade
 
     before = current_revision(engine)
-    upgrade(engine)
+    upgrade(engine, campaign=campaign.name)
     with session_scope(engine) as s:
         loaded = load_reference_data(s, campaign)
     return {"revision_before": before, "revision": current_revision(engine), **loaded}
