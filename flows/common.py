@@ -196,7 +196,7 @@ def alert_tech_contact(flow, flow_run, state) -> None:
         from tasks.mail import deliver_queued
 
         with session_scope(env.engine) as s:
-            enqueue(s, key=f"alert:{flow_run.id}", kind="alert", to_name="技术联系人", to_addr=to,
+            enqueue(s, campaign=env.campaign.name, key=f"alert:{flow_run.id}", kind="alert", to_name="技术联系人", to_addr=to,
                     subject=subject, html=html, text=text)
         deliver_queued(env, flow_run.name)
         logger.info("failure alert sent to the technical contact %s", to)

@@ -83,10 +83,10 @@ def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[Dead
     unit measured against its own due time where the association extended it."""
     from insday.reports.projects import claimant_states, project_items
 
-    projects = fetch(conn, "reports/projects_current", as_of=as_of)
+    projects = fetch(conn, "reports/projects_current", as_of=as_of, campaign=campaign.name)
     deadlines = tracked_deadlines(campaign, projects)
     files: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (report type, unit) -> per period
-    for row in fetch(conn, "deadlines/submission_times", as_of=as_of):
+    for row in fetch(conn, "deadlines/submission_times", as_of=as_of, campaign=campaign.name):
         files[(row["report_type"], row["unit_code"])].append(row)
     project_states = claimant_states(project_items(campaign, projects, as_of)) if projects else {}
     reported = {r["unit"]: r["received_at"] for r in projects}
@@ -130,7 +130,7 @@ def deadline_status(env: Env, as_of: datetime) -> dict:
     """
     with env.engine.connect() as conn:
         states = evaluate(conn, env.campaign, as_of)
-        voided = fetch(conn, "deadlines/voided_submissions", as_of=as_of)
+        voided = fetch(conn, "deadlines/voided_submissions", as_of=as_of, campaign=env.campaign.name)
     return status_document(env.campaign, as_of, states, voided)
 
 

@@ -255,9 +255,10 @@ def _outcome(env, home: Path, runs: int, until: datetime) -> Outcome:
     from insday.reports.whitepaper import write_whitepaper
 
     with session_scope(env.engine) as s:
-        statuses = dict(s.execute(select(Submission.status, func.count()).group_by(Submission.status)).all())
-        late = s.scalar(select(func.count()).where(Submission.timeliness == "late"))
-        kinds = dict(s.execute(select(OutboxMessage.kind, func.count()).group_by(OutboxMessage.kind)).all())
+        own, mail = Submission.campaign == env.campaign.name, OutboxMessage.campaign == env.campaign.name
+        statuses = dict(s.execute(select(Submission.status, func.count()).where(own).group_by(Submission.status)).all())
+        late = s.scalar(select(func.count()).where(own, Submission.timeliness == "late"))
+        kinds = dict(s.execute(select(OutboxMessage.kind, func.count()).where(mail).group_by(OutboxMessage.kind)).all())
     public = env.settings.public_dir
     whitepaper = write_whitepaper(env, until, public / "whitepaper")
     survey = write_survey_report(env, until, public / "survey")

@@ -12,7 +12,7 @@ def deliver_queued(env, label: str | None = None) -> dict:
     from insday.lease import lease
     from insday.mail import deliver
 
-    with lease(env.engine, "mail", wait=300, label=label):
+    with lease(env.engine, "mail", campaign=env.campaign.name, wait=300, label=label):
         return deliver(env)
 
 

@@ -25,7 +25,7 @@ def find_deadline(env, deadline_id: str, as_of: datetime) -> Deadline:
     from insday.sql import fetch
 
     with env.engine.connect() as conn:
-        projects = fetch(conn, "reports/projects_current", as_of=as_of)
+        projects = fetch(conn, "reports/projects_current", as_of=as_of, campaign=env.campaign.name)
     deadlines = {d.id: d for d in tracked_deadlines(env.campaign, projects)}
     if deadline_id not in deadlines:
         near = [i for i in deadlines if i.startswith(deadline_id.split(":")[0])][:5]

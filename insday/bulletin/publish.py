@@ -226,7 +226,7 @@ def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> dict
                    if usable_address(addr) is None]
     reachable = [p for p in people if usable_address(p[2]) is not None]
     with session_scope(env.engine) as session:
-        known = existing_keys(session, keys.values())
+        known = existing_keys(session, campaign.name, keys.values())
         todo = [p for p in reachable if keys[p[0]] not in known]
         if dry_run or not todo:
             return {"queued": 0, "exists": len(reachable) - len(todo), "planned": len(todo) if dry_run else 0,
@@ -239,7 +239,7 @@ def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> dict
         # the gallery link is relative to the published page: not in the email
         html = render("bulletin.html.j2", {**doc, "media": None}, campaign, {p.name: f"cid:{p.name}" for p in charts})
         subject = f"【通报】{doc['title']}"
-        queued = sum(enqueue(session, key=keys[code], kind="bulletin", to_name=name, to_addr=addr, subject=subject,
+        queued = sum(enqueue(session, campaign=campaign.name, key=keys[code], kind="bulletin", to_name=name, to_addr=addr, subject=subject,
                              html=html, attachments=[attachment], inline_images=images, unit_code=code)
                      for code, name, addr in todo)
     return {"queued": queued, "exists": len(reachable) - queued, "planned": 0, "unreachable": unreachable}
@@ -265,7 +265,7 @@ def _ask(session, env: Env, this: Edition, doc: dict, folder: Path, approval, ch
                              deadline=f"{deadline:%m月%d日 %H:%M}" if deadline else None,
                              on_timeout="逾时未审批则本期通报暂不发布，批准后再发布。" if rule.on_timeout == "hold"
                              else "逾时未审批将自动发布。", **association_context(campaign))
-    enqueue(session, key=key, kind="approval", to_name=f"{a.contact}（{a.short_name}）", to_addr=a.email,
+    enqueue(session, campaign=campaign.name, key=key, kind="approval", to_name=f"{a.contact}（{a.short_name}）", to_addr=a.email,
             subject=subject, html=html, text=text, attachments=[folder / "index.html", folder / "bulletin.xlsx"])
 
 

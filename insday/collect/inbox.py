@@ -161,7 +161,7 @@ def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fa
         return summary
     if dry_run:
         return _collect(env, summary, as_of, dry_run, sleep)
-    with lease(env.engine, LEASE, wait=wait, label=label):
+    with lease(env.engine, LEASE, campaign=env.campaign.name, wait=wait, label=label):
         return _collect(env, summary, as_of, dry_run, sleep)
 
 

@@ -18,11 +18,11 @@ CENT = Decimal("0.01")
 
 
 def fetch_as_of(env: Env, name: str, as_of: datetime, **params) -> list[dict]:
-    """Rows of sql/<name>.sql as known at ``as_of``."""
+    """Rows of sql/<name>.sql as known at ``as_of``, of the environment's campaign."""
     from insday.sql import fetch
 
     with env.engine.connect() as conn:
-        return fetch(conn, name, as_of=as_of, **params)
+        return fetch(conn, name, as_of=as_of, **{"campaign": env.campaign.name, **params})
 
 
 def money(value) -> Decimal | None:

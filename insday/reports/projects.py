@@ -29,11 +29,11 @@ def claims_of(rows: list[dict]) -> list[ProjectClaim]:
             for r in sorted(rows, key=lambda r: r["project_id"])]
 
 
-def project_claims(conn: Connection, as_of: datetime) -> list[ProjectClaim]:
-    """Every project claimed as of ``as_of``."""
+def project_claims(conn: Connection, campaign: Campaign, as_of: datetime) -> list[ProjectClaim]:
+    """Every project of the campaign claimed as of ``as_of``."""
     from insday.sql import fetch
 
-    return claims_of(fetch(conn, "reports/projects_current", as_of=as_of))
+    return claims_of(fetch(conn, "reports/projects_current", as_of=as_of, campaign=campaign.name))
 
 
 def deadline_state(campaign: Campaign, deadline: Deadline, done_on: date | None, as_of: datetime) -> str:
