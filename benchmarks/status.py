@@ -51,18 +51,18 @@ def fill(url: str) -> int:
     with session_scope(engine) as s:
         load_reference_data(s, campaign)
     with session_scope(engine) as s:
-        s.add_all(Submission(sha256=uuid.uuid4().hex * 2, filename="f.xlsx", archive_path="-", size=1, source="bench",
+        s.add_all(Submission(campaign=campaign.name, sha256=uuid.uuid4().hex * 2, filename="f.xlsx", archive_path="-", size=1, source="bench",
                              report_type=d.report_type, unit_code=code, period=d.period,
                              period_key=d.period.isoformat() if d.period else "-", received_at=when, status=status,
                              version=version, deadline_id=d.id if version else None)
                   for code, d, when, status, version in rows)
         for i, code in enumerate(["P01", "P02", "P03", "L01", "L02"]):
-            sub = Submission(sha256=uuid.uuid4().hex * 2, filename="p.xlsx", archive_path="-", size=1, source="bench",
+            sub = Submission(campaign=campaign.name, sha256=uuid.uuid4().hex * 2, filename="p.xlsx", archive_path="-", size=1, source="bench",
                              report_type="project", unit_code=code, period_key="-", status="accepted", version=1,
                              received_at=campaign.at(campaign.end) + timedelta(days=10 + i))
             s.add(sub)
             s.flush()
-            s.add(ProjectRow(submission_id=sub.id, row_no=2, project_id=f"FP-{i:02d}", unit=code, region="甘肃",
+            s.add(ProjectRow(campaign=campaign.name, submission_id=sub.id, row_no=2, project_id=f"FP-{i:02d}", unit=code, region="甘肃",
                              head_office="总公司", coverage=15_000_000, people=600, term_months=12,
                              donated_on=campaign.end + timedelta(days=10 + i) if i % 2 else None,
                              completed_on=campaign.end + timedelta(days=5 + i) if i % 3 == 0 else None))
