@@ -30,4 +30,4 @@ class Env:
 def load_env(settings: Settings | None = None) -> Env:
     """The configured environment; raises CampaignError if the campaign definition is invalid."""
     settings = settings or get_settings()
-    return Env(settings, get_campaign(settings.campaign))
+    return Env(settings, get_campaign(settings.campaign_folder))

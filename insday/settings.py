@@ -8,7 +8,6 @@ from pathlib import Path
 from pydantic import SecretStr, computed_field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from insday.paths import SHIPPED_CAMPAIGN
 
 
 class Settings(BaseSettings):
@@ -16,7 +15,9 @@ class Settings(BaseSettings):
 
     home: Path = Path("./var")
     database_url: str | None = None
-    campaign: Path = SHIPPED_CAMPAIGN
+    # The campaign: its name (a folder under campaigns/) or a campaign folder's path; None: the
+    # one installed campaign (several installed: one must be named). See insday.campaigns.
+    campaign: Path | None = None
 
     # Outgoing mail. No host: every message is written as a .eml file under home/outbox/.
     smtp_host: str | None = None
@@ -69,6 +70,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'insday.db').resolve()}"
+
+    @property
+    def campaign_folder(self) -> Path:
+        """The selected campaign's folder (raises CampaignError when none can be chosen)."""
+        from insday.campaigns import campaign_folder
+
+        return campaign_folder(self.campaign)
 
     def path(self, *parts: str) -> Path:
         """A folder or file under ``home``; folders are created on demand by callers."""

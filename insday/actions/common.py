@@ -13,7 +13,7 @@ def find_unit(campaign: Campaign, written: str) -> Unit:
     """A member unit by its code or any name the roster knows (人保财险, P01, the full name)."""
     from insday.units import UnitMatcher
 
-    match = UnitMatcher(list(campaign.units)).resolve(written or "")
+    match = UnitMatcher(list(campaign.units), campaign.province).resolve(written or "")
     if match.code is None:
         raise ActionError(f"单位「{written}」{match.problem}。{match.fix}")
     return campaign.unit_by_code[match.code]

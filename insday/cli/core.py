@@ -145,7 +145,22 @@ def docs(
         out.print(f"GX Data Docs：{Path(result['gx']).resolve()}", highlight=False)
 
 
+def campaigns(as_json: json_option("the campaigns as a JSON list") = False) -> None:
+    """List the installed campaigns (活动): name, dates and state (upcoming, running, closed)."""
+    from insday.campaigns import listing
+
+    rows = listing()
+    if as_json:
+        print_json(rows)
+        return
+    states = {"upcoming": "尚未开始", "running": "进行中", "closed": "已结束", "invalid": "定义有误"}
+    print_table(f"活动（{len(rows)}）", ["名称", "活动", "开始", "结束", "状态"],
+                [[r["name"], r.get("title", r.get("error", "")), r.get("start", ""), r.get("end", ""),
+                  states[r["state"]]] for r in rows])
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(campaigns)
     app.command()(init)
     app.command()(units)
     app.command()(templates)

@@ -189,7 +189,7 @@ def _figures(campaign: Campaign, items: Iterable[tuple[str, str, object]]) -> Fi
 
     days = step_calendar(campaign).days
     regions = RegionResolver(campaign.steps.regions)
-    units = UnitMatcher(list(campaign.units))
+    units = UnitMatcher(list(campaign.units), campaign.province)
     figures, problems, seen = Figures(), [], set()
 
     def number(where: str, name: str, value, required: bool = False) -> int | None:
