@@ -259,7 +259,7 @@ def _outcome(env, home: Path, runs: int, until: datetime) -> Outcome:
         statuses = dict(s.execute(select(Submission.status, func.count()).where(own).group_by(Submission.status)).all())
         late = s.scalar(select(func.count()).where(own, Submission.timeliness == "late"))
         kinds = dict(s.execute(select(OutboxMessage.kind, func.count()).where(mail).group_by(OutboxMessage.kind)).all())
-    public = env.settings.public_dir
+    public = env.public_dir
     whitepaper = write_whitepaper(env, until, public / "whitepaper")
     survey = write_survey_report(env, until, public / "survey")
     docs = Path(build_pages(env, env.settings.path("docs"))["index"])

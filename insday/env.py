@@ -14,6 +14,12 @@ class Env:
     settings: Settings
     campaign: Campaign
 
+    @property
+    def public_dir(self):
+        """The campaign's published pages: INSDAY_HOME/public/<campaign>/ (public/index.html
+        lists the campaigns)."""
+        return self.settings.public_dir / self.campaign.name
+
     @cached_property
     def engine(self):
         from insday.db import get_engine

@@ -298,6 +298,6 @@ def test_essay_awards_publishes_the_shortlist_of_the_sheets_in_the_inbox(home):
     state = essay_awards(as_of="2019-06-25T16:30", stage="shortlist", return_state=True)
     assert state.is_completed(), state.message
     assert flow_run(state).name == "essay_awards 2019-06-25 shortlist"
-    page = (home.settings.public_dir / "essays" / "shortlist" / "essay-shortlist.html").read_text(encoding="utf-8")
+    page = (home.public_dir / "essays" / "shortlist" / "essay-shortlist.html").read_text(encoding="utf-8")
     assert all(f"AL{n:02d}" in page for n in range(24, 34))  # the ten highest
     assert "AL23" not in page

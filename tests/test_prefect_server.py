@@ -195,7 +195,7 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     assert rows == [("P01", "2019-06-26", "accepted", "inbox", "on_time")]
     # Before the decision: the receipt and the request to the association (with the run's link), no bulletin.
     _wait(lambda: "approval" in _kinds(served), 60, "the approval request was not sent", served.logs)
-    assert "bulletin" not in _kinds(served) and not (served.home / "public" / "2019-06-26").exists()
+    assert "bulletin" not in _kinds(served) and not (served.home / "public" / "jilin-2019" / "2019-06-26").exists()
     [request] = [m for m in served.smtp.messages if m["X-Insday-Kind"] == "approval"]
     assert f"{served.ui}/runs/flow-run/{run_id}" in request.get_body(("plain",)).get_content()
     assert _approvals(served) == [("2019-06-26", "pending", None, None)]
@@ -205,7 +205,7 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     assert run["state_type"] == "COMPLETED", run["state"]
     assert _approvals(served) == [("2019-06-26", "approved", "prefect：刘璐", None)]
     assert _kinds(served).count("bulletin") == 64  # 63 member units and the association, once each
-    assert (served.home / "public" / "2019-06-26" / "index.html").exists()
+    assert (served.home / "public" / "jilin-2019" / "2019-06-26" / "index.html").exists()
 
 
 def test_a_bulletin_sent_back_in_the_form_goes_nowhere_and_keeps_the_note(served):
@@ -218,7 +218,7 @@ def test_a_bulletin_sent_back_in_the_form_goes_nowhere_and_keeps_the_note(served
     assert _approvals(served)[-1] == ("2019-06-27", "rejected", "prefect：刘璐", "人保财险步数待核实")
     new = [m["X-Insday-Kind"] for m in served.smtp.messages[before:]]
     assert "bulletin" not in new and new.count("approval") == 1
-    assert not (served.home / "public" / "2019-06-27").exists()
+    assert not (served.home / "public" / "jilin-2019" / "2019-06-27").exists()
 
 
 def test_an_admin_form_takes_the_campaigns_choices_and_refuses_what_is_not_on_them(served):

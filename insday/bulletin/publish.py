@@ -24,7 +24,7 @@ from insday.bulletin.charts import bulletin_charts
 from insday.bulletin.checks import check_bulletin
 from insday.bulletin.data import build_bulletin
 from insday.bulletin.editions import BulletinError, Edition, edition
-from insday.bulletin.render import markdown, overview_rows, render, render_index, write_xlsx
+from insday.bulletin.render import _jinja, markdown, overview_rows, render, render_index, write_xlsx
 from insday.db import session_scope
 from insday.env import Env
 from insday.mail.compose import association_context
@@ -73,7 +73,7 @@ def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: 
     digest = hashlib.sha256(body).hexdigest()
     official = not (what_if or dry_run or out)
     if official:
-        folder = env.settings.path("preview", this.folder, digest[:12])
+        folder = env.settings.path("preview", env.campaign.name, this.folder, digest[:12])
     else:
         folder = (Path(out) if out else env.settings.path("dry-run" if dry_run else "what-if")) / this.folder
     charts = bulletin_charts(doc)
@@ -138,18 +138,19 @@ def release(env: Env, this: Edition, *, send: bool) -> dict:
         if approval is None or approval.state != "approved":
             raise BulletinError(f"{this.key} 的通报尚未批准，不能发布")
         preview = Path(approval.preview)
-        public = env.settings.public_dir / this.folder
+        public = env.public_dir / this.folder
         for source in sorted(p for p in preview.rglob("*") if p.is_file()):
             _write(public / source.relative_to(preview), source.read_bytes())
         for stale in (p for p in public.rglob("*") if p.is_file() and not (preview / p.relative_to(public)).exists()):
             stale.unlink()  # a chart the approved version does not have
         approval.published_at = approval.published_at or utcnow()
     if not this.final:  # the day's photos and videos, linked from the page
-        write_media_gallery(env, this.day, this.cutoff, env.settings.public_dir)
+        write_media_gallery(env, this.day, this.cutoff, env.public_dir)
     files = {"html": str(public / "index.html"), "xlsx": str(public / "bulletin.xlsx"),
              "md": str(public / "bulletin.md"), "json": str(public / "bulletin.json"),
              "charts": [str(p) for p in sorted((public / "charts").glob("*.png"))],
-             "list": str(write_index(env, env.settings.public_dir))}
+             "list": str(write_index(env, env.public_dir)),
+             "campaigns": str(write_campaigns_index(env.settings.public_dir))}
     mail = _queue_mail(env, this, public, dry_run=False) if send else None
     return {"published": True, "folder": str(public), "files": files, "mail": mail}
 
@@ -189,6 +190,17 @@ def _write_files(env: Env, doc: dict, body: bytes, folder: Path, charts: dict[st
 
 def _json(doc: dict) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def write_campaigns_index(root: Path) -> Path:
+    """``root/index.html`` (INSDAY_HOME/public/): every campaign published under ``root``, the
+    latest first, with its dates and state, each linking to its own list of bulletins."""
+    from insday.campaigns import listing
+
+    entries = [c for c in listing() if c["state"] != "invalid" and (root / c["name"] / "index.html").exists()]
+    entries.sort(key=lambda c: (c["start"], c["name"]), reverse=True)
+    return _write(root / "index.html", _jinja().get_template("campaigns.html.j2").render(entries=entries)
+                  .encode("utf-8"))
 
 
 def write_index(env: Env, root: Path) -> Path:
@@ -232,7 +244,7 @@ def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> dict
             return {"queued": 0, "exists": len(reachable) - len(todo), "planned": len(todo) if dry_run else 0,
                     "unreachable": unreachable}
         doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
-        kept = env.settings.path("mail", f"bulletin-{this.key}")
+        kept = env.settings.path("mail", campaign.name, f"bulletin-{this.key}")
         charts = sorted((folder / "charts").glob("*.png"))
         images = [_write(kept / p.name, p.read_bytes()) for p in charts]
         attachment = shutil.copyfile(folder / "bulletin.xlsx", kept / _attachment_name(this))
