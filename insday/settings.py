@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, computed_field
+from pydantic import SecretStr, computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     # The campaign: its name (a folder under campaigns/) or a campaign folder's path; None: the
     # one installed campaign (several installed: one must be named). See insday.campaigns.
     campaign: Path | None = None
+
+    @field_validator("campaign", mode="before")
+    @classmethod
+    def _no_campaign(cls, value):
+        return None if value is None or str(value).strip() == "" else value
 
     # Outgoing mail. No host: every message is written as a .eml file under home/outbox/.
     smtp_host: str | None = None
