@@ -193,3 +193,29 @@ def test_two_campaigns_never_see_each_other(both, tmp_path):
     assert [m["to"] for m in gbul if m["unit"] == "ASSOC"] == ["chenjing@gdia.example.org"]
     assert {m["subject"] for m in jbul} == {f"【通报】{jb['title']}"} and "吉林" in jb["title"]
     assert {m["subject"] for m in gbul} == {f"【通报】{gb['title']}"} and "广东" in gb["title"]
+
+
+def test_the_2020_fake_campaign_follows_its_own_rules(tmp_path):
+    """insday fake / insday demo --campaign guangdong-2020: its dates, its deadlines, its places."""
+    from collections import Counter
+
+    from insday.fake.generate import Generator
+
+    gd = get_campaign(CAMPAIGNS_DIR / "guangdong-2020")
+    arrivals = Generator(gd, tmp_path, seed=7, participants=200, until=date(2020, 6, 28)).run()
+    assert arrivals and {gd.local(a.at).year for a in arrivals} == {2020}
+    daily = [a for a in arrivals if a.report_type == "daily_report" and not a.note]
+    # on time is by 12:00 the next day in Guangdong: some arrive between 10:00 (Jilin's due time) and 12:00
+    assert any(time(10) < gd.local(a.at).time() < time(12) for a in daily)
+    sheets = [gd.local(a.at) for a in arrivals if a.report_type == "scoring_sheet"]
+    assert sheets and Counter(s <= at("2020-06-24 17:00") for s in sheets)[True] >= len(sheets) // 2
+    import gzip
+
+    from openpyxl import load_workbook
+
+    raw = [tmp_path / a.path for a in arrivals if a.report_type == "donations"]
+    lines = [line for p in raw for line in gzip.decompress(p.read_bytes()).decode("utf-8").splitlines()[1:]]
+    assert lines and all(line.startswith("2020-06-") for line in lines)  # the 2020 step run
+    places = [str(c) for a in arrivals if a.report_type == "events" and a.path.endswith(".xlsx")
+              for row in load_workbook(tmp_path / a.path).active.iter_rows(values_only=True) for c in row if c]
+    assert any(p.startswith(gd.places) for p in places) and not any(p.startswith(("长春", "吉林市")) for p in places)

@@ -197,13 +197,14 @@ class Generator:
     def daily_reports(self) -> None:
         rt = self.campaign.report_type("daily_report")
         days = self.campaign.window_days(rt.window)
+        spec = next(d for d in self.campaign.deadlines if d.report_type == "daily_report" and d.each_day_of)
         for day in days:
             for unit in self.campaign.units:
                 t = self.temper[unit.code]
                 outcome = t.outcome(self.rng)
                 if outcome == "missing":
                     continue
-                due = self.at(day + timedelta(days=1), 10)
+                due = self.campaign.at(day + timedelta(days=spec.due_days_after), spec.due_time)
                 at = (self.between(self.at(day, 17), self.at(day, 23, 30)) if self.rng.random() < 0.6
                       else self.between(self.at(day + timedelta(days=1), 7), due - timedelta(minutes=5))) \
                     if outcome == "on_time" else self.between(due + timedelta(minutes=5), due + timedelta(hours=30))
