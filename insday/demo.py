@@ -223,7 +223,7 @@ def _replay(env, generator, pending, runs, platform, incoming, progress) -> None
              "final_bulletin": final_bulletin}
     campaign = env.campaign
     vote_window = campaign.window("essay_vote")
-    inbox = env.settings.inbox_dir
+    inbox = env.inbox_dir
     for n, run in enumerate(runs, start=1):
         while pending and pending[0].at <= run.at:
             arrival = pending.pop(0)

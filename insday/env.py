@@ -20,6 +20,16 @@ class Env:
         lists the campaigns)."""
         return self.settings.public_dir / self.campaign.name
 
+    @property
+    def inbox_dir(self):
+        """The campaign's inbox folder: INSDAY_HOME/inbox/<campaign>/ (files dropped there are its own)."""
+        return self.settings.inbox_dir / self.campaign.name
+
+    @property
+    def processed_dir(self):
+        """Where the campaign's taken inbox files go: INSDAY_HOME/processed/<campaign>/<day>/."""
+        return self.settings.processed_dir / self.campaign.name
+
     @cached_property
     def engine(self):
         from insday.db import get_engine

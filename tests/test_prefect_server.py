@@ -176,7 +176,7 @@ def _approvals(served: Served) -> list[tuple]:
 
 
 def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_approval(served):
-    inbox = served.home / "inbox" / "人保"
+    inbox = served.home / "inbox" / "jilin-2019" / "人保"
     report = write_xlsx(inbox / "人保财险0626.xlsx", [daily_row(day="2019-06-26", unit="人保财险")])
     at = datetime(2019, 6, 26, 21, 0, tzinfo=TZ).timestamp()
     os.utime(report, (at, at))
@@ -187,7 +187,7 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     assert run["name"] == "daily_run 2019-06-27"
     assert run["parameters"] == {"as_of": "2019-06-27T10:30", "dry_run": False}
     assert not report.exists()
-    assert (served.home / "processed" / "2019-06-26" / "人保" / "人保财险0626.xlsx").exists()
+    assert (served.home / "processed" / "jilin-2019" / "2019-06-26" / "人保" / "人保财险0626.xlsx").exists()
     import sqlite3
 
     with sqlite3.connect(served.home / "insday.db") as db:
@@ -279,8 +279,10 @@ def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(serv
     deployed = served.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "prefect.yaml"))
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     deployments = served.deployments()
-    assert sorted(deployments) == ALL
+    # the shipped prefect.yaml holds both campaigns, each on its own work queue
+    assert sorted(deployments) == sorted([*ALL, *(name.replace("jilin-2019", "guangdong-2020") for name in ALL)])
     assert {d["work_pool_name"] for d in deployments.values()} == {"insday"}
+    assert {d["work_queue_name"] for d in deployments.values()} == {"jilin-2019", "guangdong-2020"}
     watch = deployments["deadline_watch/jilin-2019"]
     assert watch["entrypoint"] == "flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []
     assert sorted((s["schedule"]["rrule"], s["active"]) for s in watch["schedules"]) == [
