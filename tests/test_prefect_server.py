@@ -95,7 +95,7 @@ def served(tmp_path_factory, artifacts_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "INSDAY_"))}
     env.update(PREFECT_HOME=str(tmp / "prefect"), PREFECT_API_URL=api, PREFECT_UI_API_URL=api,
                PREFECT_UI_URL=api.removesuffix("/api"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PYTHONPATH=str(ROOT), INSDAY_HOME=str(tmp / "home"),
+               PYTHONPATH=str(ROOT), INSDAY_CAMPAIGN="jilin-2019", INSDAY_HOME=str(tmp / "home"),
                INSDAY_DATABASE_URL=f"sqlite:///{tmp / 'home' / 'insday.db'}", INSDAY_INBOX_STABLE_SECONDS="0.2",
                INSDAY_APPROVAL_POLL_SECONDS="1", **smtp.settings_env())
     server_log, serve_log = tmp / "server.log", tmp / "serve.log"
