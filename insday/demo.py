@@ -262,7 +262,7 @@ def _outcome(env, home: Path, runs: int, until: datetime) -> Outcome:
     public = env.public_dir
     whitepaper = write_whitepaper(env, until, public / "whitepaper")
     survey = write_survey_report(env, until, public / "survey")
-    docs = Path(build_pages(env, env.settings.path("docs"))["index"])
+    docs = Path(build_pages(env, env.settings.path("docs", env.campaign.name))["index"])
     outputs = {
         "bulletins": public / "index.html",
         "emails": env.settings.outbox_dir,

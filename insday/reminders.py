@@ -66,7 +66,7 @@ class _Planner:
             if self.write_templates:
                 path = blank_template(self.env.settings, self.campaign, report_type)
             else:  # a dry run names the template without writing it
-                path = self.env.settings.path("templates") / template_filename(self.campaign.report_type(report_type))
+                path = self.env.settings.path("templates", self.campaign.name) / template_filename(self.campaign.report_type(report_type))
             self._templates[report_type] = path
         return self._templates[report_type]
 

@@ -107,7 +107,7 @@ def test_demo_first_days(tmp_path, clean_environ):
 
     # the essay shortlist was published at 06-25 16:30
     assert (public / "essays" / "shortlist" / "essay-shortlist.html").exists()
-    assert (home / "docs" / "index.html").exists()
+    assert (home / "docs" / campaign.name / "index.html").exists()
 
     # a second run into the same home converges: the units "send" the same files again, so each
     # gets one 'duplicate' receipt; nothing is ingested twice, no reminder or notice goes twice

@@ -281,7 +281,7 @@ def test_essay_awards_publishes_the_shortlist_of_the_sheets_in_the_inbox(home):
     from flows.essay_awards import essay_awards
     from insday.templates import DATA_SHEET, write_templates
 
-    [template] = write_templates(home.campaign, home.settings.path("templates"), ["scoring_sheet"])
+    [template] = write_templates(home.campaign, home.settings.path("templates", home.campaign.name), ["scoring_sheet"])
     book = load_workbook(template)
     ws = book[DATA_SHEET]
     ws["B2"] = "人保财险"

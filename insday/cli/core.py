@@ -22,8 +22,10 @@ def init() -> None:
     from insday.db.bootstrap import init_database
 
     ctx = context()
-    for folder in ("archive", "inbox", "outbox", "public"):
+    for folder in ("archive", "outbox"):
         ctx.settings.path(folder).mkdir(parents=True, exist_ok=True)
+    for folder in (ctx.inbox_dir, ctx.public_dir):
+        folder.mkdir(parents=True, exist_ok=True)
     info = init_database(ctx.engine, ctx.campaign)
     url = make_url(ctx.settings.db_url).render_as_string(hide_password=True)
     action = "created" if info["revision_before"] is None else (
@@ -60,7 +62,7 @@ def templates(
     if unknown:
         raise typer.BadParameter(f"没有报表类型「{'」「'.join(sorted(unknown))}」，可选："
                                  f"{'、'.join(ctx.campaign.report_types)}", param_hint="--type")
-    target = out_dir or ctx.settings.path("templates")
+    target = out_dir or ctx.settings.path("templates", ctx.campaign.name)
     for path in write_templates(ctx.campaign, target, report_type):
         out.print(str(path))
 
@@ -131,7 +133,7 @@ def docs(
 
     ctx = context()
     ctx.ensure_db()
-    folder = out_dir or ctx.settings.path("docs")
+    folder = out_dir or ctx.settings.path("docs", ctx.campaign.name)
     result = build_pages(ctx, folder)
     if gx:
         from insday.intake.docs import build_docs

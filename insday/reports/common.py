@@ -87,7 +87,7 @@ def jsonable(value):
 
 def out_dir(env: Env, name: str, out: Path | None) -> Path:
     """``out`` or INSDAY_HOME/reports/<name>, created."""
-    folder = out or env.settings.path("reports", name)
+    folder = out or env.settings.path("reports", env.campaign.name, name)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
