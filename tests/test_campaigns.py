@@ -219,3 +219,18 @@ def test_the_2020_fake_campaign_follows_its_own_rules(tmp_path):
     places = [str(c) for a in arrivals if a.report_type == "events" and a.path.endswith(".xlsx")
               for row in load_workbook(tmp_path / a.path).active.iter_rows(values_only=True) for c in row if c]
     assert any(p.startswith(gd.places) for p in places) and not any(p.startswith(("长春", "吉林市")) for p in places)
+
+
+def test_a_campaign_added_to_a_database_gets_its_roster_on_first_use(env):
+    """A database that holds Jilin: the first command for Guangdong loads Guangdong's roster."""
+    from sqlalchemy import func, select
+
+    from insday.db.models import Unit
+
+    guangdong = Env(env.settings, get_campaign(CAMPAIGNS_DIR / "guangdong-2020"))
+    guangdong.ensure_db()
+    with session_scope(env.engine) as s:
+        counts = dict(s.execute(select(Unit.campaign, func.count()).group_by(Unit.campaign)).all())
+        p01 = s.scalar(select(Unit.name).where(Unit.campaign == "guangdong-2020", Unit.code == "P01"))
+    assert counts == {"jilin-2019": 64, "guangdong-2020": 64}  # 63 members and the association each
+    assert p01.endswith("广东省分公司")
