@@ -273,7 +273,7 @@ def test_the_ui_lists_the_deployments(served, artifacts_dir):
     assert shot.stat().st_size > 10_000
 
 
-def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(served, tmp_path, artifacts_dir):
+def test_prefect_yaml_deploys_every_campaign_onto_a_process_work_pool_that_two_workers_serve(served, tmp_path, artifacts_dir):
     pool = served.prefect("work-pool", "create", "insday", "--type", "process")
     assert pool.returncode == 0, pool.stdout + pool.stderr
     deployed = served.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "prefect.yaml"))
@@ -291,25 +291,42 @@ def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(serv
         ("DTSTART:20191105T080000\nRRULE:FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18;UNTIL=20191108T180000",
          False)]
 
-    # A worker, started in another folder as on another machine, runs it from the installed package.
-    worker_log = tmp_path / "worker.log"
-    with worker_log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "insday"],
-                                  env=served.env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+    # Two workers, started in another folder as on other machines, one per campaign's work queue,
+    # run the two campaigns' runs at once from the installed package. Neither worker is told a
+    # campaign (two are installed): each run knows its own from its deployment's job variables.
+    env = {k: v for k, v in served.env.items() if k != "INSDAY_CAMPAIGN"}
+    campaigns = {"jilin-2019": "2019-06-25T14:00", "guangdong-2020": "2020-06-24T14:00"}
+    workers, logs = {}, {}
+    for name in campaigns:
+        logs[name] = tmp_path / f"worker-{name}.log"
+        with logs[name].open("wb") as out:
+            workers[name] = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "worker", "start", "--pool", "insday", "--work-queue", name],
+                env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        started = served.prefect("deployment", "run", "deadline_watch/jilin-2019", "--param",
-                                 "as_of=2019-06-25T14:00", "--param", "dry_run=true")
-        assert started.returncode == 0, started.stdout + started.stderr
-        run_id = next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
+        ids = {}
+        for name, as_of in campaigns.items():
+            started = served.prefect("deployment", "run", f"deadline_watch/{name}", "--param", f"as_of={as_of}",
+                                     "--param", "dry_run=true")
+            assert started.returncode == 0, started.stdout + started.stderr
+            ids[name] = next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
 
-        def finished():
+        def finished(run_id):
             run = served.get(f"/flow_runs/{run_id}")
             return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
-        run = _wait(finished, 180, "the worker did not finish the run", worker_log)
+        runs = {name: _wait(lambda: finished(ids[name]), 240, f"the {name} worker did not finish the run", logs[name])
+                for name in campaigns}
     finally:
-        _stop(worker)
-        (artifacts_dir / "prefect-e2e-worker.log").write_bytes(worker_log.read_bytes())
-    assert run["state_type"] == "COMPLETED", run["state"]
-    assert run["name"] == "deadline_watch 2019-06-25 (dry run)"
+        for name, worker in workers.items():
+            _stop(worker)
+            (artifacts_dir / f"prefect-e2e-worker-{name}.log").write_bytes(logs[name].read_bytes())
+    assert {name: r["state_type"] for name, r in runs.items()} == dict.fromkeys(campaigns, "COMPLETED"), \
+        {name: r["state"] for name, r in runs.items()}
+    assert runs["jilin-2019"]["name"] == "deadline_watch 2019-06-25 (dry run)"
+    assert runs["guangdong-2020"]["name"] == "deadline_watch 2020-06-24 (dry run)"
+    for name, run in runs.items():  # each on its campaign's queue, taken by that queue's worker
+        assert run["work_queue_name"] == name
+        other = next(n for n in campaigns if n != name)
+        assert ids[name][:8] in logs[name].read_text(errors="replace")
+        assert ids[name][:8] not in logs[other].read_text(errors="replace")
