@@ -1,6 +1,7 @@
 """End to end with a real Prefect server: `prefect server start` on a free loopback port,
 `insday serve` in the background, a run started with `prefect deployment run`, the UI in
-headless Chromium, and `prefect deploy` of prefect.yaml onto a process work pool.
+headless Chromium, and `prefect deploy` of prefect.yaml (every campaign) onto a process work pool,
+where two workers, one per campaign's work queue, run the two campaigns' runs at once.
 
 One server for the module; the tests run in file order (prefect deploy last: it takes the
 served deployments over).
