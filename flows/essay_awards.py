@@ -21,8 +21,8 @@ def essay_awards(as_of: str | None = None, dry_run: bool = False,
         as_of: 按此时刻运行（留空 = 现在）。The moment to run as, ISO 8601 such as
             2019-06-25T16:30 (no offset: Asia/Shanghai time). Empty: now. Given, it also
             limits collection to files received by then.
-        dry_run: 试运行：结果写入 INSDAY_HOME/dry-run/，不入库、不发布。Write the outputs under
-            INSDAY_HOME/dry-run/ instead of public/; ingest nothing.
+        dry_run: 试运行：结果写入 INSDAY_HOME/dry-run/活动名称/，不入库、不发布。Write the outputs under
+            INSDAY_HOME/dry-run/<campaign>/ instead of public/; ingest nothing.
         stage: shortlist（入围名单）或 results（获奖结果）；留空则按日期：结果日及以后为
             results。Empty: results from the campaign's results day on, else shortlist.
     """

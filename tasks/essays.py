@@ -12,7 +12,7 @@ from tasks.common import RETRIES, current_env
 @task(name="publish_essays", timeout_seconds=1800, **RETRIES)
 def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
     """Check and write the shortlist or the results (ranking, results page, certificates) as of
-    ``as_of``, under INSDAY_HOME/public/essays/<stage>/ (INSDAY_HOME/dry-run/essays/<stage>/ on a
+    ``as_of``, under INSDAY_HOME/public/essays/<stage>/ (INSDAY_HOME/dry-run/<campaign>/essays/<stage>/ on a
     dry run); a Markdown artifact reports it in the Prefect UI."""
     from prefect.artifacts import create_markdown_artifact
 
@@ -20,7 +20,7 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
     from insday.essays.service import contest
 
     env = current_env()
-    out_dir = (env.settings.path("dry-run") if dry_run else env.public_dir) / "essays" / stage
+    out_dir = (env.settings.path("dry-run", env.campaign.name) if dry_run else env.public_dir) / "essays" / stage
     c = contest(env.campaign, env.engine, as_of, final=stage == "results")
     files = write_stage(env, c, out_dir, stage)
     what = "入围名单" if stage == "shortlist" else "评选结果"

@@ -460,7 +460,7 @@ def test_a_bulletin_built_again_after_later_data_is_the_same(env, tmp_path):
     what_if = publish_bulletin(env, date(2019, 6, 26), as_of=at("2019-06-27 12:00"))
     assert what_if["what_if"] and what_if["headline"]["steps"] == 9_999_999 + 1_800_000
     assert what_if["headline"]["home_region"]["unlocked_on"] == "2019-06-26"  # the later pull unlocks 吉林
-    assert what_if["folder"] == str(env.settings.path("what-if", "2019-06-26"))
+    assert what_if["folder"] == str(env.settings.path("what-if", "jilin-2019", "2019-06-26"))
     assert "模拟通报" in (Path(what_if["folder"]) / "index.html").read_text(encoding="utf-8")
     assert files_of(Path(first["folder"])) == before  # the published one is untouched
     with pytest.raises(BulletinError, match="不发送"):
@@ -521,8 +521,8 @@ def test_email_reaches_every_contact_once_with_inline_charts_and_the_workbook(en
 def test_dry_run_writes_aside_and_sends_nothing(env, tmp_path):
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
     result = publish_bulletin(env, date(2019, 6, 26), send=True, dry_run=True)
-    assert result["folder"] == str(env.settings.path("dry-run", "2019-06-26"))
-    assert (env.settings.path("dry-run") / "index.html").exists() and not env.public_dir.exists()
+    assert result["folder"] == str(env.settings.path("dry-run", "jilin-2019", "2019-06-26"))
+    assert (env.settings.path("dry-run", "jilin-2019") / "index.html").exists() and not env.public_dir.exists()
     assert result["mail"] == {"queued": 0, "exists": 0, "planned": MEMBERS + 1, "unreachable": []}
     with session_scope(env.engine) as s:
         from sqlalchemy import func, select
@@ -536,7 +536,7 @@ def test_cli_picks_the_latest_day_and_refuses_what_cannot_be(env):
     result = run_cli("--as-of", "2019-06-28T12:00", "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    assert out["day"] == "2019-06-27" and out["what_if"] and out["folder"].endswith("what-if/2019-06-27")
+    assert out["day"] == "2019-06-27" and out["what_if"] and out["folder"].endswith("what-if/jilin-2019/2019-06-27")
     assert run_cli("--date", "2019-07-20").exit_code == 2
     assert run_cli("--date", "06/26").exit_code == 2
     assert run_cli("--final", "--date", "2019-07-08").exit_code == 2

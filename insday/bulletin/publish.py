@@ -59,8 +59,8 @@ def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: 
     association's contact is asked once per version (an email with the preview and the checks);
     a bulletin whose checks failed is never published, and the contact is told why.
 
-    ``as_of`` other than the cut-off (a what-if, under INSDAY_HOME/what-if/), ``dry_run``
-    (INSDAY_HOME/dry-run/, nothing queued) and ``out`` write the files there only: never
+    ``as_of`` other than the cut-off (a what-if, under INSDAY_HOME/what-if/<campaign>/), ``dry_run``
+    (INSDAY_HOME/dry-run/<campaign>/, nothing queued) and ``out`` write the files there only: never
     published, never mailed, no approval. ``run`` names the flow run that will wait for the
     decision (its link goes into the request). Returns what was done (see the README)."""
     campaign = env.campaign
@@ -75,7 +75,7 @@ def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: 
     if official:
         folder = env.settings.path("preview", env.campaign.name, this.folder, digest[:12])
     else:
-        folder = (Path(out) if out else env.settings.path("dry-run" if dry_run else "what-if")) / this.folder
+        folder = (Path(out) if out else env.settings.path("dry-run" if dry_run else "what-if", env.campaign.name)) / this.folder
     charts = bulletin_charts(doc)
     files = _write_files(env, doc, body, folder, charts)
     checks = check_bulletin(campaign, doc, Path(files["html"]).read_text(encoding="utf-8"), Path(files["xlsx"]))

@@ -28,7 +28,7 @@ def bulletin(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="T", help="What-if: use what was received by this moment instead of the bulletin's "
                                      "cut-off (ISO 8601; local campaign time if no offset). Written to "
-                                     "INSDAY_HOME/what-if/ unless --out is given; never published or sent.")] = None,
+                                     "INSDAY_HOME/what-if/<campaign>/ unless --out is given; never published or sent.")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", metavar="DIR", help="Write the files into DIR/<date>/ instead (never published or sent).")] = None,
     send: Annotated[bool, typer.Option("--send", help="Once approved, email it to every member unit's contact and "
