@@ -82,7 +82,9 @@ def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[Dead
     """Every tracked deadline (as known at ``as_of``) with each expected unit's state, each
     unit measured against its own due time where the association extended it."""
     from insday.reports.projects import claimant_states, project_items
+    from insday.roster import effective
 
+    campaign = effective(conn, campaign, as_of)  # units.csv plus the roster changes known by then
     projects = fetch(conn, "reports/projects_current", as_of=as_of)
     deadlines = tracked_deadlines(campaign, projects)
     files: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (report type, unit) -> per period
@@ -124,18 +126,26 @@ def deadline_status(env: Env, as_of: datetime) -> dict:
     ``{"as_of", "deadlines": [{"id", "report_type", "due", "expected", "on_time", "late",
     "missing", "missing_units", "title", "closes", "closed", "open", "open_units",
     "late_units", "rejected_units", "excused", "excused_units", "exceptions": [{"unit", "kind":
-    "extend|excuse", "until", "reason"}], "voided": [{"submission", "unit", "filename",
-    "voided_at", "reason"}]}], "units": {code: name}}``; times are ISO 8601 in the campaign's
-    time zone, unit lists are member codes in roster order, names the roster's display names.
+    "extend|excuse|add|retire", "until", "reason"} (add/retire also "from": the roster change's
+    effective moment)], "voided": [{"submission", "unit", "filename", "voided_at", "reason"}]}],
+    "units": {code: name}, "roster_changes": [{"unit", "name", "kind": "add|retire", "from",
+    "reason"}]}``; times are ISO 8601 in the campaign's time zone, unit lists are member codes in
+    roster order, names the roster's display names. The roster is the effective one
+    (:mod:`insday.roster`): units.csv plus the changes recorded by ``as_of``.
     """
+    from insday.roster import effective
+
     with env.engine.connect() as conn:
-        states = evaluate(conn, env.campaign, as_of)
+        campaign = effective(conn, env.campaign, as_of)
+        states = evaluate(conn, campaign, as_of)
         voided = fetch(conn, "deadlines/voided_submissions", as_of=as_of)
-    return status_document(env.campaign, as_of, states, voided)
+    return status_document(campaign, as_of, states, voided)
 
 
 def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineState],
                     voided: list[dict] = ()) -> dict:
+    from insday.roster import notes
+
     local = lambda t: campaign.local(t).isoformat()  # noqa: E731
     deadlines, named = [], set()
     for s in states:
@@ -150,13 +160,17 @@ def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineSt
             "open_units": s.codes("open"), "late_units": s.codes("late"),
             "rejected_units": [u.code for u in s.units if u.first_at is None and u.rejected_files],
             "excused": len(s.codes("excused")), "excused_units": s.codes("excused"),
-            "exceptions": [{"unit": u.code, "kind": "excuse" if u.state == "excused" else "extend",
-                            "until": local(u.due) if u.due else None, "reason": u.reason}
-                           for u in s.units if u.reason],
+            "exceptions": [*({"unit": u.code, "kind": "excuse" if u.state == "excused" else "extend",
+                              "until": local(u.due) if u.due else None, "reason": u.reason}
+                             for u in s.units if u.reason),
+                           *({**n, "until": None, "from": local(n["from"])} for n in notes(campaign, d))],
             "voided": [{"submission": v["submission_id"], "unit": v["unit_code"], "filename": v["filename"],
                         "voided_at": local(v["voided_at"]), "reason": v["void_reason"]} for v in voided
                        if v["report_type"] == d.report_type and v["unit_code"] in d.units
                        and (period is None or v["period_key"] == period)],
         })
+    named.update(c.unit for c in campaign.roster_changes)
     units = {u.code: u.display_name for u in campaign.units if u.code in named}
-    return {"as_of": local(as_of), "deadlines": deadlines, "units": units}
+    roster = [{"unit": c.unit, "name": c.name, "kind": c.kind, "from": local(c.effective), "reason": c.reason}
+              for c in campaign.roster_changes]
+    return {"as_of": local(as_of), "deadlines": deadlines, "units": units, "roster_changes": roster}

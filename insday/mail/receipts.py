@@ -55,8 +55,10 @@ def _subject(result: FileResult, report_title: str | None, unit_name: str | None
 
 def queue_receipt(session: Session, result: FileResult, env: Env | None = None, sender: str | None = None) -> bool:
     """Queue the receipt of one ingested file in ``session``'s transaction; False if already queued."""
+    from insday.roster import effective
+
     env = env or load_env()
-    campaign = env.campaign
+    campaign = effective(session.connection(), env.campaign)  # a unit added by `insday units add` too
     sub = session.get(Submission, result.submission_id) if result.submission_id else None
     rt = campaign.report_types.get(result.report_type or "")
     unit = campaign.unit_by_code.get(result.unit or "")
