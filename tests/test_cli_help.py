@@ -69,14 +69,14 @@ def test_one_name_per_concept():
             if "json" in help_text and opt.is_flag:
                 assert names == {"--json"}, (path, names)
             if opt.metavar == "T":
-                assert names <= {"--as-of", "--received-at", "--until"}, (path, names)
+                assert names <= {"--as-of", "--received-at", "--until", "--from"}, (path, names)
             assert not names & {"--output", "--out-dir", "--outdir", "--dir", "--folder", "--at", "--when",
                                 "--moment", "--time", "--day", "--as-json"}, (path, names)
             if not opt.is_flag:
                 assert opt.metavar and opt.metavar.upper() == opt.metavar, (path, names, opt.metavar)
         for arg in (p for p in command.params if isinstance(p, TyperArgument)):
             assert arg.metavar and arg.metavar.upper() == arg.metavar, (path, arg.name)
-    assert seen["T"] == {"--as-of", "--received-at", "--until"}
+    assert seen["T"] == {"--as-of", "--received-at", "--until", "--from"}
     assert seen["DIR"] == {"--out", "--bundle"}
 
 
