@@ -30,6 +30,8 @@ ADMIN = {
     "excuse_unit": ("单位免报：该单位不再列为未报送，显示“免报”及原因。", "flows.excuse_unit.excuse_unit"),
     "void_submission": ("作废文件：已受理的文件不再计入，并通知报送单位。", "flows.void_submission.void_submission"),
     "resend_message": ("重发邮件：回执、提醒或通报再发一次。", "flows.resend_message.resend_message"),
+    "change_roster": ("名单变更：新增或退出会员单位，自生效时间起计算报送情况、提醒和通报，此前的截止事项不变。",
+                      "flows.change_roster.change_roster"),
 }
 ENTRYPOINTS.update({name: entry for name, (_, entry) in ADMIN.items()})
 WORK_POOL = "insday"

@@ -108,7 +108,7 @@ def test_served_deployments_carry_recurrences_timezone_and_module_entrypoints(ca
 
     deployments = {d.flow_name: d for d in build(campaign)}
     assert set(deployments) == {"daily_run", "deadline_watch", "essay_awards", "final_bulletin", "approve_bulletin",
-                                "extend_deadline", "excuse_unit", "void_submission", "resend_message"}
+                                "extend_deadline", "excuse_unit", "void_submission", "resend_message", "change_roster"}
     assert all(not deployments[f].schedules for f in ("approve_bulletin", "extend_deadline", "void_submission"))
     form = deployments["void_submission"]._parameter_openapi_schema.properties
     assert (form["submission"]["title"], form["submission"]["type"], form["reason"]["title"]) == ("文件编号", "integer",

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 TZ = ZoneInfo("Asia/Shanghai")
 FLOWS = ["daily_run", "deadline_watch", "essay_awards", "final_bulletin"]
-ADMIN = ["approve_bulletin", "excuse_unit", "extend_deadline", "resend_message", "void_submission"]
+ADMIN = ["approve_bulletin", "change_roster", "excuse_unit", "extend_deadline", "resend_message", "void_submission"]
 ALL = sorted(f"{f}/jilin-2019" for f in FLOWS + ADMIN)
 
 
