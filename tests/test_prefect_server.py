@@ -256,6 +256,45 @@ def test_an_admin_form_takes_the_campaigns_choices_and_refuses_what_is_not_on_th
     assert "人保财险「每日参与情况（6月28日）」延期至 2019-06-30 12:00（系统故障）" in artifact["data"]
 
 
+def test_the_roster_form_adds_and_retires_a_unit_with_typed_parameters(served):
+    import sqlite3
+
+    form = served.deployments()["change_roster/jilin-2019"]["parameter_openapi_schema"]
+    fields = form["properties"]
+    assert (fields["action"]["title"], fields["action"]["enum"]) == ("名单变更", ["新增", "退出"])
+    assert (fields["effective"]["title"], fields["effective"]["format"]) == ("生效时间", "date-time")
+    assert fields["unit"]["title"] == "单位" and "P02 平安财险" in fields["unit"]["anyOf"][0]["enum"]
+    assert fields["unit_kind"]["anyOf"][0]["enum"] == ["财产险公司", "人身险公司", "地市协会"]
+    assert "此后截止的事项才按新名单计算" in fields["effective"]["description"]
+    assert set(form["required"]) == {"action", "effective", "reason"}
+
+    alerts = sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages)
+    refused = _start(served, "action=退出", "unit=P02 平安财险", "effective=2019-09-01T00:00:00+08:00", "reason=撤销",
+                     deployment="change_roster/jilin-2019")
+    run = _finished(served, refused)  # after the campaign: refused in Chinese, IT not alerted
+    assert run["state_type"] == "FAILED" and "不在活动期间" in run["state"]["message"]
+
+    added = _start(served, "action=新增", "unit_code=P40", "name=吉林测试财产保险股份有限公司", "display_name=测试财险",
+                   "unit_kind=财产险公司", "contact=王敏", "email=min.wang@test-p.example.com",
+                   "effective=2019-06-28T00:00:00+08:00", "reason=新会员", "operator=刘璐",
+                   deployment="change_roster/jilin-2019")
+    assert _finished(served, added)["state_type"] == "COMPLETED"
+    retired = _start(served, "action=退出", "unit=P02 平安财险", "effective=2019-06-28T00:00:00+08:00",
+                     "reason=撤销分支机构", "operator=刘璐", deployment="change_roster/jilin-2019")
+    assert _finished(served, retired)["state_type"] == "COMPLETED"
+    time.sleep(2)
+    assert sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages) == alerts
+    with sqlite3.connect(served.home / "insday.db") as db:
+        assert db.execute("SELECT kind, unit_code, effective_at, reason, actor FROM roster_changes ORDER BY id"
+                          ).fetchall() == [("add", "P40", "2019-06-27 16:00:00.000000", "新会员", "prefect：刘璐"),
+                                           ("retire", "P02", "2019-06-27 16:00:00.000000", "撤销分支机构", "prefect：刘璐")]
+        assert db.execute("SELECT action, actor, unit_code FROM audit_log WHERE action LIKE 'unit_%' ORDER BY id"
+                          ).fetchall() == [("unit_add", "prefect：刘璐", "P40"), ("unit_retire", "prefect：刘璐", "P02")]
+    artifacts = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["change-roster"]}}})
+    assert any("测试财险（P40）自 2019-06-28 00:00 起新增（新会员）" in a["data"] for a in artifacts)
+    assert any("平安财险（P02）自 2019-06-28 00:00 起退出（撤销分支机构）" in a["data"] for a in artifacts)
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
 def test_the_ui_lists_the_deployments(served, artifacts_dir):
     shot = artifacts_dir / "prefect-ui-deployments.png"
