@@ -43,8 +43,7 @@ def deadline(doc: dict, deadline_id: str) -> dict:
 
 
 def cli(*args):
-    result = CliRunner().invoke(app, list(args))
-    return result
+    return CliRunner().invoke(app, list(args))
 
 
 def outbox(env, kind: str) -> list[OutboxMessage]:
@@ -174,6 +173,11 @@ def test_an_added_unit_is_expected_reminded_accepted_and_in_the_bulletin_from_it
 
     again = add(env)
     assert again["repeated"] and count(env, RosterChange) == 1
+    with pytest.raises(ActionError, match="单位代码 P40 已于 2019-06-28 00:00 新增为「吉林测试财产保险股份有限公司」"):
+        add(env, name="另一家财产保险公司", short_names=(), display="另一家")
+    with pytest.raises(ActionError, match="测试财险自 2019-06-28 00:00 起才加入，退出时间须晚于加入时间"):
+        retire_unit(env, "P40", at("2019-06-27 00:00"), "x", "刘璐")
+    assert count(env, RosterChange) == 1
     listed = json.loads(cli("units", "list", "--json").stdout)
     assert len(listed) == MEMBERS + 1 and listed[-1] == {
         "code": "P40", "name": NEW["name"], "display_name": "测试财险", "short_names": ["测试财险", "测试保险"],
