@@ -8,8 +8,8 @@ from typing import Literal
 
 from prefect import flow
 
-from flows.common import ADMIN_HOOKS, report
-from flows.forms import RosterUnitChoice, actor, code
+from insday.flows.common import ADMIN_HOOKS, report
+from insday.flows.forms import RosterUnitChoice, actor, code
 from insday.env import load_env
 
 KINDS = {"财产险公司": "property", "人身险公司": "life", "地市协会": "city"}

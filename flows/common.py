@@ -12,7 +12,7 @@ from pydantic import Field
 
 from insday.env import load_env
 from insday.orchestration import failure_alert, parse_as_of, run_name
-from tasks.collect import collect_imap, collect_inbox
+from insday.tasks.collect import collect_imap, collect_inbox
 
 
 # A run may wait for a bulletin's approval (campaign.yaml publishing: timeout, up to a day or
@@ -193,7 +193,7 @@ def alert_tech_contact(flow, flow_run, state) -> None:
         subject, html, text = failure_alert(env.campaign, flow_run.name, state.name, state.message, url)
         from insday.db import session_scope
         from insday.mail import enqueue
-        from tasks.mail import deliver_queued
+        from insday.tasks.mail import deliver_queued
 
         with session_scope(env.engine) as s:
             enqueue(s, key=f"alert:{flow_run.id}", kind="alert", to_name="技术联系人", to_addr=to,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prefect import task
 
-from tasks.common import RETRIES, current_env
+from insday.tasks.common import RETRIES, current_env
 
 
 @task(name="send_reminders", timeout_seconds=900, **RETRIES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import task
 
-from tasks.common import RETRIES, current_env, run_label
+from insday.tasks.common import RETRIES, current_env, run_label
 
 
 def deliver_queued(env, label: str | None = None) -> dict:
