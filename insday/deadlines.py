@@ -127,7 +127,8 @@ def registry(campaign: Campaign, projects: Iterable[ProjectClaim] = ()) -> list[
                     continue
                 due = add_months(campaign.at(p.completed_on), months) if isinstance(months, int) \
                     else campaign.at(p.completed_on) + months
-                out.append(Deadline(id=f"{spec.id}:{p.project_id}", period=None, due=due, units=expected(due, (p.unit,)),
+                out.append(Deadline(id=f"{spec.id}:{p.project_id}", period=None, due=due,
+                                    units=expected(due, (p.unit,)),
                                     **{**common, "title": f"{spec.title}（{p.project_id}）"}))
         else:
             out.append(Deadline(id=spec.id, period=None, due=spec.due, units=expected(spec.due), **common))

@@ -166,8 +166,8 @@ def list_units(as_of: Annotated[str | None, typer.Option(
         return
     print_table(f"{ctx.campaign.title} 会员单位（{len(rows)}）",
                 ["代码", "名称", "全称", "其他简称", "类型", "联系人", "邮箱", "电话", "名单变更"],
-                [[u["code"], u["display_name"], u["name"], "、".join(u["short_names"]), KIND_ZH.get(u["kind"], u["kind"]),
-                  u["contact"], u["email"], u["phone"],
+                [[u["code"], u["display_name"], u["name"], "、".join(u["short_names"]),
+                  KIND_ZH.get(u["kind"], u["kind"]), u["contact"], u["email"], u["phone"],
                   "；".join(f"{c['from'][:16].replace('T', ' ')} 起{'新增' if c['kind'] == 'add' else '退出'}（{c['reason']}）"
                            for c in u.get("changes", ()))] for u in rows])
 
@@ -177,17 +177,18 @@ def add_unit(code: Annotated[str, typer.Argument(metavar="CODE", help="The new u
              name: Annotated[str, typer.Option("--name", metavar="NAME", help="Its full (legal) name.")],
              kind: Annotated[str, typer.Option("--kind", metavar="KIND", help="property (财产险公司), life "
                                                                             "(人身险公司) or city (地市协会).")],
-             contact: Annotated[str, typer.Option("--contact", metavar="NAME", help="Its contact person "
-                                                                                  "(reminders and bulletins go to them).")],
+             contact: Annotated[str, typer.Option("--contact", metavar="NAME",
+                                                  help="Its contact person (reminders and bulletins go to them).")],
              email: Annotated[str, typer.Option("--email", metavar="ADDR", help="The contact's email address.")],
              start: From, reason: Reason,
-             display: Annotated[str | None, typer.Option("--display-name", metavar="NAME", help="The one name it is "
-                                                         "shown by (default: its shortest Chinese short name).")] = None,
+             display: Annotated[str | None, typer.Option(
+                 "--display-name", metavar="NAME",
+                 help="The one name it is shown by (default: its shortest Chinese short name).")] = None,
              short: Annotated[list[str] | None, typer.Option("--short-name", metavar="NAME", help="Another name "
                                                              "submitters use (repeatable).")] = None,
              phone: Annotated[str, typer.Option("--phone", metavar="PHONE", help="The contact's phone.")] = "",
              as_json: AsJson = False) -> None:
-    """Add a unit to the roster from --from on (新增): expected, reminded and in the bulletins for deadlines due after it."""
+    """Add a unit to the roster from --from on (新增): expected, reminded and shown for deadlines due after it."""
     from insday.actions.roster import add_unit as add
 
     moment = parse_moment(start, context().campaign, "--from")

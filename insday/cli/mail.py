@@ -72,7 +72,8 @@ def _print_status(campaign, doc: dict, detailed: bool) -> None:
                   f"{'新增' if c['kind'] == 'add' else '退出'}（{c['reason']}）", highlight=False)
     for d in doc["deadlines"]:
         if detailed and d["exceptions"]:
-            shown = "；".join(f"{names.get(x['unit'], x['unit'])}{_exception(x)}（{x['reason']}）" for x in d["exceptions"])
+            shown = "；".join(f"{names.get(x['unit'], x['unit'])}{_exception(x)}（{x['reason']}）"
+                             for x in d["exceptions"])
             out.print(f"[bold]{d['title']}[/bold] 说明：{shown}", highlight=False)
         lists = [("未报送", d["missing_units"]), ("逾期", d["late_units"])]
         if detailed:

@@ -44,7 +44,8 @@ class RosterChange(Base):
     kind: Mapped[str] = mapped_column(String(16))  # add | retire
     unit_code: Mapped[str] = mapped_column(String(16))
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    unit: Mapped[dict] = mapped_column(JSONDoc, default=dict)  # add: name, display_name, short_names, kind, contact, email, phone
+    # add: the unit as units.csv describes one (name, display_name, short_names, kind, contact, email, phone)
+    unit: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
