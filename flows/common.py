@@ -192,13 +192,12 @@ def alert_tech_contact(flow, flow_run, state) -> None:
         url = f"{ui}/runs/flow-run/{flow_run.id}" if ui else None
         subject, html, text = failure_alert(env.campaign, flow_run.name, state.name, state.message, url)
         from insday.db import session_scope
-        from insday.mail import enqueue
-        from insday.tasks.mail import deliver_queued
+        from insday.mail import deliver, enqueue
 
         with session_scope(env.engine) as s:
             enqueue(s, key=f"alert:{flow_run.id}", kind="alert", to_name="技术联系人", to_addr=to,
                     subject=subject, html=html, text=text)
-        deliver_queued(env, flow_run.name)
+        deliver(env, label=flow_run.name)
         logger.info("failure alert sent to the technical contact %s", to)
     except Exception:
         logger.exception("could not email the failure alert to the technical contact")

@@ -11,10 +11,11 @@ from insday.tasks.common import RETRIES, current_env
 
 @task(name="send_reminders", timeout_seconds=900, **RETRIES)
 def send_reminders(as_of: datetime, dry_run: bool = False) -> dict:
-    """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most once)."""
-    from insday.reminders import run_reminders
+    """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most
+    once); the flow's deliver_mail stage sends them."""
+    from insday.deadlines.reminders import run_reminders
 
-    return run_reminders(current_env(), as_of, dry_run=dry_run)
+    return run_reminders(current_env(), as_of, dry_run=dry_run, send=False)
 
 
 @task(name="deadline_status", timeout_seconds=300, **RETRIES)
@@ -22,7 +23,7 @@ def deadline_status(as_of: datetime) -> dict:
     """Per deadline due by ``as_of``: expected, on time, late, missing; also a table in the Prefect UI."""
     from prefect.artifacts import create_table_artifact
 
-    from insday.deadline_status import deadline_status as status
+    from insday.deadlines.status import deadline_status as status
 
     env = current_env()
     result = status(env, as_of)

@@ -7,16 +7,9 @@ from prefect import task
 from insday.tasks.common import RETRIES, current_env, run_label
 
 
-def deliver_queued(env, label: str | None = None) -> dict:
-    """Send the queued messages, one delivery at a time across overlapping runs."""
-    from insday.lease import lease
-    from insday.mail import deliver
-
-    with lease(env.engine, "mail", wait=300, label=label):
-        return deliver(env)
-
-
 @task(name="deliver_mail", timeout_seconds=1800, **RETRIES)
 def deliver_mail() -> dict:
-    """Send the queued messages (SMTP, or .eml files without SMTP)."""
-    return deliver_queued(current_env(), run_label())
+    """Send the queued messages (SMTP, or .eml files without SMTP), one delivery at a time."""
+    from insday.mail import deliver
+
+    return deliver(current_env(), label=run_label())

@@ -138,3 +138,22 @@ def test_a_renamed_option_still_works_under_its_old_name_and_is_not_shown(env):
     assert new.exit_code == old.exit_code == 0 and new.stdout == old.stdout
     assert '"day": "2019-06-22"' in new.stdout
     assert "--day" not in runner.invoke(app, ["videos", "board", "--help"], env=WIDE).output
+
+
+def test_an_abort_is_told_in_chinese_and_any_other_error_stays_itself():
+    from insday.cli.shell import Group
+
+    demo = typer.Typer(cls=Group)
+
+    @demo.command()
+    def stop() -> None:
+        raise typer.Abort()
+
+    @demo.command()
+    def broken() -> None:
+        raise ValueError("a bug, to be seen as it is")
+
+    aborted = runner.invoke(demo, ["stop"], standalone_mode=True)
+    assert (aborted.exit_code, aborted.stderr) == (1, "已中止\n")
+    crashed = runner.invoke(demo, ["broken"])
+    assert isinstance(crashed.exception, ValueError) and str(crashed.exception) == "a bug, to be seen as it is"

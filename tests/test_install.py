@@ -4,6 +4,7 @@ inside, and the installed command working from the folder that holds a clone nam
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,8 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
+    out, tree = tmp_path_factory.mktemp("wheel"), tmp_path_factory.mktemp("checkout") / "insday"
+    # built from a copy: building in place would leave build/ and *.egg-info in the checkout
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "test-artifacts",
+                                                              "__pycache__", "var", "insday-demo-*"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(tree)],
                    check=True, capture_output=True, timeout=300)
     [built] = out.glob("insday-*.whl")
     return built
@@ -33,6 +37,8 @@ def test_the_wheel_adds_only_insday_names_and_carries_its_data(wheel):
                     "insday/data/campaigns/jilin-2019/campaign.yaml", "insday/migrations/versions/0001_foundation.py",
                     "insday/templates/mail/digest.html"):
         assert shipped in names, shipped
+    packages = {str(p.relative_to(ROOT)) for p in (ROOT / "insday").rglob("__init__.py")}  # all listed in pyproject
+    assert packages <= set(names), packages - set(names)
 
 
 def test_installed_from_a_wheel_it_runs_beside_a_clone_named_insday(wheel, tmp_path):

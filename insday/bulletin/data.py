@@ -48,7 +48,7 @@ def _local(campaign: Campaign, moment: datetime) -> str:
 
 
 def _figures(env: Env, this: Edition, knows: datetime) -> dict:
-    from insday.deadline_status import evaluate
+    from insday.deadlines.status import evaluate
     from insday.roster import effective
     from insday.sql import fetch
 
