@@ -4,6 +4,7 @@ inside, and the installed command working from the folder that holds a clone nam
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -44,8 +45,9 @@ def test_the_wheel_adds_only_insday_names_and_carries_its_data(wheel):
 def test_installed_from_a_wheel_it_runs_beside_a_clone_named_insday(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
-    subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True,
-                   capture_output=True, timeout=300)
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only what the venv itself sees
+    subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
+                    str(wheel)], check=True, capture_output=True, timeout=300, env=clean)
     parent = tmp_path / "home"
     for folder in ("insday/sql", "insday/flows", "insday/insday"):  # ~/insday, the clone
         (parent / folder).mkdir(parents=True)
