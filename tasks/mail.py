@@ -19,4 +19,10 @@ def deliver_queued(env, label: str | None = None) -> dict:
 @task(name="deliver_mail", timeout_seconds=1800, **RETRIES)
 def deliver_mail() -> dict:
     """Send the queued messages (SMTP, or .eml files without SMTP)."""
-    return deliver_queued(current_env(), run_label())
+    from prefect import get_run_logger
+
+    from insday.runreport import mail_line
+
+    result = deliver_queued(current_env(), run_label())
+    get_run_logger().info(mail_line(result))
+    return result
