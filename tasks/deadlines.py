@@ -11,11 +11,12 @@ from tasks.common import RETRIES, current_env
 
 @task(name="send_reminders", timeout_seconds=900, **RETRIES)
 def send_reminders(as_of: datetime, dry_run: bool = False) -> dict:
-    """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most once)."""
+    """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most once);
+    the flow's ``deliver_mail`` stage sends them."""
     from insday.reminders import run_reminders
     from insday.runreport import reminders_line
 
-    result = run_reminders(current_env(), as_of, dry_run=dry_run)
+    result = run_reminders(current_env(), as_of, dry_run=dry_run, send=False)
     get_run_logger().info(reminders_line(result))
     return result
 
