@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from prefect import get_run_logger
 from prefect.input import RunInput
@@ -13,6 +13,17 @@ from pydantic import Field
 from insday.env import load_env
 from insday.orchestration import check_as_of, failure_alert, parse_as_of, run_name
 from tasks.collect import collect_imap, collect_inbox
+
+
+# The type of every scheduled flow's ``as_of``: a date-time (JSON schema ``format: date-time``;
+# naive = campaign time) or None (now). The Prefect server does not assert ``format`` when it
+# validates a run's parameters, but always asserts ``pattern``: this one takes ISO 8601 / RFC 3339
+# date-times of real calendar days (a date alone, or with minutes, optional seconds and fraction, optional offset), so
+# ``2019-06-31T10:30`` is refused by the server before any run is created.
+AS_OF_PATTERN = (r"^\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+                 r"|02-(?:0[1-9]|1\d|2\d))[Tt ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+                 r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$")
+AsOf = Annotated[datetime | None, Field(json_schema_extra={"pattern": AS_OF_PATTERN})]
 
 
 # A run may wait for a bulletin's approval (campaign.yaml publishing: timeout, up to a day or
@@ -168,8 +179,8 @@ def wait_for_approval(published: dict | None, final: bool = False) -> dict | Non
         if rule.on_timeout == "publish":
             logger.warning("《%s》逾时未审批，按 campaign.yaml（on_timeout: publish）自动发布", published["title"])
             return decide_bulletin(env, this, approve=True, actor=AT_TIMEOUT)
-        logger.warning("《%s》逾时未审批：未发布、未发送；批准后再发布（本期流程重新运行，或 insday bulletin approve）",
-                       published["title"])
+        logger.warning("《%s》逾时未审批：未发布、未发送；批准后再发布（在 Prefect 界面运行「审批通报」approve_bulletin，"
+                       "或重新运行本期流程）", published["title"])
         return None
     approve = answer.decision == "批准发布"
     actor = f"prefect：{answer.approver.strip()}" if answer.approver.strip() else "prefect"

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from prefect import flow
 
-from flows.common import HOOKS, Stages, named
+from flows.common import HOOKS, AsOf, Stages, named
 from insday.env import load_env
 from tasks.essays import publish_essays
 from tasks.mail import deliver_mail
 
 
 @flow(name="essay_awards", flow_run_name=named("essay_awards", detail="stage"), timeout_seconds=3600, **HOOKS)
-def essay_awards(as_of: datetime | None = None, dry_run: bool = False,
+def essay_awards(as_of: AsOf = None, dry_run: bool = False,
                  stage: Literal["shortlist", "results"] | None = None) -> dict:
     """征文评奖：收取最新的打分表和投票，公布入围名单或获奖结果。
     Collect the latest scoring sheets and votes, then publish the shortlist or the results.

@@ -148,6 +148,15 @@ def test_daily_run_reports_what_it_took_the_deadlines_and_the_bulletin(home, art
     sent = len(list(home.settings.outbox_dir.rglob("*.eml")))
     assert f"- 发送邮件：未配置发信服务器，{sent} 封写入发件箱文件夹" in report
 
+    # the digest tells the contact person what to do in the Prefect UI, never a command to run
+    import email
+    from email import policy
+
+    [digest] = [m for m in (email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                            for p in home.settings.outbox_dir.rglob("*.eml")) if m["X-Insday-Kind"] == "digest"]
+    text = digest.get_body(("plain",)).get_content()
+    assert "在 Prefect 界面运行「延期」（extend_deadline）" in text and "insday " not in text
+
     table = json.loads(found["deadline-status"])
     row = next(r for r in table if r["截止事项"] == "每日参与情况（6月26日）")
     assert row["截止时间"] == "06-27 10:00" and row["按时"] == 2 and row["未报"] == 61
@@ -230,3 +239,14 @@ def test_an_as_of_outside_the_campaign_is_refused_before_anything_runs_and_alert
     state = daily_run(as_of="2020-02-06T18:01", dry_run=True, return_state=True)
     assert state.is_failed() and "2020-02-06 18:01" in state.message
     assert smtp_server.messages == []
+
+
+def test_no_email_template_tells_the_contact_person_to_run_a_command():
+    import re
+    from pathlib import Path
+
+    import insday
+
+    folder = Path(insday.__file__).parent / "templates" / "mail"
+    for path in folder.iterdir():
+        assert not re.search(r"insday [a-z]", path.read_text(encoding="utf-8")), path.name
