@@ -18,11 +18,11 @@ from tasks.collect import collect_imap, collect_inbox
 # The type of every scheduled flow's ``as_of``: a date-time (JSON schema ``format: date-time``;
 # naive = campaign time) or None (now). The Prefect server does not assert ``format`` when it
 # validates a run's parameters, but always asserts ``pattern``: this one takes ISO 8601 / RFC 3339
-# date-times of real calendar days (a date alone, or with minutes, optional seconds and fraction, optional offset), so
-# ``2019-06-31T10:30`` is refused by the server before any run is created.
+# date-times of real calendar days (a date alone, or with minutes, optional seconds, fraction and
+# offset), so ``2019-06-31T10:30`` is refused by the server before any run is created.
 AS_OF_PATTERN = (r"^\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
-                 r"|02-(?:0[1-9]|1\d|2\d))[Tt ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
-                 r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$")
+                 r"|02-(?:0[1-9]|1\d|2\d))(?:[Tt ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+                 r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?$")
 AsOf = Annotated[datetime | None, Field(json_schema_extra={"pattern": AS_OF_PATTERN})]
 
 

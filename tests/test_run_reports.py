@@ -250,3 +250,28 @@ def test_no_email_template_tells_the_contact_person_to_run_a_command():
     folder = Path(insday.__file__).parent / "templates" / "mail"
     for path in folder.iterdir():
         assert not re.search(r"insday [a-z]", path.read_text(encoding="utf-8")), path.name
+
+
+def test_as_of_is_typed_and_its_pattern_takes_real_days_only(campaign):
+    import re
+    from datetime import timezone
+
+    from flows.common import AS_OF_PATTERN
+    from flows.daily_run import daily_run
+    from flows.deadline_watch import deadline_watch
+    from flows.essay_awards import essay_awards
+    from flows.final_bulletin import final_bulletin
+    from insday.orchestration import parse_as_of, run_name
+
+    for f in (daily_run, deadline_watch, essay_awards, final_bulletin):
+        as_of = f.parameters.properties["as_of"]
+        assert {"type": "string", "format": "date-time"} in as_of["anyOf"] and as_of["pattern"] == AS_OF_PATTERN
+        assert as_of["default"] is None and "按此时刻运行（北京时间" in as_of["description"]
+    good = ["2019-06-27T10:30", "2019-06-27T10:30:00+08:00", "2019-06-27T02:30:00.000Z", "2019-06-27 10:30",
+            "2019-06-27"]
+    bad = ["2019-06-31T10:30", "2019-13-01T10:30", "2019-06-27T24:00", "昨天", "27/6/2019"]
+    assert [bool(re.match(AS_OF_PATTERN, v)) for v in good + bad] == [True] * len(good) + [False] * len(bad)
+    # a datetime (what a typed parameter arrives as) names the run by its local day
+    late = datetime(2019, 6, 27, 17, 0, tzinfo=timezone.utc)  # 06-28 01:00 in Asia/Shanghai
+    assert run_name("daily_run", late, campaign) == "daily_run 2019-06-28"
+    assert parse_as_of(datetime(2019, 6, 27, 10, 30), campaign) == datetime(2019, 6, 27, 2, 30, tzinfo=timezone.utc)
