@@ -230,8 +230,9 @@ def received_rows(campaign: Campaign, results: dict) -> list[dict]:
     out = []
     for name, f in rows:
         rtype = f.get("report_type")
-        out.append({"文件": name, "单位": campaign.display_name(f["unit"]) if f.get("unit") else "（未识别）",
-                    "报表": campaign.report_type(rtype).title if rtype in campaign.report_types else "（未识别）",
+        unknown = "—" if f.get("status") is None else "（未识别）"  # a dry run does not read the files
+        out.append({"文件": name, "单位": campaign.display_name(f["unit"]) if f.get("unit") else unknown,
+                    "报表": campaign.report_type(rtype).title if rtype in campaign.report_types else unknown,
                     "结果": FILE_STATUS.get(f.get("status"), f.get("status")),
                     "文件编号": f.get("submission") or "", "原因": "；".join(f.get("errors") or ())})
     return out

@@ -211,6 +211,23 @@ def test_essay_shortlist_run_logs_and_leaves_a_report(home):
     assert f"### 征文\n\n{line}。" in report
 
 
+def test_final_bulletin_dry_run_reports_what_it_would_do(home):
+    from flows.final_bulletin import final_bulletin
+
+    drop(home, "人保/0626.xlsx", [daily_row(day="2019-06-26", unit="人保财险")], datetime(2019, 6, 26, 21, 0, tzinfo=TZ))
+    state = final_bulletin(as_of="2019-07-12T17:00", dry_run=True, return_state=True)
+    assert state.is_completed(), state.message
+    bulletin = state.result()["publish_bulletin"]
+    report = artifacts(state)["final-bulletin-report"]
+    assert report.startswith("## 最终通报运行报告") and "- 运行时刻：2019-07-12 17:00（北京时间）" in report
+    assert "- 试运行：只报告将做什么，未入库、未移动文件、未发送、未发布" in report
+    assert "- 收件箱（试运行）：将收取文件 1 份，未入库、未移动" in report
+    assert "| 人保/0626.xlsx | — | — | （试运行） |" in report  # not read on a dry run
+    assert f"《{bulletin['title']}》试运行，写入 {home.settings.path('dry-run')}" in report
+    assert "### 邮件" not in report  # a dry run sends nothing
+    assert (home.settings.inbox_dir / "人保" / "0626.xlsx").exists()
+
+
 def test_an_as_of_outside_the_campaign_is_refused_before_anything_runs_and_alerts_nobody(home, smtp_server,
                                                                                         monkeypatch):
     from flows.daily_run import daily_run
