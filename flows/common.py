@@ -12,7 +12,7 @@ from pydantic import Field
 
 from insday.env import load_env
 from insday.orchestration import check_as_of, failure_alert, parse_as_of, run_name
-from tasks.collect import collect_imap, collect_inbox
+from insday.tasks.collect import collect_imap, collect_inbox
 
 
 # The type of every scheduled flow's ``as_of``: a date-time (JSON schema ``format: date-time``;
@@ -250,13 +250,12 @@ def alert_tech_contact(flow, flow_run, state) -> None:
         url = f"{ui}/runs/flow-run/{flow_run.id}" if ui else None
         subject, html, text = failure_alert(env.campaign, flow_run.name, state.name, state.message, url)
         from insday.db import session_scope
-        from insday.mail import enqueue
-        from tasks.mail import deliver_queued
+        from insday.mail import deliver, enqueue
 
         with session_scope(env.engine) as s:
             enqueue(s, key=f"alert:{flow_run.id}", kind="alert", to_name="技术联系人", to_addr=to,
                     subject=subject, html=html, text=text)
-        deliver_queued(env, flow_run.name)
+        deliver(env, label=flow_run.name)
         logger.info("failure alert sent to the technical contact %s", to)
     except Exception:
         logger.exception("could not email the failure alert to the technical contact")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import APPROVAL_WAIT, HOOKS, AsOf, Stages, named, wait_for_approval
+from insday.flows.common import APPROVAL_WAIT, HOOKS, AsOf, Stages, named, wait_for_approval
 from insday.env import load_env
 from insday.orchestration import report_day
-from tasks.bulletin import publish_bulletin
-from tasks.deadlines import deadline_status, send_reminders
-from tasks.mail import deliver_mail
-from tasks.steps import pull_steps, step_summary
+from insday.tasks.bulletin import publish_bulletin
+from insday.tasks.deadlines import deadline_status, send_reminders
+from insday.tasks.mail import deliver_mail
+from insday.tasks.steps import pull_steps, step_summary
 
 
 @flow(name="daily_run", flow_run_name=named("daily_run"), timeout_seconds=APPROVAL_WAIT, **HOOKS)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import HOOKS, AsOf, Stages, named
-from tasks.deadlines import deadline_status, send_reminders
-from tasks.mail import deliver_mail
+from insday.flows.common import HOOKS, AsOf, Stages, named
+from insday.tasks.deadlines import deadline_status, send_reminders
+from insday.tasks.mail import deliver_mail
 
 
 @flow(name="deadline_watch", flow_run_name=named("deadline_watch"), timeout_seconds=3600, **HOOKS)

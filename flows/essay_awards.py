@@ -6,10 +6,10 @@ from typing import Literal
 
 from prefect import flow
 
-from flows.common import HOOKS, AsOf, Stages, named
+from insday.flows.common import HOOKS, AsOf, Stages, named
 from insday.env import load_env
-from tasks.essays import publish_essays
-from tasks.mail import deliver_mail
+from insday.tasks.essays import publish_essays
+from insday.tasks.mail import deliver_mail
 
 
 @flow(name="essay_awards", flow_run_name=named("essay_awards", detail="stage"), timeout_seconds=3600, **HOOKS)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import APPROVAL_WAIT, HOOKS, AsOf, Stages, named, wait_for_approval
+from insday.flows.common import APPROVAL_WAIT, HOOKS, AsOf, Stages, named, wait_for_approval
 from insday.env import load_env
-from tasks.bulletin import publish_bulletin
-from tasks.mail import deliver_mail
-from tasks.steps import pull_steps
+from insday.tasks.bulletin import publish_bulletin
+from insday.tasks.mail import deliver_mail
+from insday.tasks.steps import pull_steps
 
 
 @flow(name="final_bulletin", flow_run_name=named("final_bulletin"), timeout_seconds=APPROVAL_WAIT, **HOOKS)

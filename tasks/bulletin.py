@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from prefect import get_run_logger, task
 
-from tasks.common import RETRIES, current_env
+from insday.tasks.common import RETRIES, current_env
 
 
 class BulletinBlocked(RuntimeError):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
-from tasks.common import RETRIES, current_env, run_label
+from insday.tasks.common import RETRIES, current_env, run_label
 
 
 @task(name="collect_inbox", timeout_seconds=1800, **RETRIES)

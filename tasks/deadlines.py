@@ -6,14 +6,14 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
-from tasks.common import RETRIES, current_env
+from insday.tasks.common import RETRIES, current_env
 
 
 @task(name="send_reminders", timeout_seconds=900, **RETRIES)
 def send_reminders(as_of: datetime, dry_run: bool = False) -> dict:
-    """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most once);
-    the flow's ``deliver_mail`` stage sends them."""
-    from insday.reminders import run_reminders
+    """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most
+    once); the flow's deliver_mail stage sends them."""
+    from insday.deadlines.reminders import run_reminders
     from insday.runreport import reminders_line
 
     result = run_reminders(current_env(), as_of, dry_run=dry_run, send=False)
@@ -27,7 +27,7 @@ def deadline_status(as_of: datetime) -> dict:
     (titles, unit names, local times)."""
     from prefect.artifacts import create_table_artifact
 
-    from insday.deadline_status import deadline_status as status
+    from insday.deadlines.status import deadline_status as status
     from insday.runreport import status_line, status_rows
 
     env = current_env()

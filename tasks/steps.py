@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
-from tasks.common import RETRIES, current_env
+from insday.tasks.common import RETRIES, current_env
 
 
 @task(name="pull_steps", timeout_seconds=900, **RETRIES)

@@ -104,7 +104,7 @@ def test_prefect_fires_the_lines_on_the_campaign_days_in_its_time_zone(campaign)
 
 
 def test_served_deployments_carry_recurrences_timezone_and_module_entrypoints(campaign):
-    from deployments import build
+    from insday.deployments import build
 
     deployments = {d.flow_name: d for d in build(campaign)}
     assert set(deployments) == {"daily_run", "deadline_watch", "essay_awards", "final_bulletin", "approve_bulletin",
@@ -114,7 +114,7 @@ def test_served_deployments_carry_recurrences_timezone_and_module_entrypoints(ca
     assert (form["submission"]["title"], form["submission"]["type"], form["reason"]["title"]) == ("文件编号", "integer",
                                                                                                  "原因")
     daily = deployments["daily_run"]
-    assert daily.name == "jilin-2019" and daily.entrypoint == "flows.daily_run.daily_run"
+    assert daily.name == "jilin-2019" and daily.entrypoint == "insday.flows.daily_run.daily_run"
     assert [(s.schedule.rrule, s.schedule.timezone) for s in daily.schedules] == [
         ("DTSTART:20190626T103000\nRRULE:FREQ=DAILY;UNTIL=20190709T103000", "Asia/Shanghai")]
     assert [s.parameters for s in deployments["essay_awards"].schedules] == [{"stage": "shortlist"},
@@ -135,7 +135,7 @@ def test_the_shipped_prefect_yaml_is_the_generated_one(campaign, tmp_path, monke
     shipped.pop("prefect-version"), generated.pop("prefect-version")
     assert shipped == generated, "run `insday schedule --prefect-yaml prefect.yaml` after changing the campaign"
     assert {d["work_pool"]["name"] for d in shipped["deployments"]} == {"insday"}
-    daily = next(d for d in shipped["deployments"] if d["entrypoint"] == "flows.daily_run.daily_run")
+    daily = next(d for d in shipped["deployments"] if d["entrypoint"] == "insday.flows.daily_run.daily_run")
     # 2019 is over: the schedules are kept but inactive, and they would not fire after 07-09 anyway
     assert daily["schedules"] == [{"rrule": "DTSTART:20190626T103000\nRRULE:FREQ=DAILY;UNTIL=20190709T103000",
                                    "timezone": "Asia/Shanghai", "active": False}]

@@ -300,7 +300,8 @@ def test_wrong_password_is_reported_never_shown(env, auth_server, monkeypatch, c
     with caplog.at_level(logging.DEBUG):
         report = deliver(menv)
     assert (report["sent"], report["pending"]) == (0, 2)
-    assert "535" in report["error"] or "Authentication" in report["error"]
+    assert report["error"].startswith(f"SMTP 服务器 127.0.0.1:{menv.settings.smtp_port} 拒绝登录（用户 insday）：")
+    assert "535" in report["error"]
     captured = capsys.readouterr()
     seen = caplog.text + captured.out + captured.err + repr(report) + " ".join(str(r.last_error) for r in rows(env))
     assert "wrong-Secret-42" not in seen

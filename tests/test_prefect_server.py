@@ -27,6 +27,7 @@ from filemaker import daily_row, write_xlsx
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
+INSDAY = str(Path(sys.executable).parent / "insday")  # the installed command (pip install -e .)
 CHROMIUM = Path("/usr/bin/chromium")
 TZ = ZoneInfo("Asia/Shanghai")
 FLOWS = ["daily_run", "deadline_watch", "essay_awards", "final_bulletin"]
@@ -95,7 +96,7 @@ def served(tmp_path_factory, artifacts_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "INSDAY_"))}
     env.update(PREFECT_HOME=str(tmp / "prefect"), PREFECT_API_URL=api, PREFECT_UI_API_URL=api,
                PREFECT_UI_URL=api.removesuffix("/api"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PYTHONPATH=str(ROOT), INSDAY_HOME=str(tmp / "home"),
+               INSDAY_HOME=str(tmp / "home"),
                INSDAY_DATABASE_URL=f"sqlite:///{tmp / 'home' / 'insday.db'}", INSDAY_INBOX_STABLE_SECONDS="0.2",
                INSDAY_APPROVAL_POLL_SECONDS="1", **smtp.settings_env())
     server_log, serve_log = tmp / "server.log", tmp / "serve.log"
@@ -107,8 +108,14 @@ def served(tmp_path_factory, artifacts_dir):
     try:
         _wait(lambda: httpx.get(f"{api}/health", timeout=5).status_code == 200, 180, "the server was not healthy",
               server_log)
+        # served as a user would after cloning into ~/insday: the command on PATH, started from the
+        # clone's parent folder, where a folder named insday/ (holding sql/, flows/ ...) must not
+        # shadow the installed package in any flow run
+        parent = tmp / "home-of-the-clone"
+        for folder in ("insday/sql", "insday/flows", "insday/insday"):
+            (parent / folder).mkdir(parents=True)
         with serve_log.open("wb") as out:
-            processes.append(subprocess.Popen([sys.executable, "-m", "insday", "serve"], env=env, stdout=out,
+            processes.append(subprocess.Popen([INSDAY, "serve"], env=env, cwd=parent, stdout=out,
                                               stderr=subprocess.STDOUT, start_new_session=True))
         s = Served(api, api.removesuffix("/api"), env, tmp / "home", serve_log, smtp)
         _wait(lambda: len(s.deployments()) == len(ALL), 120, f"insday serve did not register {len(ALL)} deployments",
@@ -312,7 +319,7 @@ def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(serv
     assert sorted(deployments) == ALL
     assert {d["work_pool_name"] for d in deployments.values()} == {"insday"}
     watch = deployments["deadline_watch/jilin-2019"]
-    assert watch["entrypoint"] == "flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []
+    assert watch["entrypoint"] == "insday.flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []
     assert sorted((s["schedule"]["rrule"], s["active"]) for s in watch["schedules"]) == [
         ("DTSTART:20190622T080000\nRRULE:FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18;UNTIL=20190712T180000",
          False),

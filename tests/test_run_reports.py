@@ -104,7 +104,7 @@ def run_logs(state) -> list[str]:
 def test_daily_run_reports_what_it_took_the_deadlines_and_the_bulletin(home, artifacts_dir):
     import json
 
-    from flows.daily_run import daily_run
+    from insday.flows.daily_run import daily_run
 
     c = home.campaign
     drop(home, "人保/0626.xlsx", [daily_row(day="2019-06-26", unit="人保财险")], datetime(2019, 6, 26, 21, 0, tzinfo=TZ))
@@ -165,7 +165,7 @@ def test_daily_run_reports_what_it_took_the_deadlines_and_the_bulletin(home, art
 
 
 def test_deadline_watch_reports_reminders_by_kind(home):
-    from flows.deadline_watch import deadline_watch
+    from insday.flows.deadline_watch import deadline_watch
 
     state = deadline_watch(as_of="2019-06-25T14:00", return_state=True)
     assert state.is_completed(), state.message
@@ -182,7 +182,7 @@ def test_deadline_watch_reports_reminders_by_kind(home):
 def test_essay_shortlist_run_logs_and_leaves_a_report(home):
     from openpyxl import load_workbook
 
-    from flows.essay_awards import essay_awards
+    from insday.flows.essay_awards import essay_awards
     from insday.templates import DATA_SHEET, write_templates
 
     [template] = write_templates(home.campaign, home.settings.path("templates"), ["scoring_sheet"])
@@ -212,7 +212,7 @@ def test_essay_shortlist_run_logs_and_leaves_a_report(home):
 
 
 def test_final_bulletin_dry_run_reports_what_it_would_do(home):
-    from flows.final_bulletin import final_bulletin
+    from insday.flows.final_bulletin import final_bulletin
 
     drop(home, "人保/0626.xlsx", [daily_row(day="2019-06-26", unit="人保财险")], datetime(2019, 6, 26, 21, 0, tzinfo=TZ))
     state = final_bulletin(as_of="2019-07-12T17:00", dry_run=True, return_state=True)
@@ -230,7 +230,7 @@ def test_final_bulletin_dry_run_reports_what_it_would_do(home):
 
 def test_an_as_of_outside_the_campaign_is_refused_before_anything_runs_and_alerts_nobody(home, smtp_server,
                                                                                         monkeypatch):
-    from flows.daily_run import daily_run
+    from insday.flows.daily_run import daily_run
     from insday.orchestration import as_of_window
 
     for key, value in smtp_server.settings_env().items():
@@ -273,11 +273,11 @@ def test_as_of_is_typed_and_its_pattern_takes_real_days_only(campaign):
     import re
     from datetime import timezone
 
-    from flows.common import AS_OF_PATTERN
-    from flows.daily_run import daily_run
-    from flows.deadline_watch import deadline_watch
-    from flows.essay_awards import essay_awards
-    from flows.final_bulletin import final_bulletin
+    from insday.flows.common import AS_OF_PATTERN
+    from insday.flows.daily_run import daily_run
+    from insday.flows.deadline_watch import deadline_watch
+    from insday.flows.essay_awards import essay_awards
+    from insday.flows.final_bulletin import final_bulletin
     from insday.orchestration import parse_as_of, run_name
 
     for f in (daily_run, deadline_watch, essay_awards, final_bulletin):

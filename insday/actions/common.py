@@ -21,7 +21,7 @@ def find_unit(campaign: Campaign, written: str) -> Unit:
 
 def find_deadline(env, deadline_id: str, as_of: datetime) -> Deadline:
     """A deadline by its id as ``insday status --json`` prints it (daily_report:2019-06-26, summary)."""
-    from insday.deadline_status import tracked_deadlines
+    from insday.deadlines.status import tracked_deadlines
     from insday.sql import fetch
 
     with env.engine.connect() as conn:

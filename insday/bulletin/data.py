@@ -29,7 +29,7 @@ HEADLINE_TOTALS = ("participants", "steps", "photos", "videos", "events", "peopl
 
 def build_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: datetime | None = None) -> dict:
     """The bulletin document of ``day`` (or the final one) as known at its cut-off, or at
-    ``as_of`` when given (what-if). See the README for its shape."""
+    ``as_of`` when given (what-if). See docs/bulletins.md for its shape."""
     campaign = env.campaign
     this = edition(campaign, day, final)
     knows = as_of or this.cutoff
@@ -48,7 +48,7 @@ def _local(campaign: Campaign, moment: datetime) -> str:
 
 
 def _figures(env: Env, this: Edition, knows: datetime) -> dict:
-    from insday.deadline_status import evaluate
+    from insday.deadlines.status import evaluate
     from insday.sql import fetch
 
     campaign = env.campaign

@@ -62,7 +62,7 @@ def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: 
     ``as_of`` other than the cut-off (a what-if, under INSDAY_HOME/what-if/), ``dry_run``
     (INSDAY_HOME/dry-run/, nothing queued) and ``out`` write the files there only: never
     published, never mailed, no approval. ``run`` names the flow run that will wait for the
-    decision (its link goes into the request). Returns what was done (see the README)."""
+    decision (its link goes into the request). Returns what was done (see docs/bulletins.md)."""
     campaign = env.campaign
     this = edition(campaign, day, final)
     what_if = as_of is not None and as_of != this.cutoff

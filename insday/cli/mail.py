@@ -29,7 +29,7 @@ def status(
     """Reporting status (报送情况) per deadline: units expected, on time, late, missing (and still open)."""
     from sqlalchemy.exc import DBAPIError
 
-    from insday.deadline_status import deadline_status
+    from insday.deadlines.status import deadline_status
 
     ctx = context()
     moment = parse_moment(as_of, ctx.campaign)
@@ -92,7 +92,7 @@ def remind(
 
     Each message goes at most once, ever (its key is unique in the outbox). Exit 1 if one could not be sent.
     """
-    from insday.reminders import run_reminders
+    from insday.deadlines.reminders import run_reminders
 
     ctx, moment = ready(as_of)
     with _mail_settings():

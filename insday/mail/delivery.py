@@ -249,14 +249,23 @@ class _EmlTransport:
         pass
 
 
-def deliver(env: Env, limit: int | None = None) -> dict:
-    """Send what is due in the outbox; returns what happened.
+def deliver(env: Env, limit: int | None = None, label: str | None = None) -> dict:
+    """Send what is due in the outbox; returns what happened. The only way mail goes out: one
+    delivery at a time across runs, workers and commands (the ``mail`` lease, waited for up to
+    5 minutes; ``label`` names the holder for people, e.g. the flow run).
 
     ``{"transport": "smtp"|"eml", "sent", "failed", "requeued", "recovered", "pending", "error"}``:
     ``failed`` messages the server refused (retried later), ``requeued`` messages put back
     after a lost connection, ``recovered`` stale claims given back, ``pending`` what is
     still to send after this run, ``error`` why the run stopped early (server down), or None.
     """
+    from insday.lease import lease
+
+    with lease(env.engine, "mail", wait=300, label=label):
+        return _deliver(env, limit)
+
+
+def _deliver(env: Env, limit: int | None) -> dict:
     settings, campaign = env.settings, env.campaign
     from_ = sender(settings, campaign)
     transport = _SmtpTransport(settings, from_[1]) if settings.smtp_host else _EmlTransport(settings.outbox_dir)

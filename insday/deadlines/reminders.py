@@ -1,6 +1,6 @@
 """Reminders before each deadline, overdue notices after it, and the association's digest.
 
-For every tracked deadline, as of a moment (see ``insday.deadline_status`` for who is
+For every tracked deadline, as of a moment (see ``insday.deadlines.status`` for who is
 open, late or missing):
 
 - **reminder** (``reminder:<deadline>:<unit>:<offset>``): while ``due - offset <= as_of <
@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from insday.db import session_scope
-from insday.deadline_status import DeadlineState, evaluate
+from insday.deadlines.status import DeadlineState, evaluate
 from insday.deadlines import duration_label, duration_text
 from insday.env import Env
 from insday.mail.compose import association_context, blank_template, render, unit_recipient, when, when_short

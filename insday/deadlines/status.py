@@ -20,7 +20,7 @@ not change when the unit first met the deadline.
 Which file answers which deadline: a file of the deadline's report type for its
 period (one per day for the daily report; any period for a single deadline). For
 poverty-relief projects the dates the latest project report gives decide, as
-``insday.reports.projects`` reads them: a claimant meets ``project_donation`` when every
+``insday.deadlines.projects`` reads them: a claimant meets ``project_donation`` when every
 project it claimed is donated and published by the due day, and
 ``project_results:<project>`` when that project's results are published in time.
 
@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 
 from insday.campaign import Campaign
 from insday.deadlines import Deadline, registry
+from insday.deadlines.projects import claimant_states, claims_of
 from insday.env import Env
 from insday.sql import fetch
 
@@ -73,15 +74,13 @@ _PROJECT_STATE = {"met": "on_time", "met_late": "late", "overdue": "missing", "o
 def tracked_deadlines(campaign: Campaign, projects: list[dict]) -> list[Deadline]:
     """Every deadline the association tracks, given the project reports known so far (the
     per-project deadlines come from them; ``reports/projects_current``)."""
-    from insday.reports.projects import claims_of
-
     return [d for d in registry(campaign, claims_of(projects)) if d.who != "association"]
 
 
 def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[DeadlineState]:
     """Every tracked deadline (as known at ``as_of``) with each expected unit's state, each
     unit measured against its own due time where the association extended it."""
-    from insday.reports.projects import claimant_states, project_items
+    from insday.reports.projects import project_items
 
     projects = fetch(conn, "reports/projects_current", as_of=as_of)
     deadlines = tracked_deadlines(campaign, projects)
