@@ -129,8 +129,8 @@ class Stages:
                           refused=refused)
         said = "未执行（运行时刻不在活动范围内）" if refused else "有步骤未完成" if self.failed else "全部完成"
         create_markdown_artifact(text, key=f"{self.flow.replace('_', '-')}-report",
-                                 description=f"{FLOWS.get(self.flow, self.flow)}运行报告"
-                                             f"（{env.campaign.local(self.moment):%Y-%m-%d %H:%M}）：{said}")
+                                 description=f"{FLOWS.get(self.flow, self.flow)}"
+                                             f"（{env.campaign.local(self.moment):%Y-%m-%d %H:%M}）运行报告：{said}")
 
     def outcome(self) -> dict[str, Any]:
         self._artifact()

@@ -244,7 +244,7 @@ def run_report(campaign: Campaign, flow: str, as_of: datetime, *, dry_run: bool,
     the files received (and why any was sent back), the deadline status, the bulletin or the
     essay results and where they are, the mail and where the outbox is, what failed or was refused."""
     title = FLOWS.get(flow, flow)
-    lines = [f"## {title}运行报告", "", f"- 运行时刻：{campaign.local(as_of):%Y-%m-%d %H:%M}（北京时间）"]
+    lines = [f"## 运行报告：{title}", "", f"- 运行时刻：{campaign.local(as_of):%Y-%m-%d %H:%M}（北京时间）"]
     if dry_run:
         lines.append("- 试运行：只报告将做什么，未入库、未移动文件、未发送、未发布")
     if refused:

@@ -131,7 +131,7 @@ def test_daily_run_reports_what_it_took_the_deadlines_and_the_bulletin(home, art
     found = artifacts(state)
     report = found["daily-run-report"]
     (artifacts_dir / f"run-report-daily_run-{home.engine.dialect.name}.md").write_text(report, encoding="utf-8")
-    assert report.startswith("## 每日运行运行报告")
+    assert report.startswith("## 运行报告：每日运行")
     assert "- 运行时刻：2019-06-27 10:30（北京时间）" in report and "- 结果：全部完成" in report
     assert "- 收件箱：收取文件 3 份：受理 2，退回 1，重复 0" in report
     # each file with its unit's name, its submission id (what the void form asks for) and why it was sent back
@@ -175,7 +175,7 @@ def test_deadline_watch_reports_reminders_by_kind(home):
     line = f"提醒和催报：提醒 {kinds['reminder']} 封，逾期通知 {kinds['overdue']} 封，汇总 {kinds['digest']} 封"
     assert line in run_logs(state)
     report = artifacts(state)["deadline-watch-report"]
-    assert report.startswith("## 截止时间监控运行报告") and f"- {line}" in report
+    assert report.startswith("## 运行报告：截止时间监控") and f"- {line}" in report
     assert "- 截止情况：截至运行时刻尚无到期的截止事项" in report
 
 
@@ -207,7 +207,7 @@ def test_essay_shortlist_run_logs_and_leaves_a_report(home):
     line = f"征文入围名单：计入评分表 1 份；入围 {counts}；写入 {len(result['files'])} 个文件到 {folder}"
     assert line in run_logs(state)
     report = artifacts(state)["essay-awards-report"]
-    assert report.startswith("## 征文评奖运行报告") and "收取文件 1 份：受理 1，退回 0，重复 0" in report
+    assert report.startswith("## 运行报告：征文评奖") and "收取文件 1 份：受理 1，退回 0，重复 0" in report
     assert f"### 征文\n\n{line}。" in report
 
 
@@ -219,7 +219,7 @@ def test_final_bulletin_dry_run_reports_what_it_would_do(home):
     assert state.is_completed(), state.message
     bulletin = state.result()["publish_bulletin"]
     report = artifacts(state)["final-bulletin-report"]
-    assert report.startswith("## 最终通报运行报告") and "- 运行时刻：2019-07-12 17:00（北京时间）" in report
+    assert report.startswith("## 运行报告：最终通报") and "- 运行时刻：2019-07-12 17:00（北京时间）" in report
     assert "- 试运行：只报告将做什么，未入库、未移动文件、未发送、未发布" in report
     assert "- 收件箱（试运行）：将收取文件 1 份，未入库、未移动" in report
     assert "| 人保/0626.xlsx | — | — | （试运行） |" in report  # not read on a dry run
