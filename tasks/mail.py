@@ -10,6 +10,11 @@ from insday.tasks.common import RETRIES, current_env, run_label
 @task(name="deliver_mail", timeout_seconds=1800, **RETRIES)
 def deliver_mail() -> dict:
     """Send the queued messages (SMTP, or .eml files without SMTP), one delivery at a time."""
-    from insday.mail import deliver
+    from prefect import get_run_logger
 
-    return deliver(current_env(), label=run_label())
+    from insday.mail import deliver
+    from insday.runreport import mail_line
+
+    result = deliver(current_env(), label=run_label())
+    get_run_logger().info(mail_line(result))
+    return result

@@ -148,6 +148,12 @@ def test_serve_registers_every_flow_with_its_campaign_schedule(served):
         ("DTSTART:20190708T170000\nRRULE:FREQ=DAILY;COUNT=1", "results")]
     form = daily["parameter_openapi_schema"]["properties"]
     assert "ISO 8601" in form["as_of"]["description"] and form["dry_run"]["type"] == "boolean"
+    assert {"type": "string", "format": "date-time"} in form["as_of"]["anyOf"] and form["as_of"]["default"] is None
+    assert form["as_of"]["pattern"].startswith("^")  # what the server asserts (it does not assert format)
+    assert (form["as_of"]["title"], form["dry_run"]["title"]) == ("运行时刻", "试运行")
+    assert "按此时刻运行（北京时间" in form["as_of"]["description"]
+    stage = essays["parameter_openapi_schema"]["properties"]["stage"]
+    assert stage["title"] == "阶段" and {"type": "string", "enum": ["shortlist", "results"]} in stage["anyOf"]
 
 
 def _start(served: Served, *params: str, deployment: str = "daily_run/jilin-2019") -> str:
@@ -188,11 +194,11 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     at = datetime(2019, 6, 26, 21, 0, tzinfo=TZ).timestamp()
     os.utime(report, (at, at))
 
-    run_id = _start(served, "as_of=2019-06-27T10:30", "dry_run=false")
+    run_id = _start(served, "as_of=2019-06-27T10:30:00+08:00", "dry_run=false")
     run = _paused(served, run_id)
     assert run["state_type"] == "PAUSED", run["state"]
     assert run["name"] == "daily_run 2019-06-27"
-    assert run["parameters"] == {"as_of": "2019-06-27T10:30", "dry_run": False}
+    assert run["parameters"] == {"as_of": "2019-06-27T10:30:00+08:00", "dry_run": False}
     assert not report.exists()
     assert (served.home / "processed" / "2019-06-26" / "人保" / "人保财险0626.xlsx").exists()
     import sqlite3
@@ -213,11 +219,15 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     assert _approvals(served) == [("2019-06-26", "approved", "prefect：刘璐", None)]
     assert _kinds(served).count("bulletin") == 64  # 63 member units and the association, once each
     assert (served.home / "public" / "2019-06-26" / "index.html").exists()
+    [report] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["daily-run-report"]},
+                                                               "flow_run_id": {"any_": [run_id]}}})
+    assert "已批准（prefect：刘璐），已发布到" in report["data"]  # the run's report says what the decision did
+    assert "| 人保财险0626.xlsx |" not in report["data"] and "| 人保/人保财险0626.xlsx | 人保财险 |" in report["data"]
 
 
 def test_a_bulletin_sent_back_in_the_form_goes_nowhere_and_keeps_the_note(served):
     before = len(served.smtp.messages)
-    run_id = _start(served, "as_of=2019-06-28T10:30", "dry_run=false")
+    run_id = _start(served, "as_of=2019-06-28T10:30:00+08:00", "dry_run=false")
     assert _paused(served, run_id)["state_type"] == "PAUSED"
     served.post(f"/flow_runs/{run_id}/resume", {"run_input": {"decision": "退回", "note": "人保财险步数待核实",
                                                               "approver": "刘璐"}})
@@ -226,6 +236,26 @@ def test_a_bulletin_sent_back_in_the_form_goes_nowhere_and_keeps_the_note(served
     new = [m["X-Insday-Kind"] for m in served.smtp.messages[before:]]
     assert "bulletin" not in new and new.count("approval") == 1
     assert not (served.home / "public" / "2019-06-27").exists()
+
+
+def test_a_mistyped_or_out_of_campaign_as_of_is_refused_and_alerts_nobody(served):
+    # not a date (June has 30 days): the server's parameter validation refuses to create the run
+    bad = served.prefect("deployment", "run", "daily_run/jilin-2019", "--param", "as_of=2019-06-31T10:30",
+                         "--param", "dry_run=true")
+    assert bad.returncode != 0 and "Validation failed for field 'as_of'" in bad.stdout + bad.stderr
+    runs = served.post("/flow_runs/filter")
+    assert not any(r["parameters"].get("as_of") == "2019-06-31T10:30" for r in runs)
+
+    # a real moment a year off: the run starts, refuses in Chinese before anything runs, IT is not alerted
+    alerts = sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages)
+    run_id = _start(served, "as_of=2018-06-27T10:30:00+08:00", "dry_run=false")
+    run = _finished(served, run_id)
+    assert run["state_type"] == "FAILED" and "运行时刻 2018-06-27 10:30 不在" in run["state"]["message"]
+    time.sleep(2)
+    assert sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages) == alerts
+    [report] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["daily-run-report"]},
+                                                               "flow_run_id": {"any_": [run_id]}}})
+    assert "**未执行**" in report["data"] and "没有通知技术联系人" in report["data"]
 
 
 def test_an_admin_form_takes_the_campaigns_choices_and_refuses_what_is_not_on_them(served):
@@ -343,7 +373,7 @@ def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(serv
                                   start_new_session=True)
     try:
         started = served.prefect("deployment", "run", "deadline_watch/jilin-2019", "--param",
-                                 "as_of=2019-06-25T14:00", "--param", "dry_run=true")
+                                 "as_of=2019-06-25T14:00:00+08:00", "--param", "dry_run=true")
         assert started.returncode == 0, started.stdout + started.stderr
         run_id = next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
 

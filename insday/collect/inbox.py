@@ -189,7 +189,7 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
     for d in sorted(exports, key=lambda d: (d.mtime_ns, d.rel)):  # step data is recorded in time order
         _take_export(env, d, now, as_of, dry_run, summary)
     block = summary["donations"]
-    log.info("inbox: %d taken (%d accepted, %d rejected, %d duplicate), %d waiting, %d later, %d unreadable; "
+    log.debug("inbox: %d taken (%d accepted, %d rejected, %d duplicate), %d waiting, %d later, %d unreadable; "
              "donation exports: %d imported, %d duplicate, %d rejected, %d deferred",
              len(summary["files"]), summary["accepted"], summary["rejected"], summary["duplicate"],
              len(summary["waiting"]), len(summary["later"]), len(summary["unreadable"]), block["imported"],
@@ -251,6 +251,7 @@ def _ingest_and_move(env: Env, taken: list[tuple[Dropped, Received]], summary: d
     for (d, item), result in zip(taken, results):
         entry = {"path": d.rel, "sha256": item.sha256, "received_at": item.received_at.isoformat(),
                  "status": result.status, "report_type": result.report_type, "unit": result.unit,
+                 "submission": result.submission_id, "errors": [e["message"] for e in result.errors][:3],
                  "moved_to": None}
         summary[result.status] += 1
         entry["moved_to"] = _move(env, d, item.received_at)

@@ -288,7 +288,7 @@ def _deliver(env: Env, limit: int | None) -> dict:
         report["pending"] = outbox.pending()
     if report["error"]:
         log.error("delivery stopped: %s (%d message(s) still queued)", report["error"], report["pending"])
-    log.info("outbox delivery (%s): %d sent, %d failed, %d requeued, %d pending", transport.name, report["sent"],
+    log.debug("outbox delivery (%s): %d sent, %d failed, %d requeued, %d pending", transport.name, report["sent"],
              report["failed"], report["requeued"], report["pending"])
     return report
 
