@@ -13,8 +13,11 @@ email. Targets on a 2-core machine: under 10 s each, start-up included. SQLite b
 
 from __future__ import annotations
 
-import argparse
 import os
+
+os.environ.setdefault("INSDAY_CAMPAIGN", "jilin-2019")  # the benchmarked campaign
+
+import argparse
 import statistics
 import subprocess
 import sys
@@ -49,7 +52,7 @@ def fill(url: str) -> int:
     def submission(s, report_type, unit, when, period=None, version=1):
         nonlocal count
         count += 1
-        sub = Submission(sha256=uuid.uuid4().hex * 2, filename="f.xlsx", archive_path="-", size=1, source="bench",
+        sub = Submission(campaign=campaign.name, sha256=uuid.uuid4().hex * 2, filename="f.xlsx", archive_path="-", size=1, source="bench",
                          report_type=report_type, unit_code=unit, period=period,
                          period_key=period.isoformat() if period else "-", received_at=when, status="accepted",
                          version=version)
@@ -66,22 +69,22 @@ def fill(url: str) -> int:
                 when = d.due + (timedelta(hours=2) if n % 11 == 0 else -timedelta(hours=3 + n % 7))
                 for version in (1, 2) if n % 9 == 0 else (1,):
                     sid = submission(s, "daily_report", code, when + timedelta(hours=version - 1), d.period, version)
-                    s.add(DailyReport(submission_id=sid, row_no=2, report_date=d.period, unit=code,
+                    s.add(DailyReport(campaign=campaign.name, submission_id=sid, row_no=2, report_date=d.period, unit=code,
                                       participants=100 + n * 7 + version, steps=1_000_000 + n * 12_345 + d.period.day,
                                       photos=n % 5, videos=n % 3, contact="张三", phone="13912345678"))
             board = submission(s, "video_leaderboard", "ASSOC", d.due - timedelta(hours=12), d.period)
-            s.add_all(VideoLeaderboardRow(submission_id=board, row_no=r + 1, board_date=d.period, rank=r,
+            s.add_all(VideoLeaderboardRow(campaign=campaign.name, submission_id=board, row_no=r + 1, board_date=d.period, rank=r,
                                           title=f"短视频作品{d.period.day}-{r}", unit=d.units[r], author=f"作者{r}",
                                           votes=2000 - 100 * r, link=f"https://v.example.org/{d.period}/{r}")
                       for r in range(1, 11))
         for n, unit in enumerate(campaign.units):
             when = campaign.at(campaign.end) - timedelta(days=n % 10)
             sid = submission(s, "events", unit.code, when)
-            s.add_all(EventRow(submission_id=sid, row_no=i + 2, event_date=when.date() - timedelta(days=i), unit=unit.code,
+            s.add_all(EventRow(campaign=campaign.name, submission_id=sid, row_no=i + 2, event_date=when.date() - timedelta(days=i), unit=unit.code,
                                kind=KINDS[(n + i) % 7], title="宣传活动", place=f"地点{i}", people_reached=200 + i,
                                materials=300) for i in range(5))
             sid = submission(s, "videos", unit.code, when)
-            s.add_all(VideoRow(submission_id=sid, row_no=i + 2, unit=unit.code, title=f"作品{i}", author="作者",
+            s.add_all(VideoRow(campaign=campaign.name, submission_id=sid, row_no=i + 2, unit=unit.code, title=f"作品{i}", author="作者",
                                platform="抖音", link=f"https://v.example.org/{unit.code}/{i}",
                                published_on=campaign.start + timedelta(days=i)) for i in range(3))
     return count

@@ -10,10 +10,13 @@ or --database-url pointing at an empty scratch database.
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("INSDAY_CAMPAIGN", "jilin-2019")  # the benchmarked campaign
+
 import argparse
 import csv
 import json
-import os
 import random
 import subprocess
 import sys

@@ -21,9 +21,12 @@ machine may be shared).
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("INSDAY_CAMPAIGN", "jilin-2019")  # the benchmarked campaign
+
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys

@@ -72,29 +72,39 @@ def _titles(deployment) -> None:
             schema["title"] = TITLES[name]
 
 
-def prefect_yaml(campaign: Campaign, work_pool: str = WORK_POOL) -> dict:
-    """The same deployments as a ``prefect.yaml`` document for ``prefect deploy`` on a process pool."""
+def prefect_yaml(campaigns: Campaign | list[Campaign], work_pool: str = WORK_POOL) -> dict:
+    """The same deployments, of one campaign or several, as a ``prefect.yaml`` document for
+    ``prefect deploy`` on a process pool: each campaign's deployments on its own work queue
+    (named after it) with ``INSDAY_CAMPAIGN`` set for their runs, so workers serve any campaign
+    (``prefect worker start --pool insday``) or some (``--work-queue jilin-2019``)."""
     import prefect
 
+    campaigns = [campaigns] if isinstance(campaigns, Campaign) else list(campaigns)
     return {
         "name": "insday",
         "prefect-version": prefect.__version__,
         "build": None,
         "push": None,
         "pull": [],  # none: every worker machine has insday installed and imports the flows from it
-        "deployments": [
-            {"name": p.name, "entrypoint": ENTRYPOINTS[p.flow], "description": p.description,
-             "tags": ["insday", campaign.name], "parameters": {},
-             "work_pool": {"name": work_pool, "work_queue_name": None, "job_variables": {}},
-             "schedules": [{"rrule": line.rrule, "timezone": campaign.timezone,
-                            "active": campaign_state(campaign) != "closed",
-                            **({"parameters": line.parameters} if line.parameters else {})}
-                           for line in p.schedules]}
-            for p in run_plan(campaign)
-        ] + [
-            {"name": campaign.name, "entrypoint": entry, "description": description,
-             "tags": ["insday", campaign.name, "admin"], "parameters": {},
-             "work_pool": {"name": work_pool, "work_queue_name": None, "job_variables": {}}, "schedules": []}
-            for description, entry in ADMIN.values()
-        ],
+        "deployments": [d for c in campaigns for d in _yaml_deployments(c, work_pool)],
     }
+
+
+def _yaml_deployments(campaign: Campaign, work_pool: str) -> list[dict]:
+    def pool() -> dict:  # one dict each (YAML would write a shared one as an anchor and aliases)
+        return {"name": work_pool, "work_queue_name": campaign.name,
+                "job_variables": {"env": {"INSDAY_CAMPAIGN": campaign.name}}}
+
+    return [
+        {"name": p.name, "entrypoint": ENTRYPOINTS[p.flow], "description": p.description,
+         "tags": ["insday", campaign.name], "parameters": {}, "work_pool": pool(),
+         "schedules": [{"rrule": line.rrule, "timezone": campaign.timezone,
+                        "active": campaign_state(campaign) != "closed",
+                        **({"parameters": line.parameters} if line.parameters else {})}
+                       for line in p.schedules]}
+        for p in run_plan(campaign)
+    ] + [
+        {"name": campaign.name, "entrypoint": entry, "description": description,
+         "tags": ["insday", campaign.name, "admin"], "parameters": {}, "work_pool": pool(), "schedules": []}
+        for description, entry in ADMIN.values()
+    ]

@@ -253,7 +253,7 @@ def alert_tech_contact(flow, flow_run, state) -> None:
         from insday.mail import deliver, enqueue
 
         with session_scope(env.engine) as s:
-            enqueue(s, key=f"alert:{flow_run.id}", kind="alert", to_name="技术联系人", to_addr=to,
+            enqueue(s, campaign=env.campaign.name, key=f"alert:{flow_run.id}", kind="alert", to_name="技术联系人", to_addr=to,
                     subject=subject, html=html, text=text)
         deliver(env, label=flow_run.name)
         logger.info("failure alert sent to the technical contact %s", to)

@@ -434,6 +434,10 @@ class Campaign(_Model):
     title: str
     theme: str | None = None  # the year's theme, shown on bulletins, the white paper, essay results, certificates
     year: int
+    # The province the units' branches are named after (人保财险吉林省分公司 is 人保财险), and
+    # places in it the fake data's events are held at (insday fake / insday demo).
+    province: str | None = None
+    places: tuple[str, ...] = ()
     timezone: str
     start: date
     end: date
@@ -706,5 +710,5 @@ def get_campaign(folder: Path | str | None = None) -> Campaign:
     if folder is None:
         from insday.settings import get_settings
 
-        folder = get_settings().campaign
+        folder = get_settings().campaign_folder
     return _cached(str(Path(folder).resolve()))

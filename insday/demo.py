@@ -223,7 +223,7 @@ def _replay(env, generator, pending, runs, platform, incoming, progress) -> None
              "final_bulletin": final_bulletin}
     campaign = env.campaign
     vote_window = campaign.window("essay_vote")
-    inbox = env.settings.inbox_dir
+    inbox = env.inbox_dir
     for n, run in enumerate(runs, start=1):
         while pending and pending[0].at <= run.at:
             arrival = pending.pop(0)
@@ -255,13 +255,14 @@ def _outcome(env, home: Path, runs: int, until: datetime) -> Outcome:
     from insday.reports.whitepaper import write_whitepaper
 
     with session_scope(env.engine) as s:
-        statuses = dict(s.execute(select(Submission.status, func.count()).group_by(Submission.status)).all())
-        late = s.scalar(select(func.count()).where(Submission.timeliness == "late"))
-        kinds = dict(s.execute(select(OutboxMessage.kind, func.count()).group_by(OutboxMessage.kind)).all())
-    public = env.settings.public_dir
+        own, mail = Submission.campaign == env.campaign.name, OutboxMessage.campaign == env.campaign.name
+        statuses = dict(s.execute(select(Submission.status, func.count()).where(own).group_by(Submission.status)).all())
+        late = s.scalar(select(func.count()).where(own, Submission.timeliness == "late"))
+        kinds = dict(s.execute(select(OutboxMessage.kind, func.count()).where(mail).group_by(OutboxMessage.kind)).all())
+    public = env.public_dir
     whitepaper = write_whitepaper(env, until, public / "whitepaper")
     survey = write_survey_report(env, until, public / "survey")
-    docs = Path(build_pages(env, env.settings.path("docs"))["index"])
+    docs = Path(build_pages(env, env.settings.path("docs", env.campaign.name))["index"])
     outputs = {
         "bulletins": public / "index.html",
         "emails": env.settings.outbox_dir,

@@ -14,6 +14,22 @@ class Env:
     settings: Settings
     campaign: Campaign
 
+    @property
+    def public_dir(self):
+        """The campaign's published pages: INSDAY_HOME/public/<campaign>/ (public/index.html
+        lists the campaigns)."""
+        return self.settings.public_dir / self.campaign.name
+
+    @property
+    def inbox_dir(self):
+        """The campaign's inbox folder: INSDAY_HOME/inbox/<campaign>/ (files dropped there are its own)."""
+        return self.settings.inbox_dir / self.campaign.name
+
+    @property
+    def processed_dir(self):
+        """Where the campaign's taken inbox files go: INSDAY_HOME/processed/<campaign>/<day>/."""
+        return self.settings.processed_dir / self.campaign.name
+
     @cached_property
     def engine(self):
         from insday.db import get_engine
@@ -30,4 +46,4 @@ class Env:
 def load_env(settings: Settings | None = None) -> Env:
     """The configured environment; raises CampaignError if the campaign definition is invalid."""
     settings = settings or get_settings()
-    return Env(settings, get_campaign(settings.campaign))
+    return Env(settings, get_campaign(settings.campaign_folder))

@@ -6,7 +6,9 @@ or several, take turns instead of both doing the work. A lease expires after ``t
 seconds, so a holder that died never blocks for longer; a holder on this machine whose
 process is gone is recognised at once.
 
-    with lease(env.engine, "inbox", wait=120, label="daily_run 2019-06-30"):
+    with lease(env.engine, "inbox", campaign="jilin-2019", wait=120, label="daily_run 2019-06-30"):
+
+Leases are per campaign: two campaigns' runs hold their own ``inbox`` lease at the same time.
         ...
 """
 
@@ -61,7 +63,7 @@ def _dead_here(holder: str) -> bool:
     return False
 
 
-def try_acquire(engine: Engine, name: str, holder: str, ttl: float = DEFAULT_TTL) -> str | None:
+def try_acquire(engine: Engine, name: str, holder: str, ttl: float = DEFAULT_TTL, *, campaign: str) -> str | None:
     """Take the lease if it is free, expired or left by a dead process here.
 
     Returns None when ``holder`` now holds it, otherwise the current holder.
@@ -70,18 +72,18 @@ def try_acquire(engine: Engine, name: str, holder: str, ttl: float = DEFAULT_TTL
     expires = now + timedelta(seconds=ttl)
     try:
         with session_scope(engine) as s:
-            s.add(Lease(name=name, holder=holder, acquired_at=now, expires_at=expires))
+            s.add(Lease(campaign=campaign, name=name, holder=holder, acquired_at=now, expires_at=expires))
         return None
     except IntegrityError:
         pass
     with session_scope(engine) as s:
-        current = s.execute(select(Lease.holder, Lease.expires_at).where(Lease.name == name)).first()
+        current = s.execute(select(Lease.holder, Lease.expires_at).where(Lease.campaign == campaign, Lease.name == name)).first()
         if current is None:  # released in between: try again from the start
-            return try_acquire(engine, name, holder, ttl)
+            return try_acquire(engine, name, holder, ttl, campaign=campaign)
         if current.expires_at > now and not _dead_here(current.holder):
             return current.holder
         # Compare-and-swap on the old holder: of two runs taking over at once, one wins.
-        taken = s.execute(update(Lease).where(Lease.name == name, Lease.holder == current.holder)
+        taken = s.execute(update(Lease).where(Lease.campaign == campaign, Lease.name == name, Lease.holder == current.holder)
                           .values(holder=holder, acquired_at=now, expires_at=expires)).rowcount
         if taken:
             log.warning("lease %s taken over from %s (expired or process gone)", name, current.holder)
@@ -89,18 +91,18 @@ def try_acquire(engine: Engine, name: str, holder: str, ttl: float = DEFAULT_TTL
         return current.holder
 
 
-def release(engine: Engine, name: str, holder: str) -> None:
+def release(engine: Engine, name: str, holder: str, *, campaign: str) -> None:
     with session_scope(engine) as s:
-        s.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+        s.execute(delete(Lease).where(Lease.campaign == campaign, Lease.name == name, Lease.holder == holder))
 
 
 @contextmanager
-def lease(engine: Engine, name: str, *, ttl: float = DEFAULT_TTL, wait: float = 0.0, poll: float = 0.5,
+def lease(engine: Engine, name: str, *, campaign: str, ttl: float = DEFAULT_TTL, wait: float = 0.0, poll: float = 0.5,
           label: str | None = None) -> Iterator[str]:
-    """Hold the lease ``name`` for the block; wait up to ``wait`` seconds for it, else raise LeaseBusy."""
+    """Hold the campaign's lease ``name`` for the block; wait up to ``wait`` seconds for it, else raise LeaseBusy."""
     holder = new_holder(label)
     give_up = time.monotonic() + wait
-    while (current := try_acquire(engine, name, holder, ttl)) is not None:
+    while (current := try_acquire(engine, name, holder, ttl, campaign=campaign)) is not None:
         if time.monotonic() >= give_up:
             raise LeaseBusy(name, current)
         time.sleep(poll)
@@ -108,6 +110,6 @@ def lease(engine: Engine, name: str, *, ttl: float = DEFAULT_TTL, wait: float = 
         yield holder
     finally:
         try:
-            release(engine, name, holder)
+            release(engine, name, holder, campaign=campaign)
         except Exception:  # the database went away: the lease expires by itself
             log.warning("could not release lease %s; it expires within %.0f s", name, ttl, exc_info=True)

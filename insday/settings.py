@@ -5,10 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, computed_field
+from pydantic import SecretStr, computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from insday.paths import SHIPPED_CAMPAIGN
 
 
 class Settings(BaseSettings):
@@ -16,7 +15,14 @@ class Settings(BaseSettings):
 
     home: Path = Path("./var")
     database_url: str | None = None
-    campaign: Path = SHIPPED_CAMPAIGN
+    # The campaign: its name (a folder under campaigns/) or a campaign folder's path; None: the
+    # one installed campaign (several installed: one must be named). See insday.campaigns.
+    campaign: Path | None = None
+
+    @field_validator("campaign", mode="before")
+    @classmethod
+    def _no_campaign(cls, value):
+        return None if value is None or str(value).strip() == "" else value
 
     # Outgoing mail. No host: every message is written as a .eml file under home/outbox/.
     smtp_host: str | None = None
@@ -69,6 +75,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'insday.db').resolve()}"
+
+    @property
+    def campaign_folder(self) -> Path:
+        """The selected campaign's folder (raises CampaignError when none can be chosen)."""
+        from insday.campaigns import campaign_folder
+
+        return campaign_folder(self.campaign)
 
     def path(self, *parts: str) -> Path:
         """A folder or file under ``home``; folders are created on demand by callers."""

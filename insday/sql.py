@@ -4,7 +4,9 @@
 build on each other without repeating themselves. A file ``name.postgresql.sql`` next to
 ``name.sql`` is the PostgreSQL variant. Parameters and result columns named ``as_of``,
 ``*_at`` are aware UTC datetimes, and ``*_on``/``*_date``/``period``/``day`` are dates,
-on every database.
+on every database. Every statement over stored data takes ``:campaign`` (the campaign's
+name) and reads and writes that campaign's rows only (``staging/valid_submissions`` filters
+it, so the layers on top of it inherit it).
 """
 
 from __future__ import annotations

@@ -9,20 +9,27 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from insday.campaign import Unit, text_key
 
-# Stripped from both sides before comparing, longest first.
-_SUFFIXES = re.compile(
-    r"(股份有限公司|有限责任公司|有限公司)?(吉林省分公司|吉林分公司|吉林省|吉林|省分公司|分公司)?$"
-)
 _NOISE = re.compile(r"[()（）【】\[\]《》\"'“”·.。,，-]")
 
 
-def _core(text: str) -> str:
+@lru_cache(maxsize=16)
+def _suffixes(province: str | None) -> re.Pattern:
+    """Stripped from both sides before comparing, longest first: the company form and the
+    branch of the campaign's province (campaign.yaml ``province``, e.g. 吉林 -> 吉林省分公司)."""
+    local = [f"{province}省分公司", f"{province}分公司", f"{province}省", province] if province else []
+    branches = "|".join(re.escape(b) for b in (*local, "省分公司", "分公司"))
+    return re.compile(rf"(股份有限公司|有限责任公司|有限公司)?({branches})?$")
+
+
+def _core(text: str, province: str | None = None) -> str:
     key = _NOISE.sub("", text_key(text))
+    suffixes = _suffixes(province)
     for _ in range(2):
-        key = _SUFFIXES.sub("", key) or key
+        key = suffixes.sub("", key) or key
     return key
 
 
@@ -35,26 +42,27 @@ class Match:
 
 
 class UnitMatcher:
-    def __init__(self, units: list[Unit]):
+    def __init__(self, units: list[Unit], province: str | None = None):
         self.units = {u.code: u for u in units}
+        self.province = province
         self._exact: dict[str, set[str]] = defaultdict(set)
         self._core: dict[str, set[str]] = defaultdict(set)
         for u in units:
             for name in {u.code, u.name, u.display_name, *u.short_names}:
                 self._exact[text_key(name)].add(u.code)
-                self._core[_core(name)].add(u.code)
+                self._core[_core(name, province)].add(u.code)
 
     def resolve(self, written: str) -> Match:
         key = text_key(written)
         if not key:
             return Match(None, "为空", "请填写单位名称")
-        for table, probe in ((self._exact, key), (self._core, _core(written))):
+        for table, probe in ((self._exact, key), (self._core, _core(written, self.province))):
             codes = table.get(probe)
             if codes and len(codes) == 1:
                 return Match(next(iter(codes)))
             if codes:
                 return self._ambiguous(written, codes)
-        core = _core(written)
+        core = _core(written, self.province)
         if len(core) >= 2:
             codes = {c for name, cs in self._core.items() if core in name for c in cs}
             if len(codes) == 1:

@@ -21,7 +21,7 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
     from insday.runreport import essays_line
 
     env = current_env()
-    out_dir = (env.settings.path("dry-run") if dry_run else env.settings.public_dir) / "essays" / stage
+    out_dir = (env.settings.path("dry-run") if dry_run else env.public_dir) / "essays" / stage
     c = contest(env.campaign, env.engine, as_of, final=stage == "results")
     files = write_stage(env, c, out_dir, stage)
     what = "入围名单" if stage == "shortlist" else "评选结果"

@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Two campaigns are shipped: tests work on the 2019 Jilin one unless they name another.
+os.environ.setdefault("INSDAY_CAMPAIGN", str(Path(__file__).resolve().parent.parent / "campaigns" / "jilin-2019"))
 
 sys.path.insert(0, str(Path(__file__).parent))
 

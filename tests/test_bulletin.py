@@ -325,13 +325,13 @@ def published(world):
 
 
 def test_files_and_the_list_of_bulletins(world, published):
-    folder = world.settings.public_dir / "2019-06-26"
+    folder = world.public_dir / "2019-06-26"
     assert published["folder"] == str(folder)
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
         "bulletin.json", "bulletin.md", "bulletin.xlsx", "charts", "charts/regions.png", "charts/trend.png",
         "charts/units.png", "index.html"]
     approved(world, date(2019, 6, 25))
-    listing = (world.settings.public_dir / "index.html").read_text(encoding="utf-8")
+    listing = (world.public_dir / "index.html").read_text(encoding="utf-8")
     assert listing.index('href="2019-06-26/index.html"') < listing.index('href="2019-06-25/index.html"')
     assert "第2期·6月26日" in listing and "5,700,000" in listing
     assert "年度主题：爱国爱家，从一份保障开始" in listing
@@ -448,7 +448,7 @@ def test_a_bulletin_built_again_after_later_data_is_the_same(env, tmp_path):
     pulled_steps(env, tmp_path, "2019-06-27 09:00", "pull.csv", "2019-06-26", {"吉林": 50_000_000})
     first = approved(env, date(2019, 6, 26))
     before = files_of(Path(first["folder"]))
-    assert first["folder"] == str(env.settings.public_dir / "2019-06-26")
+    assert first["folder"] == str(env.public_dir / "2019-06-26")
     ingest(env, tmp_path, "2019-06-27 11:00", daily("p26b.xlsx", "人保财险", "2019-06-26", 999, 9_999_999, 9, 9),
            daily("l26.xlsx", "中国人寿", "2019-06-26", 150, 1_800_000, 4, 0))
     pulled_steps(env, tmp_path, "2019-06-27 11:30", "pull2.csv", "2019-06-26", {"吉林": 80_000_000})
@@ -484,7 +484,7 @@ def test_email_reaches_every_contact_once_with_inline_charts_and_the_workbook(en
     assert out["approval"] == {"state": "pending", "by": None, "at": None, "note": None} and not out["published"]
     assert out["mail"]["queued"] == 0 and out["mail"]["awaiting"] == "待审批" and out["delivery"] is None
     assert [c["success"] for c in out["checks"]] == [True] * len(out["checks"]) and len(out["checks"]) >= 10
-    assert not smtp_server.messages and not (env.settings.public_dir / "2019-06-26").exists()
+    assert not smtp_server.messages and not (env.public_dir / "2019-06-26").exists()
 
     decided = CliRunner().invoke(app, ["bulletin", "approve", "2019-06-26", "--note", "数字已核对", "--json"])
     assert decided.exit_code == 0, decided.output
@@ -522,7 +522,7 @@ def test_dry_run_writes_aside_and_sends_nothing(env, tmp_path):
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
     result = publish_bulletin(env, date(2019, 6, 26), send=True, dry_run=True)
     assert result["folder"] == str(env.settings.path("dry-run", "2019-06-26"))
-    assert (env.settings.path("dry-run") / "index.html").exists() and not env.settings.public_dir.exists()
+    assert (env.settings.path("dry-run") / "index.html").exists() and not env.public_dir.exists()
     assert result["mail"] == {"queued": 0, "exists": 0, "planned": MEMBERS + 1, "unreachable": []}
     with session_scope(env.engine) as s:
         from sqlalchemy import func, select
@@ -658,7 +658,7 @@ def test_a_bulletin_that_fails_its_checks_is_kept_back_and_the_association_told(
     failed = {c["expectation"]: c["detail"] for c in result["checks"] if not c["success"]}
     assert "各部分之和等于合计" in failed and "各单位当日步数之和＝当日步数" in failed["各部分之和等于合计"]
     assert not result["published"] and result["approval"]["state"] == "pending"
-    assert not (env.settings.public_dir / "2019-06-26").exists()
+    assert not (env.public_dir / "2019-06-26").exists()
     with session_scope(env.engine) as s:
         mail = s.scalars(select(OutboxMessage)).all()
         [told] = [m for m in mail if m.kind != "receipt"]  # no bulletin for anyone: one message, to the association
@@ -667,7 +667,7 @@ def test_a_bulletin_that_fails_its_checks_is_kept_back_and_the_association_told(
         assert s.scalar(select(Approval.checks_passed)) is False
     with pytest.raises(ApprovalError, match="未通过数据校验，不能批准"):
         decide_bulletin(retired, edition(retired.campaign, date(2019, 6, 26)), approve=True, actor="刘璐")
-    assert not (env.settings.public_dir / "2019-06-26").exists()
+    assert not (env.public_dir / "2019-06-26").exists()
 
 
 def test_units_reporting_more_than_the_platform_counted_is_a_discrepancy_never_a_share(env, tmp_path):

@@ -80,7 +80,7 @@ def test_docs_gx_builds_great_expectations_data_docs_beside_the_reports(env, tmp
     run("ingest", str(tmp_path / "in"), "--received-at", datetime(2019, 6, 27, 9).isoformat())
     result = run("docs", "--gx")
     assert result.exit_code == 0
-    docs = env.settings.path("docs")
+    docs = env.settings.path("docs", env.campaign.name)
     assert (docs / "index.html").exists() and len(list((docs / "files").glob("*.html"))) == 2
     assert (docs / "gx" / "index.html").exists()
     pages = list((docs / "gx" / "validations" / "daily_report").rglob("*.html"))

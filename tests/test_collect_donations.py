@@ -39,7 +39,7 @@ def text(lines: list[str], header: str = HEADER) -> str:
 
 
 def drop(env, rel: str, data: bytes, at: datetime = MORNING) -> Path:
-    path = env.settings.inbox_dir / rel
+    path = env.inbox_dir / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     os.utime(path, (at.timestamp(), at.timestamp()))
@@ -105,8 +105,8 @@ def test_a_big_export_is_sniffed_by_its_first_line_only(tmp_path):
 
 
 def test_exports_are_imported_archived_and_moved_beside_the_reports(env):
-    write_xlsx(env.settings.inbox_dir / "人保0626.xlsx", [daily_row()])
-    os.utime(env.settings.inbox_dir / "人保0626.xlsx", (MORNING.timestamp(), MORNING.timestamp()))
+    write_xlsx(env.inbox_dir / "人保0626.xlsx", [daily_row()])
+    os.utime(env.inbox_dir / "人保0626.xlsx", (MORNING.timestamp(), MORNING.timestamp()))
     gz = drop(env, "donations-20190626.csv.gz", gzip.compress(text(DAY_26).encode()), MORNING)
     # the same kind of file under any name, uncompressed, GBK with CRLF, or UTF-8 with a BOM
     gbk = drop(env, "平台/捐步记录0627.csv", text(DAY_27[:1]).replace("\n", "\r\n").encode("gbk"),
@@ -126,8 +126,8 @@ def test_exports_are_imported_archived_and_moved_beside_the_reports(env):
     assert first["status"] == "imported" and first["received_at"] == "2019-06-27T08:00:00+08:00"
     assert (first["import"]["records"], first["import"]["accepted"], first["import"]["rejected"]["below_7800"]) \
         == (3, 2, 1)
-    assert first["moved_to"] == "processed/2019-06-27/donations-20190626.csv.gz"
-    assert entries["平台/捐步记录0627.csv"]["moved_to"] == "processed/2019-06-28/平台/捐步记录0627.csv"
+    assert first["moved_to"] == "processed/jilin-2019/2019-06-27/donations-20190626.csv.gz"
+    assert entries["平台/捐步记录0627.csv"]["moved_to"] == "processed/jilin-2019/2019-06-28/平台/捐步记录0627.csv"
     # what the steps import knows: the names they arrived under, when, and the figures
     assert [(i.filename, i.received_at, i.records) for i in imports(env)] == [
         ("donations-20190626.csv.gz", MORNING.astimezone(timezone.utc), 3),
@@ -141,7 +141,7 @@ def test_exports_are_imported_archived_and_moved_beside_the_reports(env):
         suffix = path.suffix
         assert (env.settings.archive_dir / entry["sha256"][:2] / f"{entry['sha256']}{suffix}").read_bytes() == data
         assert (env.settings.home / entry["moved_to"]).read_bytes() == data
-    assert [p for p in env.settings.inbox_dir.rglob("*") if p.is_file()] == []
+    assert [p for p in env.inbox_dir.rglob("*") if p.is_file()] == []
     assert [s.filename for s in submissions(env)] == ["人保0626.xlsx"]  # exports are not report submissions
     summary = step_summary(env, MORNING + timedelta(days=2))
     assert summary["has_data"] and summary["data_received_at"] == "2019-06-28T09:00:00+08:00"
@@ -163,7 +163,7 @@ def test_the_same_export_again_imports_nothing(env):
     assert stored_records(env) == before == 3 and len(imports(env)) == 1
     assert region(env, "北京") == 12034
     assert sorted(f["moved_to"] for f in block["files"]) == [
-        "processed/2019-06-27/again/donations-20190626.csv.gz", "processed/2019-06-27/copy.csv.gz"]
+        "processed/jilin-2019/2019-06-27/again/donations-20190626.csv.gz", "processed/jilin-2019/2019-06-27/copy.csv.gz"]
 
 
 def test_files_of_other_kinds_get_advice(env):
@@ -191,7 +191,7 @@ def test_files_of_other_kinds_get_advice(env):
     assert "不完整或已损坏的 gzip 压缩文件" in errors["donations-20190629.csv.gz"]
     assert "重新下载" in errors["donations-20190629.csv.gz"]
     # nothing lost: every file archived and moved out of the inbox
-    assert [p for p in env.settings.inbox_dir.rglob("*") if p.is_file()] == []
+    assert [p for p in env.inbox_dir.rglob("*") if p.is_file()] == []
     for f in block["files"]:
         assert (env.settings.archive_dir / f["sha256"][:2] / f"{f['sha256']}.gz").exists()
         assert (env.settings.home / f["moved_to"]).exists()
@@ -208,14 +208,14 @@ def test_an_export_older_than_the_step_data_recorded_is_recorded_after_it(env, t
     early = collect_inbox(env, as_of=MORNING + timedelta(hours=1))
     [entry] = early["donations"]["files"]
     assert entry["status"] == "deferred" and entry["moved_to"] is None and "留待之后的运行导入" in entry["error"]
-    assert (env.settings.inbox_dir / "donations-20190626.csv.gz").exists() and imports(env) == []
+    assert (env.inbox_dir / "donations-20190626.csv.gz").exists() and imports(env) == []
 
     later = collect_inbox(env)
     [entry] = later["donations"]["files"]
     assert entry["status"] == "imported" and entry["received_at"] == "2019-06-27T10:30:00+08:00"
     assert latest_step_data(env) == pulled_at.astimezone(timezone.utc)
     assert imports(env)[0].received_at == pulled_at.astimezone(timezone.utc)
-    assert entry["moved_to"] == "processed/2019-06-27/donations-20190626.csv.gz"
+    assert entry["moved_to"] == "processed/jilin-2019/2019-06-27/donations-20190626.csv.gz"
 
 
 def test_dry_run_lists_exports_and_changes_nothing(env):
@@ -223,7 +223,7 @@ def test_dry_run_lists_exports_and_changes_nothing(env):
     result = collect_inbox(env, dry_run=True)
     [entry] = result["donations"]["files"]
     assert entry["status"] is None and entry["path"] == "donations-20190626.csv.gz" and len(entry["sha256"]) == 64
-    assert imports(env) == [] and (env.settings.inbox_dir / "donations-20190626.csv.gz").exists()
+    assert imports(env) == [] and (env.inbox_dir / "donations-20190626.csv.gz").exists()
     assert not env.settings.archive_dir.exists()
 
 

@@ -32,7 +32,7 @@ def set_mtime(path: Path, moment: datetime) -> Path:
 
 
 def drop(env, rel: str, unit: str = "人保财险", day: str = "2019-06-26", at: datetime = EVENING) -> Path:
-    path = write_xlsx(env.settings.inbox_dir / rel, [daily_row(day=day, unit=unit)])
+    path = write_xlsx(env.inbox_dir / rel, [daily_row(day=day, unit=unit)])
     return set_mtime(path, at)
 
 
@@ -42,13 +42,13 @@ def submissions(env) -> list[Submission]:
 
 
 def inbox_files(env) -> list[str]:
-    return sorted(p.relative_to(env.settings.inbox_dir).as_posix()
-                  for p in env.settings.inbox_dir.rglob("*") if p.is_file() or p.is_symlink())
+    return sorted(p.relative_to(env.inbox_dir).as_posix()
+                  for p in env.inbox_dir.rglob("*") if p.is_file() or p.is_symlink())
 
 
 def processed_files(env) -> list[str]:
-    return sorted(p.relative_to(env.settings.processed_dir).as_posix()
-                  for p in env.settings.processed_dir.rglob("*") if p.is_file() or p.is_symlink())
+    return sorted(p.relative_to(env.processed_dir).as_posix()
+                  for p in env.processed_dir.rglob("*") if p.is_file() or p.is_symlink())
 
 
 def test_nested_files_are_ingested_with_their_mtime_and_moved_keeping_their_path(env):
@@ -65,13 +65,13 @@ def test_nested_files_are_ingested_with_their_mtime_and_moved_keeping_their_path
     assert {s.source for s in subs.values()} == {"inbox"}
     assert subs["长春协会0626.xlsx"].timeliness == "on_time"  # due 06-27 10:00
     assert inbox_files(env) == []
-    assert list(env.settings.inbox_dir.iterdir()) == [], "the emptied folders are gone, the inbox stays"
+    assert list(env.inbox_dir.iterdir()) == [], "the emptied folders are gone, the inbox stays"
     # processed/<local date received>/<path inside the inbox>; the bytes untouched
     assert processed_files(env) == ["2019-06-26/长春/6月26日/长春协会0626.xlsx", "2019-06-27/人保0626.xlsx"]
-    moved = env.settings.processed_dir / "2019-06-26/长春/6月26日/长春协会0626.xlsx"
+    moved = env.processed_dir / "2019-06-26/长春/6月26日/长春协会0626.xlsx"
     assert moved.read_bytes() == content[a.name]
     assert {f["moved_to"] for f in result["files"]} == {
-        "processed/2019-06-26/长春/6月26日/长春协会0626.xlsx", "processed/2019-06-27/人保0626.xlsx"}
+        "processed/jilin-2019/2019-06-26/长春/6月26日/长春协会0626.xlsx", "processed/jilin-2019/2019-06-27/人保0626.xlsx"}
     archived = list(env.settings.archive_dir.rglob("*.xlsx"))
     assert len(archived) == 2
 
@@ -107,7 +107,7 @@ def test_temporary_names_and_files_still_being_written_are_left(env):
     drop(env, "~$人保0626.xlsx")
     drop(env, "人保0626.xlsx.part")
     drop(env, ".hidden/人保0626.xlsx")
-    growing = env.settings.inbox_dir / "上传中/大文件.csv"
+    growing = env.inbox_dir / "上传中/大文件.csv"
     growing.parent.mkdir(parents=True)
     growing.write_bytes(b"")
     stop = threading.Event()
@@ -140,7 +140,7 @@ def test_partial_file_is_rejected_archived_and_moved_nothing_lost(env):
     whole = drop(env, "人保0626.xlsx")
     data = whole.read_bytes()[:300]  # a truncated copy, with an old mtime
     whole.unlink()
-    partial = env.settings.inbox_dir / "断开的上传.xlsx"
+    partial = env.inbox_dir / "断开的上传.xlsx"
     partial.write_bytes(data)
     set_mtime(partial, EVENING)
 
@@ -151,18 +151,18 @@ def test_partial_file_is_rejected_archived_and_moved_nothing_lost(env):
     [sub] = submissions(env)
     assert sub.status == "rejected" and "文件已损坏" in sub.errors[0]["message"]
     assert (env.settings.archive_dir / sub.archive_path).read_bytes() == data
-    assert (env.settings.processed_dir / "2019-06-26" / "断开的上传.xlsx").read_bytes() == data
+    assert (env.processed_dir / "2019-06-26" / "断开的上传.xlsx").read_bytes() == data
     assert inbox_files(env) == []
 
 
 def test_duplicates_in_one_run_and_across_runs_are_stored_once_and_moved(env, tmp_path):
     original = drop(env, "人保0626.xlsx")
-    copy = env.settings.inbox_dir / "转发/人保0626.xlsx"
+    copy = env.inbox_dir / "转发/人保0626.xlsx"
     copy.parent.mkdir()
     shutil.copy2(original, copy)
     earlier = write_xlsx(tmp_path / "earlier.xlsx", [daily_row(unit="吉林市保险行业协会")])
     ingest_paths(env, [earlier], received_at=EVENING)  # came in by the CLI the day before
-    resent = env.settings.inbox_dir / "再次发送.xlsx"
+    resent = env.inbox_dir / "再次发送.xlsx"
     set_mtime(shutil.copy2(earlier, resent), EVENING + timedelta(hours=1))
 
     result = collect_inbox(env)
@@ -180,7 +180,7 @@ def test_duplicates_in_one_run_and_across_runs_are_stored_once_and_moved(env, tm
 def test_unreadable_file_stays_in_the_inbox_and_the_others_go_on(env):
     env.settings.inbox_settle_seconds = 0
     drop(env, "人保0626.xlsx")
-    bad = env.settings.inbox_dir / "损坏的U盘文件.xlsx"
+    bad = env.inbox_dir / "损坏的U盘文件.xlsx"
     if os.geteuid() == 0:  # root reads any mode: use a file the kernel refuses to read
         bad.symlink_to("/proc/self/mem")
     else:
@@ -196,12 +196,12 @@ def test_unreadable_file_stays_in_the_inbox_and_the_others_go_on(env):
 
 
 def test_an_existing_target_is_never_overwritten(env, tmp_path):
-    target = env.settings.processed_dir / "2019-06-26" / "人保0626.xlsx"
+    target = env.processed_dir / "2019-06-26" / "人保0626.xlsx"
     target.parent.mkdir(parents=True)
     target.write_bytes(b"kept")
     drop(env, "人保0626.xlsx")
     result = collect_inbox(env)
-    assert result["files"][0]["moved_to"] == "processed/2019-06-26/人保0626 (2).xlsx"
+    assert result["files"][0]["moved_to"] == "processed/jilin-2019/2019-06-26/人保0626 (2).xlsx"
     assert target.read_bytes() == b"kept"
 
     src = tmp_path / "a.txt"
@@ -212,14 +212,14 @@ def test_an_existing_target_is_never_overwritten(env, tmp_path):
 def test_crash_between_ingest_and_move_converges_on_rerun(env):
     drop(env, "人保0626.xlsx")
     drop(env, "吉林/吉林市协会0626.xlsx", unit="吉林市保险行业协会")
-    env.settings.processed_dir.parent.mkdir(parents=True, exist_ok=True)
-    env.settings.processed_dir.write_text("not a folder")  # the move fails after the ingest committed
+    env.processed_dir.parent.mkdir(parents=True, exist_ok=True)
+    env.processed_dir.write_text("not a folder")  # the move fails after the ingest committed
 
     with pytest.raises(OSError):
         collect_inbox(env)
     assert len(submissions(env)) == 2 and len(inbox_files(env)) == 2
 
-    env.settings.processed_dir.unlink()
+    env.processed_dir.unlink()
     rerun = collect_inbox(env)
     assert [f["status"] for f in rerun["files"]] == ["duplicate", "duplicate"]
     assert len(submissions(env)) == 2 and inbox_files(env) == []
@@ -261,12 +261,12 @@ def test_a_big_inbox_is_ingested_in_batches(env, monkeypatch):
 
 def test_dry_run_changes_nothing(env):
     drop(env, "人保0626.xlsx")
-    write_csv(env.settings.inbox_dir / "gbk.csv", [daily_row(unit="吉林市保险行业协会")])
-    set_mtime(env.settings.inbox_dir / "gbk.csv", EVENING)
+    write_csv(env.inbox_dir / "gbk.csv", [daily_row(unit="吉林市保险行业协会")])
+    set_mtime(env.inbox_dir / "gbk.csv", EVENING)
     result = collect_inbox(env, dry_run=True)
     assert sorted(f["path"] for f in result["files"]) == ["gbk.csv", "人保0626.xlsx"]
     assert submissions(env) == [] and len(inbox_files(env)) == 2
-    assert not env.settings.processed_dir.exists() and not env.settings.archive_dir.exists()
+    assert not env.processed_dir.exists() and not env.settings.archive_dir.exists()
 
 
 def test_collect_command(env):
@@ -277,7 +277,7 @@ def test_collect_command(env):
     from insday.cli import app
 
     drop(env, "人保0626.xlsx")
-    bad = write_csv(env.settings.inbox_dir / "乱码.csv", [["x"]], header=["不认识的表头"])
+    bad = write_csv(env.inbox_dir / "乱码.csv", [["x"]], header=["不认识的表头"])
     set_mtime(bad, EVENING)
     drop(env, "明天.xlsx", at=EVENING + timedelta(days=2))
     result = CliRunner().invoke(app, ["collect", "--json", "--as-of", "2019-06-27T10:30"])

@@ -33,14 +33,14 @@ def submit(env, unit, report_type, received, status="accepted", period=None, pro
             version = 1 + s.query(Submission).filter_by(unit_code=unit, report_type=report_type,
                                                         period_key=period.isoformat() if period else "-",
                                                         status="accepted").count()
-        sub = Submission(sha256=uuid.uuid4().hex * 2, filename=f"{unit}.xlsx", archive_path="-", size=1,
+        sub = Submission(campaign=env.campaign.name, sha256=uuid.uuid4().hex * 2, filename=f"{unit}.xlsx", archive_path="-", size=1,
                          source="test", report_type=report_type, unit_code=unit, period=period,
                          period_key=period.isoformat() if period else "-", received_at=received, status=status,
                          version=version)
         s.add(sub)
         s.flush()
         for n, p in enumerate(projects, start=2):
-            s.add(ProjectRow(submission_id=sub.id, row_no=n, unit=unit, region="甘肃", head_office="总公司",
+            s.add(ProjectRow(campaign=env.campaign.name, submission_id=sub.id, row_no=n, unit=unit, region="甘肃", head_office="总公司",
                              coverage=15_000_000, people=600, term_months=12, **p))
 
 

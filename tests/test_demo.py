@@ -73,8 +73,10 @@ def test_demo_first_days(tmp_path, clean_environ):
 
     # the daily runs of 06-26 and 06-27 10:30 published the bulletins of 06-25 and 06-26 and emailed every
     # member and the association
-    bulletin = (home / "public" / "2019-06-25" / "index.html").read_text(encoding="utf-8")
-    assert "6月25日" in bulletin and "2019-06-25" in (home / "public" / "index.html").read_text(encoding="utf-8")
+    public = home / "public" / campaign.name  # each campaign's pages in its own folder
+    bulletin = (public / "2019-06-25" / "index.html").read_text(encoding="utf-8")
+    assert "6月25日" in bulletin and "2019-06-25" in (public / "index.html").read_text(encoding="utf-8")
+    assert 'href="jilin-2019/index.html"' in (home / "public" / "index.html").read_text(encoding="utf-8")
     assert kinds["bulletin"] == 2 * (len(campaign.units) + 1)  # the bulletins of 06-25 and 06-26
 
     # each bulletin that went out passed every check of expectations/outputs/bulletin.json (run again
@@ -94,7 +96,7 @@ def test_demo_first_days(tmp_path, clean_environ):
     assert len([a for a in audited if a.action == "approve"]) == len(approvals)
     names = {u.display_name for u in campaign.units}
     for day in ("2019-06-25", "2019-06-26"):
-        folder = home / "public" / day
+        folder = public / day
         doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
         checks = check_bulletin(campaign, doc, (folder / "index.html").read_text(encoding="utf-8"),
                                 folder / "bulletin.xlsx")
@@ -104,10 +106,10 @@ def test_demo_first_days(tmp_path, clean_environ):
         assert {u["name"] for u in doc["units"]} == names  # one name per unit, the roster's
 
     # the essay shortlist was published at 06-25 16:30
-    shortlist = (home / "public" / "essays" / "shortlist" / "essay-shortlist.html").read_text(encoding="utf-8")
+    shortlist = (public / "essays" / "shortlist" / "essay-shortlist.html").read_text(encoding="utf-8")
     assert f"每类前 {campaign.essays.shortlist_per_category} 名产生" in shortlist
     # every file received has its validation report, listed on the index
-    index = (home / "docs" / "index.html").read_text(encoding="utf-8")
+    index = (home / "docs" / campaign.name / "index.html").read_text(encoding="utf-8")
     assert f"全部（{len(subs)}）" in index
 
     # a second run into the same home converges: the units "send" the same files again, so each

@@ -128,14 +128,20 @@ def test_served_deployments_carry_recurrences_timezone_and_module_entrypoints(ca
 def test_the_shipped_prefect_yaml_is_the_generated_one(campaign, tmp_path, monkeypatch):
     monkeypatch.setenv("INSDAY_HOME", str(tmp_path))
     written = tmp_path / "prefect.yaml"
-    result = CliRunner().invoke(app, ["schedule", "--prefect-yaml", str(written)])
+    result = CliRunner().invoke(app, ["schedule", "--every-campaign", "--prefect-yaml", str(written)])
     assert result.exit_code == 0, result.output
     shipped = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     generated = yaml.safe_load(written.read_text(encoding="utf-8"))
     shipped.pop("prefect-version"), generated.pop("prefect-version")
-    assert shipped == generated, "run `insday schedule --prefect-yaml prefect.yaml` after changing the campaign"
+    assert shipped == generated, \
+        "run `insday schedule --every-campaign --prefect-yaml prefect.yaml` after changing a campaign"
     assert {d["work_pool"]["name"] for d in shipped["deployments"]} == {"insday"}
-    daily = next(d for d in shipped["deployments"] if d["entrypoint"] == "insday.flows.daily_run.daily_run")
+    # every campaign on its own work queue, its runs told which campaign they are
+    assert {(d["name"] if "admin" not in d["tags"] else d["tags"][1], d["work_pool"]["work_queue_name"],
+             d["work_pool"]["job_variables"]["env"]["INSDAY_CAMPAIGN"]) for d in shipped["deployments"]} == {
+        ("jilin-2019", "jilin-2019", "jilin-2019"), ("guangdong-2020", "guangdong-2020", "guangdong-2020")}
+    daily = next(d for d in shipped["deployments"] if d["entrypoint"] == "insday.flows.daily_run.daily_run"
+                 and d["name"] == "jilin-2019")
     # 2019 is over: the schedules are kept but inactive, and they would not fire after 07-09 anyway
     assert daily["schedules"] == [{"rrule": "DTSTART:20190626T103000\nRRULE:FREQ=DAILY;UNTIL=20190709T103000",
                                    "timezone": "Asia/Shanghai", "active": False}]

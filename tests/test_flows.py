@@ -37,7 +37,7 @@ def home(env, monkeypatch):
 
 
 def drop(env, rel: str, unit: str, day: str, at: datetime) -> Path:
-    path = write_xlsx(env.settings.inbox_dir / rel, [daily_row(day=day, unit=unit)])
+    path = write_xlsx(env.inbox_dir / rel, [daily_row(day=day, unit=unit)])
     os.utime(path, (at.timestamp(), at.timestamp()))
     return path
 
@@ -89,7 +89,7 @@ def test_daily_run_replays_a_day_with_what_had_arrived_by_then(home):
     assert state.is_completed(), state.message
     subs = sorted((s.unit_code, s.period.isoformat(), s.timeliness) for s in submissions(home))
     assert subs == [("C01", "2019-06-26", "late"), ("P01", "2019-06-26", "on_time"), ("P01", "2019-06-27", "on_time")]
-    assert not any(home.settings.inbox_dir.rglob("*.xlsx"))
+    assert not any(home.inbox_dir.rglob("*.xlsx"))
 
 
 def test_deadline_watch_dry_run_changes_nothing_and_says_so(home):
@@ -100,15 +100,15 @@ def test_deadline_watch_dry_run_changes_nothing_and_says_so(home):
     assert state.is_completed(), state.message
     assert flow_run(state).name == "deadline_watch 2019-06-27 (dry run)"
     assert [f["path"] for f in state.result()["collect_inbox"]["files"]] == ["0626.xlsx"]
-    assert submissions(home) == [] and (home.settings.inbox_dir / "0626.xlsx").exists()
+    assert submissions(home) == [] and (home.inbox_dir / "0626.xlsx").exists()
 
 
 def test_a_failed_stage_fails_the_run_alerts_and_a_rerun_converges(home):
     from insday.flows.daily_run import daily_run
 
     drop(home, "0626.xlsx", "人保财险", "2019-06-26", datetime(2019, 6, 26, 21, 0, tzinfo=TZ))
-    home.settings.processed_dir.parent.mkdir(parents=True, exist_ok=True)
-    home.settings.processed_dir.write_text("in the way")  # the move after the ingest fails
+    home.processed_dir.parent.mkdir(parents=True, exist_ok=True)
+    home.processed_dir.write_text("in the way")  # the move after the ingest fails
 
     state = daily_run(as_of="2019-06-27T10:30", return_state=True)
 
@@ -120,12 +120,12 @@ def test_a_failed_stage_fails_the_run_alerts_and_a_rerun_converges(home):
     assert len(alerts) == 1 and home.campaign.association.tech_contact in alerts[0]
     assert [s.filename for s in submissions(home)] == ["0626.xlsx"]
 
-    home.settings.processed_dir.unlink()
+    home.processed_dir.unlink()
     rerun = daily_run(as_of="2019-06-27T10:30", return_state=True)
     assert rerun.is_completed(), rerun.message
     assert [f["status"] for f in rerun.result()["collect_inbox"]["files"]] == ["duplicate"]
     assert [s.filename for s in submissions(home)] == ["0626.xlsx"]
-    assert (home.settings.processed_dir / "2019-06-26" / "0626.xlsx").exists()
+    assert (home.processed_dir / "2019-06-26" / "0626.xlsx").exists()
 
 
 def test_overlapping_runs_ingest_each_file_once(home):
@@ -180,8 +180,8 @@ def test_transient_failures_are_retried_and_bugs_are_not(home, monkeypatch):
 
     monkeypatch.setenv("INSDAY_DATABASE_URL", home.settings.database_url)
     get_settings.cache_clear()
-    home.settings.inbox_dir.parent.mkdir(parents=True, exist_ok=True)
-    home.settings.inbox_dir.write_text("a file where the inbox folder should be")
+    home.inbox_dir.parent.mkdir(parents=True, exist_ok=True)
+    home.inbox_dir.write_text("a file where the inbox folder should be")
     [state] = attempt()
     assert state.is_failed() and not any("Retry" in line for line in run_logs(state))  # a mistake: not retried
 
@@ -281,7 +281,7 @@ def test_essay_awards_publishes_the_shortlist_of_the_sheets_in_the_inbox(home):
     from insday.flows.essay_awards import essay_awards
     from insday.templates import DATA_SHEET, write_templates
 
-    [template] = write_templates(home.campaign, home.settings.path("templates"), ["scoring_sheet"])
+    [template] = write_templates(home.campaign, home.settings.path("templates", home.campaign.name), ["scoring_sheet"])
     book = load_workbook(template)
     ws = book[DATA_SHEET]
     ws["B2"] = "人保财险"
@@ -289,7 +289,7 @@ def test_essay_awards_publishes_the_shortlist_of_the_sheets_in_the_inbox(home):
         ws.cell(row=row, column=4, value=i * 0.5)
         for col in range(5, 10):
             ws.cell(row=row, column=col, value=0)
-    path = home.settings.inbox_dir / "附件3-1打分表.xlsx"
+    path = home.inbox_dir / "附件3-1打分表.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     stamp = datetime(2019, 6, 25, 15, 0, tzinfo=TZ).timestamp()
@@ -298,6 +298,6 @@ def test_essay_awards_publishes_the_shortlist_of_the_sheets_in_the_inbox(home):
     state = essay_awards(as_of="2019-06-25T16:30", stage="shortlist", return_state=True)
     assert state.is_completed(), state.message
     assert flow_run(state).name == "essay_awards 2019-06-25 shortlist"
-    page = (home.settings.public_dir / "essays" / "shortlist" / "essay-shortlist.html").read_text(encoding="utf-8")
+    page = (home.public_dir / "essays" / "shortlist" / "essay-shortlist.html").read_text(encoding="utf-8")
     assert all(f"AL{n:02d}" in page for n in range(24, 34))  # the ten highest
     assert "AL23" not in page

@@ -26,7 +26,7 @@ from insday.mail import deliver, enqueue
 def queue(env, n=1, prefix="m", **overrides):
     with session_scope(env.engine) as s:
         for i in range(n):
-            fields = dict(key=f"{prefix}:{i}", kind="reminder", to_name=f"联系人{i}（测试单位）",
+            fields = dict(campaign=env.campaign.name, key=f"{prefix}:{i}", kind="reminder", to_name=f"联系人{i}（测试单位）",
                           to_addr=f"user{i}@unit.example.org", subject=f"主题 {i}", html=f"<p>正文 {i}</p>",
                           deadline_id="daily_report:2019-06-26", unit_code="P01")
             enqueue(s, **{**fields, **overrides})
@@ -58,9 +58,9 @@ def keep():
 
 def test_enqueue_is_insert_or_ignore(env):
     with session_scope(env.engine) as s:
-        first = enqueue(s, key="digest:x", kind="digest", to_name="刘璐", to_addr="liulu@jiaia.example.org",
+        first = enqueue(s, campaign=env.campaign.name, key="digest:x", kind="digest", to_name="刘璐", to_addr="liulu@jiaia.example.org",
                         subject="一", html="<p>一</p>")
-        again = enqueue(s, key="digest:x", kind="digest", to_name="刘璐", to_addr="liulu@jiaia.example.org",
+        again = enqueue(s, campaign=env.campaign.name, key="digest:x", kind="digest", to_name="刘璐", to_addr="liulu@jiaia.example.org",
                         subject="二", html="<p>二</p>")
     assert (first, again) == (True, False)
     [row] = rows(env)
@@ -72,13 +72,13 @@ def test_enqueue_refuses_what_cannot_be_sent(env, tmp_path):
         for bad in ("", "not-an-address", "a@b.example.org, c@d.example.org",
                     "x@y.example.org\r\nBcc: e@f.example.org"):
             with pytest.raises(ValueError):
-                enqueue(s, key="k", kind="digest", to_name="x", to_addr=bad, subject="s", html="h")
+                enqueue(s, campaign=env.campaign.name, key="k", kind="digest", to_name="x", to_addr=bad, subject="s", html="h")
         with pytest.raises(ValueError):
-            enqueue(s, key="k\nBcc: x", kind="digest", to_name="x", to_addr="a@b.example.org", subject="s", html="h")
+            enqueue(s, campaign=env.campaign.name, key="k\nBcc: x", kind="digest", to_name="x", to_addr="a@b.example.org", subject="s", html="h")
         with pytest.raises(ValueError):
-            enqueue(s, key="k", kind="spam", to_name="x", to_addr="a@b.example.org", subject="s", html="h")
+            enqueue(s, campaign=env.campaign.name, key="k", kind="spam", to_name="x", to_addr="a@b.example.org", subject="s", html="h")
         with pytest.raises(FileNotFoundError):
-            enqueue(s, key="k", kind="digest", to_name="x", to_addr="a@b.example.org", subject="s", html="h",
+            enqueue(s, campaign=env.campaign.name, key="k", kind="digest", to_name="x", to_addr="a@b.example.org", subject="s", html="h",
                     attachments=[tmp_path / "missing.xlsx"])
 
 
@@ -90,7 +90,7 @@ def test_delivery_by_smtp_with_headers_inline_images_and_attachments(env, keep, 
     book.active["A1"] = "通报"
     book.save(tmp_path / "通报_0626.xlsx")
     with session_scope(env.engine) as s:
-        assert enqueue(s, key="bulletin:2019-06-26:liulu", kind="bulletin", to_name="刘璐（省协会）",
+        assert enqueue(s, campaign=env.campaign.name, key="bulletin:2019-06-26:liulu", kind="bulletin", to_name="刘璐（省协会）",
                        to_addr="liulu@jiaia.example.org", subject="【通报】6月26日",
                        html='<h1>通报</h1><p>步数</p><img src="cid:steps.png" alt="步数图">',
                        attachments=[tmp_path / "通报_0626.xlsx"], inline_images=[chart])

@@ -1,6 +1,7 @@
 """End to end with a real Prefect server: `prefect server start` on a free loopback port,
 `insday serve` in the background, a run started with `prefect deployment run`, the UI in
-headless Chromium, and `prefect deploy` of prefect.yaml onto a process work pool.
+headless Chromium, and `prefect deploy` of prefect.yaml (every campaign) onto a process work pool,
+where two workers, one per campaign's work queue, run the two campaigns' runs at once.
 
 One server for the module; the tests run in file order (prefect deploy last: it takes the
 served deployments over).
@@ -96,7 +97,7 @@ def served(tmp_path_factory, artifacts_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "INSDAY_"))}
     env.update(PREFECT_HOME=str(tmp / "prefect"), PREFECT_API_URL=api, PREFECT_UI_API_URL=api,
                PREFECT_UI_URL=api.removesuffix("/api"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               INSDAY_HOME=str(tmp / "home"),
+               INSDAY_CAMPAIGN="jilin-2019", INSDAY_HOME=str(tmp / "home"),
                INSDAY_DATABASE_URL=f"sqlite:///{tmp / 'home' / 'insday.db'}", INSDAY_INBOX_STABLE_SECONDS="0.2",
                INSDAY_APPROVAL_POLL_SECONDS="1", **smtp.settings_env())
     server_log, serve_log = tmp / "server.log", tmp / "serve.log"
@@ -189,7 +190,7 @@ def _approvals(served: Served) -> list[tuple]:
 
 
 def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_approval(served):
-    inbox = served.home / "inbox" / "人保"
+    inbox = served.home / "inbox" / "jilin-2019" / "人保"
     report = write_xlsx(inbox / "人保财险0626.xlsx", [daily_row(day="2019-06-26", unit="人保财险")])
     at = datetime(2019, 6, 26, 21, 0, tzinfo=TZ).timestamp()
     os.utime(report, (at, at))
@@ -200,7 +201,7 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     assert run["name"] == "daily_run 2019-06-27"
     assert run["parameters"] == {"as_of": "2019-06-27T10:30:00+08:00", "dry_run": False}
     assert not report.exists()
-    assert (served.home / "processed" / "2019-06-26" / "人保" / "人保财险0626.xlsx").exists()
+    assert (served.home / "processed" / "jilin-2019" / "2019-06-26" / "人保" / "人保财险0626.xlsx").exists()
     import sqlite3
 
     with sqlite3.connect(served.home / "insday.db") as db:
@@ -208,7 +209,7 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     assert rows == [("P01", "2019-06-26", "accepted", "inbox", "on_time")]
     # Before the decision: the receipt and the request to the association (with the run's link), no bulletin.
     _wait(lambda: "approval" in _kinds(served), 60, "the approval request was not sent", served.logs)
-    assert "bulletin" not in _kinds(served) and not (served.home / "public" / "2019-06-26").exists()
+    assert "bulletin" not in _kinds(served) and not (served.home / "public" / "jilin-2019" / "2019-06-26").exists()
     [request] = [m for m in served.smtp.messages if m["X-Insday-Kind"] == "approval"]
     assert f"{served.ui}/runs/flow-run/{run_id}" in request.get_body(("plain",)).get_content()
     assert _approvals(served) == [("2019-06-26", "pending", None, None)]
@@ -218,7 +219,7 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     assert run["state_type"] == "COMPLETED", run["state"]
     assert _approvals(served) == [("2019-06-26", "approved", "prefect：刘璐", None)]
     assert _kinds(served).count("bulletin") == 64  # 63 member units and the association, once each
-    assert (served.home / "public" / "2019-06-26" / "index.html").exists()
+    assert (served.home / "public" / "jilin-2019" / "2019-06-26" / "index.html").exists()
     [report] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["daily-run-report"]},
                                                                "flow_run_id": {"any_": [run_id]}}})
     assert "已批准（prefect：刘璐），已发布到" in report["data"]  # the run's report says what the decision did
@@ -235,7 +236,7 @@ def test_a_bulletin_sent_back_in_the_form_goes_nowhere_and_keeps_the_note(served
     assert _approvals(served)[-1] == ("2019-06-27", "rejected", "prefect：刘璐", "人保财险步数待核实")
     new = [m["X-Insday-Kind"] for m in served.smtp.messages[before:]]
     assert "bulletin" not in new and new.count("approval") == 1
-    assert not (served.home / "public" / "2019-06-27").exists()
+    assert not (served.home / "public" / "jilin-2019" / "2019-06-27").exists()
 
 
 def test_a_mistyped_or_out_of_campaign_as_of_is_refused_and_alerts_nobody(served):
@@ -349,14 +350,16 @@ def test_the_ui_lists_the_deployments(served, artifacts_dir):
     assert shot.stat().st_size > 10_000
 
 
-def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(served, tmp_path, artifacts_dir):
+def test_prefect_yaml_deploys_every_campaign_onto_a_process_work_pool_that_two_workers_serve(served, tmp_path, artifacts_dir):
     pool = served.prefect("work-pool", "create", "insday", "--type", "process")
     assert pool.returncode == 0, pool.stdout + pool.stderr
     deployed = served.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "prefect.yaml"))
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     deployments = served.deployments()
-    assert sorted(deployments) == ALL
+    # the shipped prefect.yaml holds both campaigns, each on its own work queue
+    assert sorted(deployments) == sorted([*ALL, *(name.replace("jilin-2019", "guangdong-2020") for name in ALL)])
     assert {d["work_pool_name"] for d in deployments.values()} == {"insday"}
+    assert {d["work_queue_name"] for d in deployments.values()} == {"jilin-2019", "guangdong-2020"}
     watch = deployments["deadline_watch/jilin-2019"]
     assert watch["entrypoint"] == "insday.flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []
     assert sorted((s["schedule"]["rrule"], s["active"]) for s in watch["schedules"]) == [
@@ -365,25 +368,42 @@ def test_prefect_yaml_deploys_onto_a_process_work_pool_that_a_worker_serves(serv
         ("DTSTART:20191105T080000\nRRULE:FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18;UNTIL=20191108T180000",
          False)]
 
-    # A worker, started in another folder as on another machine, runs it from the installed package.
-    worker_log = tmp_path / "worker.log"
-    with worker_log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "insday"],
-                                  env=served.env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+    # Two workers, started in another folder as on other machines, one per campaign's work queue,
+    # run the two campaigns' runs at once from the installed package. Neither worker is told a
+    # campaign (two are installed): each run knows its own from its deployment's job variables.
+    env = {k: v for k, v in served.env.items() if k != "INSDAY_CAMPAIGN"}
+    campaigns = {"jilin-2019": "2019-06-25T14:00", "guangdong-2020": "2020-06-24T14:00"}
+    workers, logs = {}, {}
+    for name in campaigns:
+        logs[name] = tmp_path / f"worker-{name}.log"
+        with logs[name].open("wb") as out:
+            workers[name] = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "worker", "start", "--pool", "insday", "--work-queue", name],
+                env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        started = served.prefect("deployment", "run", "deadline_watch/jilin-2019", "--param",
-                                 "as_of=2019-06-25T14:00:00+08:00", "--param", "dry_run=true")
-        assert started.returncode == 0, started.stdout + started.stderr
-        run_id = next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
+        ids = {}
+        for name, as_of in campaigns.items():
+            started = served.prefect("deployment", "run", f"deadline_watch/{name}", "--param", f"as_of={as_of}",
+                                     "--param", "dry_run=true")
+            assert started.returncode == 0, started.stdout + started.stderr
+            ids[name] = next(line.split()[-1] for line in started.stdout.splitlines() if "UUID" in line)
 
-        def finished():
+        def finished(run_id):
             run = served.get(f"/flow_runs/{run_id}")
             return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
-        run = _wait(finished, 180, "the worker did not finish the run", worker_log)
+        runs = {name: _wait(lambda: finished(ids[name]), 240, f"the {name} worker did not finish the run", logs[name])
+                for name in campaigns}
     finally:
-        _stop(worker)
-        (artifacts_dir / "prefect-e2e-worker.log").write_bytes(worker_log.read_bytes())
-    assert run["state_type"] == "COMPLETED", run["state"]
-    assert run["name"] == "deadline_watch 2019-06-25 (dry run)"
+        for name, worker in workers.items():
+            _stop(worker)
+            (artifacts_dir / f"prefect-e2e-worker-{name}.log").write_bytes(logs[name].read_bytes())
+    assert {name: r["state_type"] for name, r in runs.items()} == dict.fromkeys(campaigns, "COMPLETED"), \
+        {name: r["state"] for name, r in runs.items()}
+    assert runs["jilin-2019"]["name"] == "deadline_watch 2019-06-25 (dry run)"
+    assert runs["guangdong-2020"]["name"] == "deadline_watch 2020-06-24 (dry run)"
+    for name, run in runs.items():  # each on its campaign's queue, taken by that queue's worker
+        assert run["work_queue_name"] == name
+        other = next(n for n in campaigns if n != name)
+        assert ids[name][:8] in logs[name].read_text(errors="replace")
+        assert ids[name][:8] not in logs[other].read_text(errors="replace")

@@ -32,8 +32,8 @@ def claimed(env, tmp_path):
 
 def test_claims_feed_the_deadline_registry(claimed):
     with claimed.engine.connect() as conn:
-        assert project_claims(conn, at("2019-07-11 00:00")) == [ProjectClaim("JL-01", "P01", None)]
-        claims = project_claims(conn, at("2019-09-01 00:00"))
+        assert project_claims(conn, claimed.campaign, at("2019-07-11 00:00")) == [ProjectClaim("JL-01", "P01", None)]
+        claims = project_claims(conn, claimed.campaign, at("2019-09-01 00:00"))
     assert claims == [ProjectClaim("GS-07", "P04", date(2019, 12, 31)), ProjectClaim("JL-01", "P01", None)]
     deadlines = {d.id: d for d in registry(claimed.campaign, claims)}
     donation = deadlines["project_donation"]

@@ -51,7 +51,7 @@ def state(env: Env, as_of: datetime = LATER) -> dict:
         people = {p.participant_id: {"total_steps": p.total_steps, **vars(mask_stats(p.days_mask, calendar, badges))}
                   for p in rows}  # counts, streaks and badge days are the day mask's
         assert len(people) == len(rows), "one row per participant (PostgreSQL has no key to enforce it)"
-        days = {(f.region_code, f.day): (f.raw_steps, f.raw_donations) for f in region_figures(conn, as_of)
+        days = {(f.region_code, f.day): (f.raw_steps, f.raw_donations) for f in region_figures(conn, env.campaign, as_of)
                 if f.raw_steps or f.raw_donations}
     summary = step_summary(env, as_of)
     return {"participants": people, "region_days": days,

@@ -13,7 +13,7 @@ def find_unit(campaign: Campaign, written: str) -> Unit:
     """A member unit by its code or any name the roster knows (人保财险, P01, the full name)."""
     from insday.units import UnitMatcher
 
-    match = UnitMatcher(list(campaign.units)).resolve(written or "")
+    match = UnitMatcher(list(campaign.units), campaign.province).resolve(written or "")
     if match.code is None:
         raise ActionError(f"单位「{written}」{match.problem}。{match.fix}")
     return campaign.unit_by_code[match.code]
@@ -27,7 +27,7 @@ def find_deadline(env, deadline_id: str, as_of: datetime) -> Deadline:
     from insday.roster import effective
 
     with env.engine.connect() as conn:
-        projects = fetch(conn, "reports/projects_current", as_of=as_of)
+        projects = fetch(conn, "reports/projects_current", as_of=as_of, campaign=env.campaign.name)
         campaign = effective(conn, env.campaign, as_of)  # the roster as known then (insday units add/retire)
     deadlines = {d.id: d for d in tracked_deadlines(campaign, projects)}
     if deadline_id not in deadlines:

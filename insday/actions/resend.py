@@ -35,7 +35,7 @@ def resend(env: Env, kind: Kind, actor: str, *, submission: int | None = None, u
                        deadline=original.deadline_id, submission=submission, reason=reason,
                        detail={"kind": kind, "key": original.key, "subject": original.subject}, at=at)
         key = f"{original.key}:resend:{entry.id}"
-        enqueue(session, key=key, kind=original.kind, to_name=original.to_name, to_addr=original.to_addr,
+        enqueue(session, campaign=env.campaign.name, key=key, kind=original.kind, to_name=original.to_name, to_addr=original.to_addr,
                 subject=original.subject, html=original.html, text=original.text, attachments=original.attachments,
                 inline_images=original.inline_images, deadline_id=original.deadline_id, unit_code=original.unit_code)
         return {"action": "resend", "kind": kind, "key": key, "original": original.key, "to": original.to_addr,
@@ -44,12 +44,13 @@ def resend(env: Env, kind: Kind, actor: str, *, submission: int | None = None, u
 
 
 def _original(session, env: Env, kind: str, submission, unit, deadline, day) -> OutboxMessage:
-    query = select(OutboxMessage).where(~OutboxMessage.key.contains(":resend:")).order_by(OutboxMessage.id.desc())
+    query = select(OutboxMessage).where(OutboxMessage.campaign == env.campaign.name,
+                                        ~OutboxMessage.key.contains(":resend:")).order_by(OutboxMessage.id.desc())
     if kind == "receipt":
         if submission is None:
             raise ActionError("重发回执须指定报送文件编号（insday ingest --json 列出的 submission）")
         sub = session.get(Submission, submission)
-        if sub is None:
+        if sub is None or sub.campaign != env.campaign.name:
             raise ActionError(f"没有编号为 {submission} 的报送文件")
         query = query.where(OutboxMessage.key.startswith(f"receipt:{sub.sha256}:"))
     elif kind == "reminder":

@@ -104,7 +104,7 @@ def add_unit(env: Env, code: str, name: str, *, kind: str, contact: str, email: 
         row = RosterChange(campaign=campaign.name, kind="add", unit_code=code, effective_at=moment, unit=detail,
                            reason=reason, actor=actor, created_at=at)
         session.add(row)
-        stored = session.get(UnitRow, code) or UnitRow(code=code)
+        stored = session.get(UnitRow, (campaign.name, code)) or UnitRow(campaign=campaign.name, code=code)
         stored.name, stored.short_names, stored.kind = name, list(short), kind
         stored.contact, stored.email, stored.phone, stored.active = contact, unit.email, unit.phone, True
         session.add(stored)

@@ -27,7 +27,7 @@ def void(env: Env, submission: int, reason: str, actor: str, at: datetime | None
         raise ActionError("请写明作废原因（--reason），它会写进给报送单位的通知")
     with session_scope(env.engine) as session:
         sub = session.get(Submission, submission)
-        if sub is None:
+        if sub is None or sub.campaign != campaign.name:
             raise ActionError(f"没有编号为 {submission} 的报送文件（insday ingest --json 列出每份文件的 submission 编号）")
         if sub.status != "accepted":
             raise ActionError(f"文件「{sub.filename}」未被受理（{sub.status}），无需作废")
@@ -35,7 +35,7 @@ def void(env: Env, submission: int, reason: str, actor: str, at: datetime | None
             raise ActionError(f"文件「{sub.filename}」已于 {campaign.local(sub.voided_at):%Y-%m-%d %H:%M} 作废")
         sub.voided_at, sub.void_reason = at, reason
         previous = session.scalars(
-            select(Submission).where(Submission.report_type == sub.report_type, Submission.unit_code == sub.unit_code,
+            select(Submission).where(Submission.campaign == campaign.name, Submission.report_type == sub.report_type, Submission.unit_code == sub.unit_code,
                                      Submission.period_key == sub.period_key, Submission.status == "accepted",
                                      Submission.voided_at.is_(None), Submission.id != sub.id,
                                      Submission.received_at <= at)
@@ -66,6 +66,6 @@ def _tell(session, env: Env, sub: Submission, what: str, previous: Submission | 
                  else "如需报送，请按要求修改后重新发送；截止后收到的文件仍会受理，并记为逾期。")
     html, text = render("notice", subject=f"【作废通知】{what}", heading=heading, greeting=to_name, lines=lines,
                         **association_context(campaign))
-    return enqueue(session, key=f"void:{sub.id}", kind="notice", to_name=to_name, to_addr=to_addr,
+    return enqueue(session, campaign=campaign.name, key=f"void:{sub.id}", kind="notice", to_name=to_name, to_addr=to_addr,
                    subject=f"【作废通知】{what}", html=html, text=text, deadline_id=sub.deadline_id,
                    unit_code=unit.code)

@@ -24,7 +24,7 @@ from insday.bulletin.charts import bulletin_charts
 from insday.bulletin.checks import check_bulletin
 from insday.bulletin.data import build_bulletin
 from insday.bulletin.editions import BulletinError, Edition, edition
-from insday.bulletin.render import markdown, overview_rows, render, render_index, write_xlsx
+from insday.bulletin.render import _jinja, markdown, overview_rows, render, render_index, write_xlsx
 from insday.db import session_scope
 from insday.env import Env
 from insday.mail.compose import association_context
@@ -74,7 +74,7 @@ def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: 
     digest = hashlib.sha256(body).hexdigest()
     official = not (what_if or dry_run or out)
     if official:
-        folder = env.settings.path("preview", this.folder, digest[:12])
+        folder = env.settings.path("preview", env.campaign.name, this.folder, digest[:12])
     else:
         folder = (Path(out) if out else env.settings.path("dry-run" if dry_run else "what-if")) / this.folder
     charts = bulletin_charts(doc)
@@ -140,18 +140,19 @@ def release(env: Env, this: Edition, *, send: bool) -> dict:
         if approval is None or approval.state != "approved":
             raise BulletinError(f"{this.key} 的通报尚未批准，不能发布")
         preview = Path(approval.preview)
-        public = env.settings.public_dir / this.folder
+        public = env.public_dir / this.folder
         for source in sorted(p for p in preview.rglob("*") if p.is_file()):
             _write(public / source.relative_to(preview), source.read_bytes())
         for stale in (p for p in public.rglob("*") if p.is_file() and not (preview / p.relative_to(public)).exists()):
             stale.unlink()  # a chart the approved version does not have
         approval.published_at = approval.published_at or utcnow()
     if not this.final:  # the day's photos and videos, linked from the page
-        write_media_gallery(env, this.day, this.cutoff, env.settings.public_dir)
+        write_media_gallery(env, this.day, this.cutoff, env.public_dir)
     files = {"html": str(public / "index.html"), "xlsx": str(public / "bulletin.xlsx"),
              "md": str(public / "bulletin.md"), "json": str(public / "bulletin.json"),
              "charts": [str(p) for p in sorted((public / "charts").glob("*.png"))],
-             "list": str(write_index(env, env.settings.public_dir))}
+             "list": str(write_index(env, env.public_dir)),
+             "campaigns": str(write_campaigns_index(env.settings.public_dir))}
     mail = _queue_mail(env, this, public, dry_run=False) if send else None
     return {"published": True, "folder": str(public), "files": files, "mail": mail}
 
@@ -193,6 +194,17 @@ def _json(doc: dict) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def write_campaigns_index(root: Path) -> Path:
+    """``root/index.html`` (INSDAY_HOME/public/): every campaign published under ``root``, the
+    latest first, with its dates and state, each linking to its own list of bulletins."""
+    from insday.campaigns import listing
+
+    entries = [c for c in listing() if c["state"] != "invalid" and (root / c["name"] / "index.html").exists()]
+    entries.sort(key=lambda c: (c["start"], c["name"]), reverse=True)
+    return _write(root / "index.html", _jinja().get_template("campaigns.html.j2").render(entries=entries)
+                  .encode("utf-8"))
+
+
 def write_index(env: Env, root: Path) -> Path:
     """``root/index.html``: every bulletin under ``root``, the final one and the latest first."""
     entries = []
@@ -232,20 +244,20 @@ def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> dict
                    if usable_address(addr) is None]
     reachable = [p for p in people if usable_address(p[2]) is not None]
     with session_scope(env.engine) as session:
-        known = existing_keys(session, keys.values())
+        known = existing_keys(session, campaign.name, keys.values())
         todo = [p for p in reachable if keys[p[0]] not in known]
         if dry_run or not todo:
             return {"queued": 0, "exists": len(reachable) - len(todo), "planned": len(todo) if dry_run else 0,
                     "unreachable": unreachable}
         doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
-        kept = env.settings.path("mail", f"bulletin-{this.key}")
+        kept = env.settings.path("mail", campaign.name, f"bulletin-{this.key}")
         charts = sorted((folder / "charts").glob("*.png"))
         images = [_write(kept / p.name, p.read_bytes()) for p in charts]
         attachment = shutil.copyfile(folder / "bulletin.xlsx", kept / _attachment_name(this))
         # the gallery link is relative to the published page: not in the email
         html = render("bulletin.html.j2", {**doc, "media": None}, campaign, {p.name: f"cid:{p.name}" for p in charts})
         subject = f"【通报】{doc['title']}"
-        queued = sum(enqueue(session, key=keys[code], kind="bulletin", to_name=name, to_addr=addr, subject=subject,
+        queued = sum(enqueue(session, campaign=campaign.name, key=keys[code], kind="bulletin", to_name=name, to_addr=addr, subject=subject,
                              html=html, attachments=[attachment], inline_images=images, unit_code=code)
                      for code, name, addr in todo)
     return {"queued": queued, "exists": len(reachable) - queued, "planned": 0, "unreachable": unreachable}
@@ -271,7 +283,7 @@ def _ask(session, env: Env, this: Edition, doc: dict, folder: Path, approval, ch
                              deadline=f"{deadline:%m月%d日 %H:%M}" if deadline else None,
                              on_timeout="逾时未审批则本期通报暂不发布，批准后再发布。" if rule.on_timeout == "hold"
                              else "逾时未审批将自动发布。", **association_context(campaign))
-    enqueue(session, key=key, kind="approval", to_name=f"{a.contact}（{a.short_name}）", to_addr=a.email,
+    enqueue(session, campaign=campaign.name, key=key, kind="approval", to_name=f"{a.contact}（{a.short_name}）", to_addr=a.email,
             subject=subject, html=html, text=text, attachments=[folder / "index.html", folder / "bulletin.xlsx"])
 
 

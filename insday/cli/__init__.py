@@ -22,6 +22,9 @@ import gc
 # imported, and they are then kept out of every collection (gc.freeze).
 gc.disable()
 
+import os  # noqa: E402
+from typing import Annotated  # noqa: E402
+
 import typer  # noqa: E402
 
 from insday.cli import admin, bulletin, core, demo, essays, fake, mail, orchestrate, reports, steps  # noqa: E402
@@ -36,6 +39,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _select(campaign: Annotated[str | None, typer.Option(
+        "--campaign", metavar="NAME",
+        help="The campaign (活动) to work on: a folder name under campaigns/ or a campaign folder's path "
+             "(default: INSDAY_CAMPAIGN, or the one installed campaign).")] = None) -> None:
+    if campaign:  # as INSDAY_CAMPAIGN, so flows run from here and child processes see it too
+        from insday.settings import get_settings
+
+        os.environ["INSDAY_CAMPAIGN"] = campaign
+        get_settings.cache_clear()
+
+
 admin.register(app)
 bulletin.register(app)
 core.register(app)

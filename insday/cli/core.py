@@ -22,8 +22,10 @@ def init() -> None:
     from insday.db.bootstrap import init_database
 
     ctx = context()
-    for folder in ("archive", "inbox", "outbox", "public"):
+    for folder in ("archive", "outbox"):
         ctx.settings.path(folder).mkdir(parents=True, exist_ok=True)
+    for folder in (ctx.inbox_dir, ctx.public_dir):
+        folder.mkdir(parents=True, exist_ok=True)
     info = init_database(ctx.engine, ctx.campaign)
     url = make_url(ctx.settings.db_url).render_as_string(hide_password=True)
     action = "created" if info["revision_before"] is None else (
@@ -48,7 +50,7 @@ def templates(
     if unknown:
         raise typer.BadParameter(f"没有报表类型「{'」「'.join(sorted(unknown))}」，可选："
                                  f"{'、'.join(ctx.campaign.report_types)}", param_hint="--type")
-    target = out_dir or ctx.settings.path("templates")
+    target = out_dir or ctx.settings.path("templates", ctx.campaign.name)
     for path in write_templates(ctx.campaign, target, report_type):
         out.print(str(path))
 
@@ -119,7 +121,7 @@ def docs(
 
     ctx = context()
     ctx.ensure_db()
-    folder = out_dir or ctx.settings.path("docs")
+    folder = out_dir or ctx.settings.path("docs", ctx.campaign.name)
     result = build_pages(ctx, folder)
     if gx:
         from insday.intake.docs import build_docs
@@ -133,7 +135,22 @@ def docs(
         out.print(f"GX Data Docs：{Path(result['gx']).resolve()}", highlight=False)
 
 
+def campaigns(as_json: json_option("the campaigns as a JSON list") = False) -> None:
+    """List the installed campaigns (活动): name, dates and state (upcoming, running, closed)."""
+    from insday.campaigns import listing
+
+    rows = listing()
+    if as_json:
+        print_json(rows)
+        return
+    states = {"upcoming": "尚未开始", "running": "进行中", "closed": "已结束", "invalid": "定义有误"}
+    print_table(f"活动（{len(rows)}）", ["名称", "活动", "开始", "结束", "状态"],
+                [[r["name"], r.get("title", r.get("error", "")), r.get("start", ""), r.get("end", ""),
+                  states[r["state"]]] for r in rows])
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(campaigns)
     app.command()(init)
     app.command()(templates)
     app.command()(ingest)

@@ -1,4 +1,4 @@
-"""`insday demo`: replay the whole 2019 campaign through the real flows."""
+"""`insday demo`: replay a whole campaign (``--campaign NAME``) through the real flows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import out, out_option, parse_day
+from insday.cli.common import context, out, out_option, parse_day
 
 KIND_ZH = {"receipt": "回执", "reminder": "截止前提醒", "overdue": "逾期通知", "digest": "未报汇总（给协会）",
            "bulletin": "通报", "alert": "故障告警"}
@@ -22,7 +22,8 @@ def demo(
     until: Annotated[str | None, typer.Option("--until", metavar="DAY", help="Stop after this day, YYYY-MM-DD "
                                               "(default: the campaign's last day).")] = None,
 ) -> None:
-    """Replay (演示) the whole 2019 campaign, day by day from 06-20 to 07-12, through the real flows.
+    """Replay (演示) a whole campaign (insday --campaign NAME demo), day by day from its first to its
+    last day, through the real flows.
 
     Synthetic but realistic submissions (late, missing, wrong and resubmitted reports)
     arrive as the member units would send them; SQLite, the .eml outbox and a temporary
@@ -32,9 +33,10 @@ def demo(
 
     from insday.demo import run_demo
 
+    ctx = context()
     last = parse_day(until, "--until")
     home = out_dir or Path(f"insday-demo-{datetime.now():%Y%m%d-%H%M%S}")
-    out.print(f"回放 2019 年活动 (replaying the campaign) into [bold]{home}[/bold] …")
+    out.print(f"回放 {ctx.campaign.year} 年活动 {ctx.campaign.name} (replaying the campaign) into [bold]{home}[/bold] …")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=out, transient=False) as bar:
         task = bar.add_task("准备数据 (generating submissions)", total=None)

@@ -22,7 +22,7 @@ def list_essays(as_json: json_option("the roster as JSON") = False) -> None:
 
     ctx = context()
     ctx.ensure_db()
-    essays = roster(ctx.engine)
+    essays = roster(ctx.engine, ctx.campaign)
     if as_json:
         print_json([{"id": e["id"], "title": e["title"], "category": e["category"], "unit": e["unit"]} for e in essays])
         return

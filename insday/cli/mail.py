@@ -174,8 +174,8 @@ def outbox(
     ctx = context()
     ctx.ensure_db()
     with session_scope(ctx.engine) as s:
-        counts = outbox_counts(s)
-        messages = list_messages(s, status=status_, kind=kind, limit=limit)
+        counts = outbox_counts(s, ctx.campaign.name)
+        messages = list_messages(s, ctx.campaign.name, status=status_, kind=kind, limit=limit)
     if as_json:
         print_json({"counts": counts, "messages": messages})
         return
@@ -216,7 +216,7 @@ def send(
     ctx.ensure_db()
     if retry_failed:
         with session_scope(ctx.engine) as s:
-            reset(s)
+            reset(s, ctx.campaign.name)
     with _mail_settings():
         report = deliver(ctx, limit=limit)
     if as_json:

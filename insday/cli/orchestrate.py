@@ -19,7 +19,7 @@ def collect(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be taken.")] = False,
     as_json: json_option('one JSON object {"inbox": ..., "imap": ...}') = False,
 ) -> None:
-    """Collect (收取) INSDAY_HOME/inbox/ and the IMAP mailbox, if set: archive, ingest, move to processed/.
+    """Collect (收取) INSDAY_HOME/inbox/<campaign>/ and the IMAP mailbox, if set: archive, ingest, move to processed/.
 
     Report files are validated and stored; the national platform's donation exports go to the steps import.
     Exit 1 if a file was rejected or an export could not be imported.
@@ -82,6 +82,9 @@ def schedule(
     = None,
     work_pool: Annotated[str, typer.Option("--work-pool", metavar="POOL", show_default=False,
                                            help="Work pool named in the prefect.yaml (default: insday).")] = "insday",
+    every_campaign: Annotated[bool, typer.Option(
+        "--every-campaign", help="Write every installed campaign's deployments to the prefect.yaml (活动), "
+                                 "each on its own work queue.")] = False,
 ) -> None:
     """Show when each flow runs (运行日程): cron lines in the campaign's time zone, from its calendar."""
     from insday.orchestration import run_plan
@@ -93,9 +96,19 @@ def schedule(
 
         from insday.deployments import prefect_yaml as document
 
-        header = (f"# Written by `insday schedule --prefect-yaml {prefect_yaml.name}` from the campaign "
-                  f"{ctx.campaign.name}; regenerate it after changing the campaign's dates.\n")
-        prefect_yaml.write_text(header + yaml.safe_dump(document(ctx.campaign, work_pool), allow_unicode=True,
+        if every_campaign:
+            from insday.campaign import get_campaign
+            from insday.campaigns import installed
+
+            campaigns = [get_campaign(folder) for folder in installed()]
+            header = (f"# Written by `insday schedule --every-campaign --prefect-yaml {prefect_yaml.name}` from the "
+                      f"campaigns {', '.join(c.name for c in campaigns)}; regenerate it after adding a campaign or "
+                      "changing one's dates.\n")
+        else:
+            campaigns = [ctx.campaign]
+            header = (f"# Written by `insday schedule --prefect-yaml {prefect_yaml.name}` from the campaign "
+                      f"{ctx.campaign.name}; regenerate it after changing the campaign's dates.\n")
+        prefect_yaml.write_text(header + yaml.safe_dump(document(campaigns, work_pool), allow_unicode=True,
                                                         sort_keys=False), encoding="utf-8")
     from insday.orchestration import campaign_state, fires
 

@@ -218,7 +218,7 @@ def summary_extract(
     from insday.units import UnitMatcher
 
     ctx, moment = ready(as_of)
-    match = UnitMatcher(list(ctx.campaign.units)).resolve(unit)
+    match = UnitMatcher(list(ctx.campaign.units), ctx.campaign.province).resolve(unit)
     if match.code is None:
         raise typer.BadParameter(f"{unit}：{match.problem}", param_hint="UNIT")
     try:

@@ -52,7 +52,7 @@ def _known(env: Env, sha256: str) -> bool:
     from insday.db.models import StepImport
 
     with env.engine.connect() as conn:
-        return conn.execute(select(StepImport.id).where(StepImport.sha256 == sha256)).first() is not None
+        return conn.execute(select(StepImport.id).where(StepImport.campaign == env.campaign.name, StepImport.sha256 == sha256)).first() is not None
 
 
 def take_export(env: Env, archived: Path, filename: str, sha256: str, arrived: datetime,

@@ -197,7 +197,7 @@ def collect_imap(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fal
                      "without_attachments": 0, "donations": new_block()}
     if dry_run:
         return _collect(env, summary, as_of, dry_run)
-    with lease(env.engine, LEASE, wait=wait, label=label):
+    with lease(env.engine, LEASE, campaign=env.campaign.name, wait=wait, label=label):
         return _collect(env, summary, as_of, dry_run)
 
 

@@ -1,5 +1,5 @@
-"""Collect the inbox folder: files dropped in ``INSDAY_HOME/inbox/`` (at any depth) are
-archived and ingested, then moved to ``INSDAY_HOME/processed/<date>/<same relative path>``.
+"""Collect the inbox folder: files dropped in ``INSDAY_HOME/inbox/<campaign>/`` (at any depth) are
+archived and ingested, then moved to ``INSDAY_HOME/processed/<campaign>/<date>/<same relative path>``.
 
 - **Complete files only.** Temporary and hidden names (``~$x.xlsx``, ``x.part``, ``.x``)
   are never taken; a file is taken when it was last modified more than
@@ -151,7 +151,7 @@ def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fa
     """
     if as_of is not None and as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
-    inbox = env.settings.inbox_dir
+    inbox = env.inbox_dir
     summary: dict = {"as_of": as_of.isoformat() if as_of else None, "dry_run": dry_run, "files": [],
                      "accepted": 0, "rejected": 0, "duplicate": 0, "waiting": [], "later": [], "unreadable": [],
                      "donations": donations.new_block()}
@@ -161,7 +161,7 @@ def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fa
         return summary
     if dry_run:
         return _collect(env, summary, as_of, dry_run, sleep)
-    with lease(env.engine, LEASE, wait=wait, label=label):
+    with lease(env.engine, LEASE, campaign=env.campaign.name, wait=wait, label=label):
         return _collect(env, summary, as_of, dry_run, sleep)
 
 
@@ -170,7 +170,7 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
     settings = env.settings
     now = datetime.now(timezone.utc)
     due: list[Dropped] = []
-    for d in scan(settings.inbox_dir):
+    for d in scan(env.inbox_dir):
         (summary["later"] if as_of is not None and d.mtime > as_of else due).append(d)
     summary["later"] = [d.rel for d in summary["later"]]
     complete, waiting = _complete(due, now, settings.inbox_settle_seconds, settings.inbox_stable_seconds, sleep)
@@ -259,13 +259,13 @@ def _ingest_and_move(env: Env, taken: list[tuple[Dropped, Received]], summary: d
 
 
 def _move(env: Env, d: Dropped, received_at: datetime) -> str | None:
-    """Move a taken file to processed/<local date received>/<its path in the inbox>, if it is
+    """Move a taken file to processed/<campaign>/<local date received>/<its path in the inbox>, if it is
     still the bytes that were taken; its new place, relative to INSDAY_HOME."""
     settings = env.settings
     if not d.unchanged():
         log.warning("inbox: %s changed after it was read; left for the next run", d.rel)
         return None
     day = env.campaign.local(received_at).date().isoformat()
-    target = move_no_clobber(d.path, settings.processed_dir / day / d.rel)
-    prune_empty(d.path.parent, settings.inbox_dir)
+    target = move_no_clobber(d.path, env.processed_dir / day / d.rel)
+    prune_empty(d.path.parent, env.inbox_dir)
     return target.relative_to(settings.home).as_posix()

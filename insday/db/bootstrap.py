@@ -22,14 +22,23 @@ def init_database(engine: Engine, campaign: Campaign) -> dict:
     from insday.db.migrate import current_revision, load_reference_data, upgrade
 
     before = current_revision(engine)
-    upgrade(engine)
+    upgrade(engine, campaign=campaign.name)
     with session_scope(engine) as s:
         loaded = load_reference_data(s, campaign)
     return {"revision_before": before, "revision": current_revision(engine), **loaded}
 
 
 def ensure_database(engine: Engine, campaign: Campaign) -> None:
-    from insday.db.migrate import current_revision
+    """Upgrade the schema if it is not current, and load the campaign's roster if the database
+    has none yet (a campaign added to a database that holds others)."""
+    from sqlalchemy import select
+
+    from insday.db.migrate import current_revision, load_reference_data
+    from insday.db.models import Unit
 
     if current_revision(engine) != head_revision():
         init_database(engine, campaign)
+        return
+    with session_scope(engine) as s:
+        if s.scalar(select(Unit.code).where(Unit.campaign == campaign.name).limit(1)) is None:
+            load_reference_data(s, campaign)

@@ -9,23 +9,55 @@ from sqlalchemy import Engine, inspect, select, text
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(connection=None):
+def alembic_config(connection=None, campaign: str | None = None):
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
+    cfg.attributes["campaign"] = campaign  # the campaign rows stored before 0013 belong to
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or upgrade the schema. Concurrent callers on PostgreSQL wait for each other."""
+def upgrade(engine: Engine, revision: str = "head", campaign: str | None = None) -> None:
+    """Create or upgrade the schema. Concurrent callers on PostgreSQL wait for each other.
+
+    ``campaign``: the name rows stored before migration 0013 get (default: the settings'
+    campaign). On SQLite the migrations run with foreign keys off (a batch rebuild drops and
+    recreates tables; with them on, dropping ``submissions`` would delete its rows' rows), and
+    the foreign keys are checked afterwards."""
     from alembic import command
 
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(78078)"))
-        command.upgrade(alembic_config(conn), revision)
+    _migrate(engine, lambda cfg: command.upgrade(cfg, revision), campaign)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Go back to ``revision`` (0013 -> 0012 only while the database holds one campaign)."""
+    from alembic import command
+
+    _migrate(engine, lambda cfg: command.downgrade(cfg, revision), None)
+
+
+def _migrate(engine: Engine, run, campaign: str | None) -> None:
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction, or SQLite ignores it
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(78078)"))
+                run(alembic_config(conn, campaign))
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.rollback()
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -37,14 +69,14 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def load_reference_data(session, campaign) -> dict[str, int]:
-    """Upsert the roster (and the association itself) and the essay roster; units and essays
-    no longer listed become inactive."""
+    """Upsert the campaign's roster (and the association itself) and essay roster; units and
+    essays no longer listed become inactive. Other campaigns' units and essays are not touched."""
     from insday.db.models import Essay, Unit
 
     rows = [*campaign.units, campaign.association_unit]
-    existing = {u.code: u for u in session.scalars(select(Unit))}
+    existing = {u.code: u for u in session.scalars(select(Unit).where(Unit.campaign == campaign.name))}
     for u in rows:
-        unit = existing.pop(u.code, None) or Unit(code=u.code)
+        unit = existing.pop(u.code, None) or Unit(campaign=campaign.name, code=u.code)
         unit.name, unit.short_names, unit.kind = u.name, list(u.short_names), u.kind
         unit.contact, unit.email, unit.phone, unit.active = u.contact, u.email, u.phone, True
         session.add(unit)
@@ -55,9 +87,9 @@ def load_reference_data(session, campaign) -> dict[str, int]:
     for stale in existing.values():
         stale.active = stale.code in added
     session.flush()  # essays refer to units
-    essays = {e.id: e for e in session.scalars(select(Essay))}
+    essays = {e.id: e for e in session.scalars(select(Essay).where(Essay.campaign == campaign.name))}
     for e in campaign.essay_list:
-        essay = essays.pop(e.id, None) or Essay(id=e.id)
+        essay = essays.pop(e.id, None) or Essay(campaign=campaign.name, id=e.id)
         essay.title, essay.author, essay.unit, essay.category, essay.active = e.title, e.author, e.unit, e.category, True
         session.add(essay)
     for stale in essays.values():

@@ -68,7 +68,7 @@ class _Planner:
             if self.write_templates:
                 path = blank_template(self.env.settings, self.campaign, report_type)
             else:  # a dry run names the template without writing it
-                path = self.env.settings.path("templates") / template_filename(self.campaign.report_type(report_type))
+                path = self.env.settings.path("templates", self.campaign.name) / template_filename(self.campaign.report_type(report_type))
             self._templates[report_type] = path
         return self._templates[report_type]
 
@@ -175,12 +175,12 @@ def run_reminders(env: Env, as_of: datetime, dry_run: bool = False, *, send: boo
     messages, unreachable = plan_reminders(env, as_of, write_templates=not dry_run)
     with session_scope(env.engine) as session:
         if dry_run:
-            known = existing_keys(session, [m.key for m in messages])
+            known = existing_keys(session, env.campaign.name, [m.key for m in messages])
             for m in messages:
                 m.state = "exists" if m.key in known else "planned"
         else:
             for m in messages:
-                queued = enqueue(session, key=m.key, kind=m.kind, to_name=m.to_name, to_addr=m.to_addr,
+                queued = enqueue(session, campaign=env.campaign.name, key=m.key, kind=m.kind, to_name=m.to_name, to_addr=m.to_addr,
                                  subject=m.subject, html=m.html, text=m.text, attachments=m.attachments,
                                  deadline_id=m.deadline_id, unit_code=m.unit_code)
                 m.state = "queued" if queued else "exists"

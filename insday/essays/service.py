@@ -51,10 +51,10 @@ class Contest:
         return f"{category.award}{standing.prize}"
 
 
-def roster(engine: Engine) -> list[dict]:
-    """The essays on the roster (as loaded by `insday init`)."""
+def roster(engine: Engine, campaign: Campaign) -> list[dict]:
+    """The campaign's essays on the roster (as loaded by `insday init`)."""
     with engine.connect() as conn:
-        return fetch(conn, "essays/roster")
+        return fetch(conn, "essays/roster", campaign=campaign.name)
 
 
 def contest(campaign: Campaign, engine: Engine, as_of: datetime, *, final: bool = True) -> Contest:
@@ -67,10 +67,11 @@ def contest(campaign: Campaign, engine: Engine, as_of: datetime, *, final: bool 
     rules = campaign.essays
     frozen = rules.shortlist_at is not None and as_of > rules.shortlist_at
     with engine.connect() as conn:
-        essays = fetch(conn, "essays/roster")
-        rows = fetch(conn, "essays/sheet_scores", as_of=rules.shortlist_at if frozen else as_of)
-        later = fetch(conn, "essays/sheet_scores", as_of=as_of) if frozen else []
-        votes = fetch(conn, "essays/current_votes", as_of=as_of) if final else []
+        key = campaign.name
+        essays = fetch(conn, "essays/roster", campaign=key)
+        rows = fetch(conn, "essays/sheet_scores", as_of=rules.shortlist_at if frozen else as_of, campaign=key)
+        later = fetch(conn, "essays/sheet_scores", as_of=as_of, campaign=key) if frozen else []
+        votes = fetch(conn, "essays/current_votes", as_of=as_of, campaign=key) if final else []
 
     standings, own = _standings(campaign, essays, rows)
     categories = {c.name: [s for s in standings.values() if s.category == c.name] for c in rules.categories}

@@ -22,8 +22,7 @@ from insday.fake.files import FORMATS, Sheet, full_width, write_table, zip_bytes
 
 AMBIGUOUS = {"平安": "平安", "人民": "人保", "太平洋": "太平洋", "太平": "太平", "阳光": "阳光", "人寿财产": "国寿"}
 PLATFORMS = ("抖音", "快手", "腾讯微视", "秒拍")
-CITY_PLACES = ("长春市朝阳区", "长春市南关区", "吉林市船营区", "四平市铁西区", "辽源市龙山区", "通化市东昌区",
-               "白山市浑江区", "松原市宁江区", "白城市洮北区", "延吉市")
+CITY_PLACES = ("市区",)  # where the campaign names no places (campaign.yaml places)
 VENUES = {"进学校": "实验小学", "进农村": "新农村党群服务中心", "进社区": "社区服务中心", "进机关": "政务服务中心",
           "进企业": "工业园区", "职场": "公司职场", "媒体": "电视台演播厅"}
 SURVEY_COMMENTS = ("理赔很快，服务热情", "希望简化理赔材料", "电话一直占线", "业务员解释得很清楚", "", "", "",
@@ -198,13 +197,14 @@ class Generator:
     def daily_reports(self) -> None:
         rt = self.campaign.report_type("daily_report")
         days = self.campaign.window_days(rt.window)
+        spec = next(d for d in self.campaign.deadlines if d.report_type == "daily_report" and d.each_day_of)
         for day in days:
             for unit in self.campaign.units:
                 t = self.temper[unit.code]
                 outcome = t.outcome(self.rng)
                 if outcome == "missing":
                     continue
-                due = self.at(day + timedelta(days=1), 10)
+                due = self.campaign.at(day + timedelta(days=spec.due_days_after), spec.due_time)
                 at = (self.between(self.at(day, 17), self.at(day, 23, 30)) if self.rng.random() < 0.6
                       else self.between(self.at(day + timedelta(days=1), 7), due - timedelta(minutes=5))) \
                     if outcome == "on_time" else self.between(due + timedelta(minutes=5), due + timedelta(hours=30))
@@ -303,7 +303,7 @@ class Generator:
                     kind = self.rng.choice(kinds)
                     rows.append({"event_date": self._date_text(day, self.temper[unit.code].fmt),
                                  "unit": self.name_of(unit), "kind": kind, "title": f"保险知识{kind}活动",
-                                 "place": f"{self.rng.choice(CITY_PLACES)}{VENUES.get(kind, '')}",
+                                 "place": f"{self.rng.choice(self.campaign.places or CITY_PLACES)}{VENUES.get(kind, '')}",
                                  "people_reached": self.rng.randint(30, 3000), "materials": self.rng.randint(0, 2000),
                                  "media_links": f"https://news.example.com/{unit.code}/{day:%m%d}" if kind == "媒体" else None})
                 at = self.between(self.at(batch[-1], 18), self.at(batch[-1] + timedelta(days=2), 12))
@@ -345,7 +345,7 @@ class Generator:
         end = self.campaign.window(self.campaign.steps.window).end
         for n, unit in enumerate(companies, start=1):
             head = unit.name.split(home.name)[0]
-            row = {"project_id": f"FP2019-{n:02d}", "unit": unit.name,
+            row = {"project_id": f"FP{self.campaign.year}-{n:02d}", "unit": unit.name,
                    "region": f"{home.full_name}{counties[(n - 1) % len(counties)]}",
                    "head_office": head, "coverage": minimum.coverage_yuan + self.rng.randint(0, 30) * 1_000_000,
                    "people": minimum.people + self.rng.randint(0, 4000), "term_months": minimum.term_months,

@@ -41,7 +41,7 @@ def build_docs(campaign: Campaign, engine: Engine, archive_dir: Path, out: Path,
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     })
     with session_scope(engine) as s:
-        subs = list(s.scalars(select(Submission).where(Submission.report_type.is_not(None))
+        subs = list(s.scalars(select(Submission).where(Submission.campaign == campaign.name, Submission.report_type.is_not(None))
                               .order_by(Submission.report_type, Submission.received_at)))
     parser = Parser(campaign)
     checkpoints: dict[str, object] = {}

@@ -153,7 +153,7 @@ def render_index(pages: list[FilePage], sections: list[dict], campaign_title: st
 def build_pages(env: Env, out: Path) -> dict:
     """Write the index and one page per received file under ``out``; what was written."""
     with session_scope(env.engine) as s:
-        subs = list(s.scalars(select(Submission).order_by(Submission.received_at.desc(), Submission.id.desc())))
+        subs = list(s.scalars(select(Submission).where(Submission.campaign == env.campaign.name).order_by(Submission.received_at.desc(), Submission.id.desc())))
         s.expunge_all()
     pages = _pages(env, subs)
     campaign = env.campaign

@@ -77,7 +77,7 @@ class Parser:
 
     def __init__(self, campaign: Campaign):
         self.campaign = campaign
-        self.matcher = UnitMatcher(list(campaign.units))
+        self.matcher = UnitMatcher(list(campaign.units), campaign.province)
         self.tables = [rt for rt in campaign.report_types.values() if rt.kind == "table"]
         self._lookup = {
             rt.key: {header_key(h): c for c in rt.columns for h in (c.header, *c.aliases)} for rt in self.tables
@@ -92,7 +92,7 @@ class Parser:
             by_key = {c.key: c for c in rt.columns}
             self._bare[rt.key] = {n: by_key[next(iter(ks))] for n, ks in names.items() if len(ks) == 1}
         with_association = [*campaign.units, campaign.association_unit]
-        self.matcher_with_association = UnitMatcher(with_association)
+        self.matcher_with_association = UnitMatcher(with_association, campaign.province)
 
     def _column(self, rt: ReportType, key: str) -> tuple[Column | None, str | None]:
         """The column a header key names, and the unit in its bracket (None: none given)."""

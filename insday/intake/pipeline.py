@@ -240,7 +240,8 @@ class Intake:
         if not hashes:
             return set()
         with session_scope(self.engine) as s:
-            return set(s.scalars(select(Submission.sha256).where(Submission.sha256.in_(hashes))))
+            return set(s.scalars(select(Submission.sha256).where(Submission.campaign == self.campaign.name,
+                                                                 Submission.sha256.in_(hashes))))
 
     def _parse(self, item: Received) -> ParsedFile:
         try:
@@ -288,7 +289,7 @@ class Intake:
             try:
                 with session_scope(self.engine) as s:
                     sub = Submission(
-                        sha256=item.sha256, filename=item.filename, archive_path=item.archive_path,
+                        campaign=self.campaign.name, sha256=item.sha256, filename=item.filename, archive_path=item.archive_path,
                         size=len(item.data), source=source, sender=sender, report_type=parsed.report_type,
                         unit_code=parsed.unit if parsed.unit in self.campaign.unit_by_code
                         or parsed.unit == self.campaign.association.code else None,
@@ -297,7 +298,7 @@ class Intake:
                         deadline_id=result.deadline_id, errors=result.errors, warnings=result.warnings,
                         row_count=len(parsed.records) if accepted else 0)
                     if accepted:
-                        sub.version = result.version = self._next_version(s, parsed)
+                        sub.version = result.version = self._next_version(s, self.campaign.name, parsed)
                     s.add(sub)
                     s.flush()
                     result.submission_id = sub.id
@@ -316,9 +317,9 @@ class Intake:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _next_version(s: Session, parsed: ParsedFile) -> int:
+    def _next_version(s: Session, campaign: str, parsed: ParsedFile) -> int:
         latest = s.scalar(select(func.max(Submission.version)).where(
-            Submission.unit_code == parsed.unit, Submission.report_type == parsed.report_type,
+            Submission.campaign == campaign, Submission.unit_code == parsed.unit, Submission.report_type == parsed.report_type,
             Submission.period_key == (parsed.period.isoformat() if parsed.period else "-")))
         return (latest or 0) + 1
 
@@ -326,13 +327,14 @@ class Intake:
         rt = self.campaign.report_type(parsed.report_type)
         model = ROW_MODELS[rt.table]
         keys = [c.key for c in rt.columns]
-        rows = [{"submission_id": submission_id, "row_no": r["_row"], **{k: r.get(k) for k in keys}}
+        rows = [{"campaign": self.campaign.name, "submission_id": submission_id, "row_no": r["_row"], **{k: r.get(k) for k in keys}}
                 for r in parsed.records]
         s.execute(insert(model), rows)
 
     def _duplicate(self, item: Received, on_result: ResultHook | None) -> FileResult:
         with session_scope(self.engine) as s:
-            sub = s.scalars(select(Submission).where(Submission.sha256 == item.sha256)).one()
+            sub = s.scalars(select(Submission).where(Submission.campaign == self.campaign.name,
+                                                     Submission.sha256 == item.sha256)).one()
             result = FileResult(
                 path=str(item.path), sha256=item.sha256, filename=item.filename, report_type=sub.report_type,
                 unit=sub.unit_code, period=sub.period, status="duplicate", version=sub.version,

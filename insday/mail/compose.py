@@ -57,7 +57,7 @@ def unit_recipient(unit: Unit) -> tuple[str, str]:
 
 
 def blank_template(settings: Settings, campaign: Campaign, report_type: str) -> Path:
-    """The blank xlsx template of a report type under INSDAY_HOME/templates/.
+    """The blank xlsx template of a report type under INSDAY_HOME/templates/<campaign>/.
 
     Generated once and reused; generated again when the campaign definition is newer
     than the file. Written atomically, so concurrent runs never attach half a file.
@@ -65,7 +65,7 @@ def blank_template(settings: Settings, campaign: Campaign, report_type: str) -> 
     from insday.templates import build_template, template_filename
 
     rt = campaign.report_type(report_type)
-    path = settings.path("templates") / template_filename(rt)
+    path = settings.path("templates", campaign.name) / template_filename(rt)
     sources = [campaign.folder / name for name in ("campaign.yaml", campaign.roster, campaign.essays.roster)] \
         if campaign.folder else []
     newest = max((p.stat().st_mtime for p in sources if p.exists()), default=0)

@@ -250,9 +250,9 @@ class _EmlTransport:
 
 
 def deliver(env: Env, limit: int | None = None, label: str | None = None) -> dict:
-    """Send what is due in the outbox; returns what happened. The only way mail goes out: one
-    delivery at a time across runs, workers and commands (the ``mail`` lease, waited for up to
-    5 minutes; ``label`` names the holder for people, e.g. the flow run).
+    """Send what is due in the campaign's outbox; returns what happened. The only way mail goes
+    out: one delivery at a time per campaign across runs, workers and commands (the ``mail``
+    lease, waited for up to 5 minutes; ``label`` names the holder for people, e.g. the flow run).
 
     ``{"transport": "smtp"|"eml", "sent", "failed", "requeued", "recovered", "pending", "error"}``:
     ``failed`` messages the server refused (retried later), ``requeued`` messages put back
@@ -261,7 +261,7 @@ def deliver(env: Env, limit: int | None = None, label: str | None = None) -> dic
     """
     from insday.lease import lease
 
-    with lease(env.engine, "mail", wait=300, label=label):
+    with lease(env.engine, "mail", campaign=env.campaign.name, wait=300, label=label):
         return _deliver(env, limit)
 
 
@@ -272,7 +272,7 @@ def _deliver(env: Env, limit: int | None) -> dict:
     report = {"transport": transport.name, "sent": 0, "failed": 0, "requeued": 0, "recovered": 0, "pending": 0,
               "error": None}
     with env.engine.connect() as conn:  # one connection for the run: no pool round trip per message
-        outbox = _Outbox(conn, settings)
+        outbox = _Outbox(conn, settings, campaign.name)
         report["recovered"] = outbox.recover_stale()
         ids = outbox.due(limit)
         if ids:
@@ -341,19 +341,20 @@ class _Outbox:
     server itself could lose the last fraction of a second; the final ``flush`` waits.
     """
 
-    def __init__(self, conn, settings: Settings):
+    def __init__(self, conn, settings: Settings, campaign: str):
         self.conn, self.settings, self.max_attempts = conn, settings, settings.mail_max_attempts
+        self.campaign = campaign  # a run sends its own campaign's messages (built with its campaign)
         self._outcome: tuple | None = None
         self._postgres = conn.dialect.name == "postgresql"
 
     def recover_stale(self) -> int:
         with self.conn.begin():
-            return self.conn.execute(update(T).where(T.c.status == "sending", T.c.claimed_at < utcnow() - STALE_CLAIM)
+            return self.conn.execute(update(T).where(T.c.campaign == self.campaign, T.c.status == "sending", T.c.claimed_at < utcnow() - STALE_CLAIM)
                                      .values(status="queued", claimed_at=None)).rowcount
 
     def due(self, limit: int | None) -> list[int]:
         now = utcnow()
-        query = select(T.c.id).where(T.c.status.in_(("queued", "failed")), T.c.attempts < self.max_attempts,
+        query = select(T.c.id).where(T.c.campaign == self.campaign, T.c.status.in_(("queued", "failed")), T.c.attempts < self.max_attempts,
                                      or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= now)).order_by(T.c.id)
         with self.conn.begin():
             return list(self.conn.scalars(query.limit(limit) if limit else query))
@@ -361,7 +362,7 @@ class _Outbox:
     def pending(self) -> int:
         with self.conn.begin():
             return self.conn.scalar(select(func.count()).select_from(T).where(
-                T.c.status.in_(("queued", "failed", "sending")), T.c.attempts < self.max_attempts))
+                T.c.campaign == self.campaign, T.c.status.in_(("queued", "failed", "sending")), T.c.attempts < self.max_attempts))
 
     def claim(self, ident: int):
         """The row, now ``sending`` and ours; None if another run claimed (or sent) it first."""

@@ -107,11 +107,12 @@ def _paths(paths: Iterable[Path | str], what: str) -> list[str]:
     return out
 
 
-def enqueue(session: Session, *, key: str, kind: str, to_name: str, to_addr: str, subject: str, html: str,
+def enqueue(session: Session, *, campaign: str, key: str, kind: str, to_name: str, to_addr: str, subject: str, html: str,
             text: str | None = None, attachments: Iterable[Path | str] = (),
             inline_images: Iterable[Path | str] = (), deadline_id: str | None = None,
             unit_code: str | None = None) -> bool:
-    """Queue one message unless its key is already in the outbox; True if it was queued.
+    """Queue one message of ``campaign`` (its name) unless its key is already in the campaign's
+    outbox; True if it was queued.
 
     Runs in the caller's transaction (nothing is committed here). ``html`` is the body
     as built by the caller (escape what submitters wrote); ``text`` defaults to a plain
@@ -131,7 +132,7 @@ def enqueue(session: Session, *, key: str, kind: str, to_name: str, to_addr: str
     if len(set(names)) != len(names):
         raise ValueError(f"inline images need distinct file names (they are their cids): {names}")
     values = dict(
-        key=key, kind=kind, deadline_id=clean_header(deadline_id, 64) or None,
+        campaign=campaign, key=key, kind=kind, deadline_id=clean_header(deadline_id, 64) or None,
         unit_code=clean_header(unit_code, 16) or None, to_name=clean_header(to_name), to_addr=addr,
         subject=clean_header(subject, 300), html=html, text=text if text is not None else html_to_text(html),
         attachments=_paths(attachments, "attachment"), inline_images=images, status="queued", attempts=0)
@@ -139,33 +140,34 @@ def enqueue(session: Session, *, key: str, kind: str, to_name: str, to_addr: str
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = (insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    statement = (insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["campaign", "key"])
                  .returning(OutboxMessage.id))
     return session.execute(statement).first() is not None
 
 
-def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
+def existing_keys(session: Session, campaign: str, keys: Iterable[str]) -> set[str]:
     keys = list(keys)
     found: set[str] = set()
     for i in range(0, len(keys), 500):
-        found.update(session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys[i:i + 500]))))
+        found.update(session.scalars(select(OutboxMessage.key).where(OutboxMessage.campaign == campaign,
+                                                                     OutboxMessage.key.in_(keys[i:i + 500]))))
     return found
 
 
-def outbox_counts(session: Session) -> dict[str, dict[str, int]]:
-    """{kind: {status: count}} over the whole outbox."""
+def outbox_counts(session: Session, campaign: str) -> dict[str, dict[str, int]]:
+    """{kind: {status: count}} over the campaign's whole outbox."""
     counts: dict[str, dict[str, int]] = {}
     rows = session.execute(select(OutboxMessage.kind, OutboxMessage.status, func.count())
-                           .group_by(OutboxMessage.kind, OutboxMessage.status))
+                           .where(OutboxMessage.campaign == campaign).group_by(OutboxMessage.kind, OutboxMessage.status))
     for kind, status, n in rows:
         counts.setdefault(kind, {})[status] = n
     return counts
 
 
-def list_messages(session: Session, *, status: str | None = None, kind: str | None = None,
+def list_messages(session: Session, campaign: str, *, status: str | None = None, kind: str | None = None,
                   limit: int | None = 50) -> list[dict]:
     """The newest messages first, without their bodies."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    query = select(OutboxMessage).where(OutboxMessage.campaign == campaign).order_by(OutboxMessage.id.desc())
     if status:
         query = query.where(OutboxMessage.status == status)
     if kind:
@@ -179,7 +181,8 @@ def list_messages(session: Session, *, status: str | None = None, kind: str | No
             for m in session.scalars(query)]
 
 
-def retry_failed(session: Session) -> int:
-    """Make every failed message due again now, with its attempts counted from zero."""
-    return session.execute(update(OutboxMessage).where(OutboxMessage.status == "failed")
+def retry_failed(session: Session, campaign: str) -> int:
+    """Make every failed message of the campaign due again now, with its attempts counted from zero."""
+    return session.execute(update(OutboxMessage).where(OutboxMessage.campaign == campaign,
+                                                       OutboxMessage.status == "failed")
                            .values(attempts=0, next_attempt_at=None)).rowcount

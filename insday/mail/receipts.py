@@ -84,7 +84,7 @@ def queue_receipt(session: Session, result: FileResult, env: Env | None = None, 
         context["warnings"] = []
     subject = clean_header(_subject(result, context["report_title"], context["unit_name"], period), 300)
     html, text = render("receipt", subject=subject, **context)
-    return enqueue(session, key=f"receipt:{result.sha256}:{result.status}", kind="receipt", to_name=to_name,
+    return enqueue(session, campaign=campaign.name, key=f"receipt:{result.sha256}:{result.status}", kind="receipt", to_name=to_name,
                    to_addr=to_addr, subject=subject, html=html, text=text,
                    attachments=[template] if template else (),
                    deadline_id=result.deadline_id or (deadline.id if deadline else None),

@@ -18,11 +18,11 @@ CENT = Decimal("0.01")
 
 
 def fetch_as_of(env: Env, name: str, as_of: datetime, **params) -> list[dict]:
-    """Rows of sql/<name>.sql as known at ``as_of``."""
+    """Rows of sql/<name>.sql as known at ``as_of``, of the environment's campaign."""
     from insday.sql import fetch
 
     with env.engine.connect() as conn:
-        return fetch(conn, name, as_of=as_of, **params)
+        return fetch(conn, name, as_of=as_of, **{"campaign": env.campaign.name, **params})
 
 
 def money(value) -> Decimal | None:
@@ -87,7 +87,7 @@ def jsonable(value):
 
 def out_dir(env: Env, name: str, out: Path | None) -> Path:
     """``out`` or INSDAY_HOME/reports/<name>, created."""
-    folder = out or env.settings.path("reports", name)
+    folder = out or env.settings.path("reports", env.campaign.name, name)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

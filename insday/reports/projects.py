@@ -24,11 +24,11 @@ from insday.reports.common import fetch_as_of, jsonable, money, unit_info
 STATE_ZH = {"open": "未到期", "met": "按时完成", "met_late": "逾期完成", "overdue": "已逾期"}
 
 
-def project_claims(conn: Connection, as_of: datetime) -> list[ProjectClaim]:
-    """Every project claimed as of ``as_of``."""
+def project_claims(conn: Connection, campaign: Campaign, as_of: datetime) -> list[ProjectClaim]:
+    """Every project of the campaign claimed as of ``as_of``."""
     from insday.sql import fetch
 
-    return claims_of(fetch(conn, "reports/projects_current", as_of=as_of))
+    return claims_of(fetch(conn, "reports/projects_current", as_of=as_of, campaign=campaign.name))
 
 
 def _latest(*days: date | None) -> date | None:

@@ -90,7 +90,7 @@ def check_project(context: RuleContext, rt: ReportType, parsed: ParsedFile) -> N
     from insday.db.models.reports import ProjectRow
 
     query = (select(ProjectRow.project_id, ProjectRow.unit).join(Submission, Submission.id == ProjectRow.submission_id)
-             .where(Submission.status == "accepted", ProjectRow.project_id.in_(ids), ProjectRow.unit != parsed.unit))
+             .where(Submission.campaign == campaign.name, Submission.status == "accepted", ProjectRow.project_id.in_(ids), ProjectRow.unit != parsed.unit))
     if context.received_at is not None:
         query = query.where(Submission.received_at <= context.received_at)
     with session_scope(context.engine) as s:

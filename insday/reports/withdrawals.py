@@ -36,7 +36,7 @@ def find_video(env: Env, link_or_id: str | int) -> dict:
 
     text = str(link_or_id).strip()
     with session_scope(env.engine) as s:
-        accepted = Submission.status == "accepted"
+        accepted = (Submission.campaign == env.campaign.name) & (Submission.status == "accepted")
         if text.isdigit():
             row = s.scalar(select(VideoRow).join(Submission, Submission.id == VideoRow.submission_id)
                            .where(accepted, VideoRow.id == int(text)))
@@ -96,7 +96,7 @@ def withdraw_video(env: Env, link_or_id: str | int, reason: str, actor: str, *, 
 
 def withdrawn_videos(env: Env, as_of: datetime) -> list[dict]:
     """The videos withdrawn by ``as_of``, oldest first."""
-    return fetch_as_of(env, "reports/video_withdrawals", as_of, campaign=env.campaign.name)
+    return fetch_as_of(env, "reports/video_withdrawals", as_of)
 
 
 def withdrawn_test(withdrawn: list[dict]):

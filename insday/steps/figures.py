@@ -13,12 +13,14 @@ from insday.sql import fetch, query
 from insday.steps.rules import RegionDayFigure, StepsOutOfOrder, crossings
 
 
-_LOCK = 78_0704  # PostgreSQL advisory lock key: step data is recorded one import or pull at a time
+_LOCK = 78_0704  # PostgreSQL advisory lock key: a campaign's step data is recorded one import or pull at a time
 
 
-def lock_step_data(conn: Connection) -> None:
+def lock_step_data(conn: Connection, campaign: Campaign) -> None:
+    """Take the campaign's step-data lock (two campaigns import at the same time)."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key, hashtext(:campaign))"),
+                     {"key": _LOCK, "campaign": campaign.name})
 
 
 def run(conn: Connection, name: str, **params) -> None:
@@ -26,20 +28,21 @@ def run(conn: Connection, name: str, **params) -> None:
     conn.execute(query(name, conn.dialect.name), params)
 
 
-def check_time_order(conn: Connection, moment: datetime) -> None:
+def check_time_order(conn: Connection, campaign: Campaign, moment: datetime) -> None:
     """Step data is recorded in time order, so "as of" answers never change after the fact."""
-    [row] = fetch(conn, "steps/latest_event")
+    [row] = fetch(conn, "steps/latest_event", campaign=campaign.name)
     if row["latest_at"] is not None and moment < row["latest_at"]:
         raise StepsOutOfOrder(f"步数数据须按时间顺序记录：已有 {row['latest_at'].isoformat()} 的数据，"
                          f"不能再记为更早的 {moment.isoformat()}")
 
 
-def region_figures(conn: Connection, as_of: datetime) -> list[RegionDayFigure]:
-    return [RegionDayFigure(**row) for row in fetch(conn, "steps/region_day_figures", as_of=as_of)]
+def region_figures(conn: Connection, campaign: Campaign, as_of: datetime) -> list[RegionDayFigure]:
+    rows = fetch(conn, "steps/region_day_figures", as_of=as_of, campaign=campaign.name)
+    return [RegionDayFigure(**row) for row in rows]
 
 
-def unlocked(conn: Connection, as_of: datetime) -> dict[str, dict]:
-    return {row["region_code"]: row for row in fetch(conn, "steps/unlocks", as_of=as_of)}
+def unlocked(conn: Connection, campaign: Campaign, as_of: datetime) -> dict[str, dict]:
+    return {row["region_code"]: row for row in fetch(conn, "steps/unlocks", as_of=as_of, campaign=campaign.name)}
 
 
 def refresh_unlocks(conn: Connection, campaign: Campaign, at: datetime, trigger: str) -> list[dict]:
@@ -50,12 +53,12 @@ def refresh_unlocks(conn: Connection, campaign: Campaign, at: datetime, trigger:
     can move it earlier, recorded as a new row (the old one stays, for "as of" answers).
     It never moves later and is never withdrawn.
     """
-    known = unlocked(conn, at)
+    known = unlocked(conn, campaign, at)
     new = []
-    for code, (day, total) in sorted(crossings(campaign, region_figures(conn, at)).items()):
+    for code, (day, total) in sorted(crossings(campaign, region_figures(conn, campaign, at)).items()):
         previous: date | None = known[code]["unlocked_on"] if code in known else None
         if previous is None or day < previous:
-            new.append({"region_code": code, "unlocked_on": day, "group_steps": total, "previous_on": previous,
+            new.append({"campaign": campaign.name, "region_code": code, "unlocked_on": day, "group_steps": total, "previous_on": previous,
                         "recorded_at": at, "trigger": trigger})
     if new:
         conn.execute(insert(StepUnlock), new)

@@ -94,19 +94,21 @@ def _import(env: Env, path: Path, filename: str, sha256: str, received_at: datet
     campaign = env.campaign
     with open_records(path) as fh, env.engine.begin() as conn:
         header = read_header(fh)
-        lock_step_data(conn)
+        lock_step_data(conn, campaign)
         if conn.dialect.name == "postgresql":  # for the few set-based statements (and ANALYZE of their inputs)
             for name, value in (("work_mem", "256MB"), ("jit", "off"), ("default_statistics_target", "10")):
                 conn.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
-        earlier = conn.execute(select(_IMPORTS).where(_IMPORTS.c.sha256 == sha256)).one_or_none()
+        earlier = conn.execute(select(_IMPORTS).where(_IMPORTS.c.campaign == campaign.name,
+                                                      _IMPORTS.c.sha256 == sha256)).one_or_none()
         if earlier is not None:
             return _result(earlier, path, campaign.tz, duplicate=True, unlocks=[], started=started)
-        check_time_order(conn, received_at)
+        check_time_order(conn, campaign, received_at)
         import_id = conn.execute(insert(StepImport).values(
-            sha256=sha256, filename=filename, received_at=received_at, records=0, accepted=0, rejected={},
+            campaign=campaign.name, sha256=sha256, filename=filename, received_at=received_at, records=0, accepted=0, rejected={},
             superseded=0).returning(StepImport.id)).scalar_one()
-        # Record ids follow every id handed out before (the step-data lock keeps them contiguous).
-        first_id = (conn.execute(select(func.max(StepImport.last_record_id))).scalar() or 0) + 1
+        # Record ids follow every id the campaign handed out before (its step-data lock keeps them contiguous).
+        first_id = (conn.execute(select(func.max(StepImport.last_record_id))
+                                 .where(StepImport.campaign == campaign.name)).scalar() or 0) + 1
         sums, earned = _load(conn, header, fh, campaign, import_id, first_id)
         values = {"records": sums.records, "first_record_id": first_id if sums.records else None,
                   "last_record_id": first_id + sums.records - 1 if sums.records else None}
@@ -157,22 +159,25 @@ def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: i
 
     from insday.steps.stream import FileStream
 
-    aliases = dict(conn.execute(select(StepRegionAlias.spelling, StepRegionAlias.region_code)).all())
+    aliases = dict(conn.execute(select(StepRegionAlias.spelling, StepRegionAlias.region_code)
+                                .where(StepRegionAlias.campaign == campaign.name)).all())
+    key = pl.lit(campaign.name, pl.String)  # one constant per import
     sink = _sink(conn)
     records = sink.writer(step_records)
 
     def encode(batch):  # in the stream's worker thread
-        return records.encode(batch.select(pl.col("record").alias("record_id") + first_id, *_RECORD_COLUMNS))
+        return records.encode(batch.select(key.alias("campaign"), pl.col("record").alias("record_id") + first_id,
+                                           *_RECORD_COLUMNS))
 
     def rejects(frame):
-        return frame.select(record_id=pl.col("record") + first_id, import_id=pl.lit(import_id, pl.Int32),
+        return frame.select(campaign=key, record_id=pl.col("record") + first_id, import_id=pl.lit(import_id, pl.Int32),
                             reason="reason")
 
     stream = FileStream(header, fh, campaign, step_calendar(campaign), aliases, encode)
     records.write(stream.batches())
     with ThreadPoolExecutor(1, thread_name_prefix="steps-settle") as worker:
         settled = worker.submit(stream.result)  # NumPy, while the database takes what is known already
-        _store_aliases(conn, aliases, {**RegionResolver(campaign.steps.regions).spellings(), **stream.new_aliases})
+        _store_aliases(conn, campaign, aliases, {**RegionResolver(campaign.steps.regions).spellings(), **stream.new_aliases})
         sink.load(StepReject.__table__, rejects(stream.rejects()))
         earned = _prepare(conn, sink, campaign) if stream.count else None
         sums = settled.result()
@@ -205,7 +210,7 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
     import polars as pl
 
     cal = step_calendar(campaign)
-    params = {"import_id": import_id, "first_id": first_id, "top_n": campaign.steps.top_n}
+    params = {"campaign": campaign.name, "import_id": import_id, "first_id": first_id, "top_n": campaign.steps.top_n}
     TMP_CHANGES.create(conn)
     _sink(conn).load(
         TMP_CHANGES,
@@ -216,7 +221,7 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
                                 mask=pl.lit(None, pl.Int64), donations="donations", steps="steps",
                                 counted=pl.lit(None, pl.Int64)))
     _analyze(conn, TMP_CHANGES.name)
-    if sums.first_idx is not None and _days_counted_before(conn, import_id, cal.days[sums.first_idx]):
+    if sums.first_idx is not None and _days_counted_before(conn, campaign, import_id, cal.days[sums.first_idx]):
         run(conn, "steps/tmp_problem", **params)  # late data, or a file overlapping an earlier one
         [problems] = fetch(conn, "steps/problem_counts")
         if problems["participants"]:
@@ -329,17 +334,19 @@ def _drop_temporary(conn: Connection) -> None:
         conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
-def _store_aliases(conn: Connection, known: dict[str, str], spellings: dict[str, str]) -> None:
-    """Add region spellings to step_region_aliases (known: those already there)."""
+def _store_aliases(conn: Connection, campaign: Campaign, known: dict[str, str], spellings: dict[str, str]) -> None:
+    """Add region spellings to the campaign's step_region_aliases (known: those already there)."""
     for spelling, code in spellings.items():
         if spelling not in known:
-            conn.execute(insert(StepRegionAlias).values(spelling=spelling, region_code=code))
+            conn.execute(insert(StepRegionAlias).values(campaign=campaign.name, spelling=spelling, region_code=code))
         elif known[spelling] != code:
-            conn.execute(update(StepRegionAlias).where(StepRegionAlias.spelling == spelling).values(region_code=code))
+            conn.execute(update(StepRegionAlias).where(StepRegionAlias.campaign == campaign.name,
+                                                       StepRegionAlias.spelling == spelling).values(region_code=code))
 
 
-def _days_counted_before(conn: Connection, import_id: int, first_day) -> bool:
-    """Whether an earlier import has valid records on or after first_day (so this import can
-    repeat a day already counted)."""
-    latest = conn.execute(select(func.max(StepImport.last_day)).where(StepImport.id != import_id)).scalar()
+def _days_counted_before(conn: Connection, campaign: Campaign, import_id: int, first_day) -> bool:
+    """Whether an earlier import of the campaign has valid records on or after first_day (so this
+    import can repeat a day already counted)."""
+    latest = conn.execute(select(func.max(StepImport.last_day)).where(StepImport.campaign == campaign.name,
+                                                                      StepImport.id != import_id)).scalar()
     return latest is not None and latest >= first_day

@@ -85,16 +85,17 @@ def _store_pull(env: Env, figures: Figures, *, source: str, location: str, sha25
                pulled_at: datetime | None = None) -> dict:
     pulled_at = (pulled_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     with env.engine.begin() as conn:
-        lock_step_data(conn)
-        check_time_order(conn, pulled_at)
+        key = env.campaign.name
+        lock_step_data(conn, env.campaign)
+        check_time_order(conn, env.campaign, pulled_at)
         pull_id = conn.execute(insert(StepPull).values(
-            source=source, location=location, sha256=sha256, pulled_at=pulled_at,
+            campaign=key, source=source, location=location, sha256=sha256, pulled_at=pulled_at,
             platform_as_of=figures.platform_as_of, region_rows=len(figures.regions),
             unit_rows=len(figures.units)).returning(StepPull.id)).scalar_one()
         if figures.regions:
-            conn.execute(insert(StepPulledRegion), [{"pull_id": pull_id, **r} for r in figures.regions])
+            conn.execute(insert(StepPulledRegion), [{"campaign": key, "pull_id": pull_id, **r} for r in figures.regions])
         if figures.units:
-            conn.execute(insert(StepPulledUnit), [{"pull_id": pull_id, **u} for u in figures.units])
+            conn.execute(insert(StepPulledUnit), [{"campaign": key, "pull_id": pull_id, **u} for u in figures.units])
         unlocks = refresh_unlocks(conn, env.campaign, pulled_at, f"pull {pull_id}")
     days = sorted({f["day"] for f in (*figures.regions, *figures.units)})
     return {"pull_id": pull_id, "source": source, "location": location, "sha256": sha256,
@@ -188,7 +189,7 @@ def _figures(campaign: Campaign, items: Iterable[tuple[str, str, object]]) -> Fi
 
     days = step_calendar(campaign).days
     regions = RegionResolver(campaign.steps.regions)
-    units = UnitMatcher(list(campaign.units))
+    units = UnitMatcher(list(campaign.units), campaign.province)
     figures, problems, seen = Figures(), [], set()
 
     def number(where: str, name: str, value, required: bool = False) -> int | None:

@@ -26,14 +26,15 @@ def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = Fals
     campaign = env.campaign
     as_of = _moment(as_of)
     with env.engine.connect() as conn:
-        latest = _latest(conn, as_of)
-        figures = region_figures(conn, as_of)
-        unlocks = unlocked(conn, as_of)
-        [badges] = fetch(conn, "steps/badge_counts", as_of=as_of)
-        top = fetch(conn, "steps/top_participants", as_of=as_of)
-        reports = {r["unit_code"]: r for r in fetch(conn, "steps/unit_reports", as_of=as_of)}
+        key = campaign.name
+        latest = _latest(conn, campaign, as_of)
+        figures = region_figures(conn, campaign, as_of)
+        unlocks = unlocked(conn, campaign, as_of)
+        [badges] = fetch(conn, "steps/badge_counts", as_of=as_of, campaign=key)
+        top = fetch(conn, "steps/top_participants", as_of=as_of, campaign=key)
+        reports = {r["unit_code"]: r for r in fetch(conn, "steps/unit_reports", as_of=as_of, campaign=key)}
         unit_days: dict[str, dict[str, int]] = defaultdict(dict)
-        for r in fetch(conn, "steps/unit_platform_days", as_of=as_of):
+        for r in fetch(conn, "steps/unit_platform_days", as_of=as_of, campaign=key):
             unit_days[r["unit_code"]][r["day"].isoformat()] = int(r["steps"])
     units = []
     for unit in campaign.units:
@@ -66,8 +67,8 @@ def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = Fals
     return summary
 
 
-def _latest(conn, as_of: datetime) -> datetime | None:
-    [row] = fetch(conn, "steps/latest_data", as_of=as_of)
+def _latest(conn, campaign, as_of: datetime) -> datetime | None:
+    [row] = fetch(conn, "steps/latest_data", as_of=as_of, campaign=campaign.name)
     return row["latest_at"]
 
 
@@ -76,9 +77,9 @@ def latest_step_data(env: Env, as_of: datetime | None = None) -> datetime | None
     figures) was recorded, by ``as_of`` (default: ever); None when there is none."""
     with env.engine.connect() as conn:
         if as_of is None:
-            [row] = fetch(conn, "steps/latest_event")
+            [row] = fetch(conn, "steps/latest_event", campaign=env.campaign.name)
             return row["latest_at"]
-        return _latest(conn, _moment(as_of))
+        return _latest(conn, env.campaign, _moment(as_of))
 
 
 def reconcile(env: Env, as_of: datetime | None = None) -> dict:
@@ -88,7 +89,7 @@ def reconcile(env: Env, as_of: datetime | None = None) -> dict:
     as_of = _moment(as_of)
     regions = env.campaign.steps.by_code
     with env.engine.connect() as conn:
-        figures = region_figures(conn, as_of)
+        figures = region_figures(conn, env.campaign, as_of)
     rows = []
     for f in figures:
         both = f.raw_steps is not None and f.pulled_steps is not None

@@ -13,7 +13,8 @@ SELECT s.report_type AS report_type,
                   THEN 1 END) AS accepted_files,
        COUNT(CASE WHEN s.status = 'rejected' THEN 1 END) AS rejected_files
 FROM submissions s
-WHERE s.received_at <= :as_of
+WHERE s.campaign = :campaign
+  AND s.received_at <= :as_of
   AND s.unit_code IS NOT NULL
   AND s.report_type IS NOT NULL
 GROUP BY s.report_type, s.period_key, s.unit_code

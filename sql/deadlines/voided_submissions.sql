@@ -8,6 +8,7 @@ SELECT s.id AS submission_id,
        s.voided_at AS voided_at,
        s.void_reason AS void_reason
 FROM submissions s
-WHERE s.voided_at IS NOT NULL
+WHERE s.campaign = :campaign
+  AND s.voided_at IS NOT NULL
   AND s.voided_at <= :as_of
 ORDER BY s.voided_at, s.id

@@ -6,6 +6,7 @@ SELECT e.id AS id,
        u.name AS unit_name,
        e.category AS category
 FROM essays e
-JOIN units u ON u.code = e.unit
-WHERE e.active
+JOIN units u ON u.campaign = e.campaign AND u.code = e.unit
+WHERE e.campaign = :campaign
+  AND e.active
 ORDER BY e.id

@@ -6,13 +6,15 @@ SELECT s.report_type AS report_type,
        s.received_at AS received_at,
        s.errors AS errors
 FROM submissions s
-WHERE s.status = 'rejected'
+WHERE s.campaign = :campaign
+  AND s.status = 'rejected'
   AND s.unit_code IS NOT NULL
   AND s.received_at <= :as_of
   AND NOT EXISTS (
       SELECT 1
       FROM submissions n
-      WHERE n.status IN ('accepted', 'rejected')
+      WHERE n.campaign = s.campaign
+        AND n.status IN ('accepted', 'rejected')
         AND n.received_at <= :as_of
         AND n.report_type = s.report_type
         AND n.unit_code = s.unit_code

@@ -10,6 +10,7 @@ SELECT s.id AS submission_id,
        s.deadline_id AS deadline_id,
        s.version AS version
 FROM submissions s
-WHERE s.status = 'accepted'
+WHERE s.campaign = :campaign
+  AND s.status = 'accepted'
   AND s.received_at <= :as_of
   AND (s.voided_at IS NULL OR s.voided_at > :as_of)

@@ -4,5 +4,6 @@ SELECT j.reason AS reason,
        CASE WHEN j.record_id >= :first_id THEN 1 ELSE 0 END AS own,
        COUNT(*) AS records
 FROM step_rejects j
-WHERE j.import_id = :import_id
+WHERE j.campaign = :campaign
+  AND j.import_id = :import_id
 GROUP BY j.reason, CASE WHEN j.record_id >= :first_id THEN 1 ELSE 0 END

@@ -5,14 +5,16 @@ WITH raw AS (
     SELECT d.region_code, d.day, SUM(d.donations) AS donations, CAST(SUM(d.steps) AS BIGINT) AS steps
     FROM step_region_days d
     JOIN step_imports i ON i.id = d.import_id
-    WHERE i.received_at <= :as_of
+    WHERE d.campaign = :campaign
+      AND i.received_at <= :as_of
     GROUP BY d.region_code, d.day
 ),
 latest AS (
     SELECT r.region_code, r.day, MAX(r.pull_id) AS pull_id
     FROM step_pulled_regions r
     JOIN step_pulls p ON p.id = r.pull_id
-    WHERE p.pulled_at <= :as_of
+    WHERE r.campaign = :campaign
+      AND p.pulled_at <= :as_of
     GROUP BY r.region_code, r.day
 ),
 pulled AS (

@@ -12,5 +12,6 @@ SELECT r.record_id AS record_id,
 FROM step_records r
 JOIN tmp_steps_problem p ON p.participant_id = r.participant_id
 JOIN tmp_steps_days d ON r.donated_at >= d.starts_at AND r.donated_at < d.ends_at
-WHERE (p.overlap >> d.idx) & 1 = 1
-  AND NOT EXISTS (SELECT 1 FROM step_rejects j WHERE j.record_id = r.record_id)
+WHERE r.campaign = :campaign
+  AND (p.overlap >> d.idx) & 1 = 1
+  AND NOT EXISTS (SELECT 1 FROM step_rejects j WHERE j.campaign = r.campaign AND j.record_id = r.record_id)

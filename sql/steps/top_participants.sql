@@ -2,5 +2,5 @@
 -- import received by then).
 SELECT t.rank AS rank, t.participant_id AS participant_id, t.steps AS steps
 FROM step_top_entries t
-WHERE t.import_id = (SELECT MAX(id) FROM step_imports WHERE received_at <= :as_of)
+WHERE t.import_id = (SELECT MAX(id) FROM step_imports WHERE campaign = :campaign AND received_at <= :as_of)
 ORDER BY t.rank

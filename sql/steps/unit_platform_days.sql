@@ -5,6 +5,7 @@ FROM step_pulled_units u
 JOIN (SELECT x.unit_code, x.day, MAX(x.pull_id) AS pull_id
       FROM step_pulled_units x
       JOIN step_pulls p ON p.id = x.pull_id
-      WHERE p.pulled_at <= :as_of
+      WHERE x.campaign = :campaign
+        AND p.pulled_at <= :as_of
       GROUP BY x.unit_code, x.day) l ON l.pull_id = u.pull_id AND l.unit_code = u.unit_code AND l.day = u.day
 ORDER BY u.unit_code, u.day

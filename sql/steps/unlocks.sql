@@ -6,7 +6,8 @@ SELECT u.region_code AS region_code,
        u.previous_on AS previous_on,
        u.recorded_at AS recorded_at
 FROM step_unlocks u
-WHERE u.recorded_at <= :as_of
+WHERE u.campaign = :campaign
+  AND u.recorded_at <= :as_of
   AND NOT EXISTS (SELECT 1 FROM step_unlocks n
-                  WHERE n.region_code = u.region_code AND n.recorded_at <= :as_of AND n.id > u.id)
+                  WHERE n.campaign = u.campaign AND n.region_code = u.region_code AND n.recorded_at <= :as_of AND n.id > u.id)
 ORDER BY u.region_code

@@ -12,5 +12,6 @@ SET days_mask = m.mask,
                                               CASE WHEN m.ten_consecutive_days THEN :import_id END),
     updated_import_id = :import_id
 FROM tmp_steps_changes c, tmp_steps_mask_stats m
-WHERE step_participants.participant_id = c.participant_id
+WHERE step_participants.campaign = :campaign
+  AND step_participants.participant_id = c.participant_id
   AND m.mask = (step_participants.days_mask | c.mask)

@@ -5,7 +5,7 @@
 -- indexed by the mask (:first_donation_masks, ... one flag per mask 1 .. 2**days - 1).
 MERGE INTO step_participants p
 USING tmp_steps_changes c
-ON p.participant_id = c.participant_id AND c.participant_id IS NOT NULL
+ON p.campaign = :campaign AND p.participant_id = c.participant_id AND c.participant_id IS NOT NULL
 WHEN MATCHED THEN UPDATE SET
     days_mask = p.days_mask | c.mask,
     total_steps = p.total_steps + c.counted,
@@ -18,9 +18,9 @@ WHEN MATCHED THEN UPDATE SET
                                                    THEN :import_id END),
     updated_import_id = :import_id
 WHEN NOT MATCHED AND c.participant_id IS NOT NULL THEN
-    INSERT (participant_id, days_mask, total_steps, first_donation_import_id, five_donations_import_id,
+    INSERT (campaign, participant_id, days_mask, total_steps, first_donation_import_id, five_donations_import_id,
             ten_consecutive_days_import_id, updated_import_id)
-    VALUES (c.participant_id, c.mask, c.counted,
+    VALUES (:campaign, c.participant_id, c.mask, c.counted,
             CASE WHEN (:first_donation_masks)[c.mask] THEN :import_id END,
             CASE WHEN (:five_donations_masks)[c.mask] THEN :import_id END,
             CASE WHEN (:ten_consecutive_days_masks)[c.mask] THEN :import_id END,

@@ -3,7 +3,7 @@
 ``key`` is the message's idempotency key (``reminder:<deadline>:<unit>:<offset>``,
 ``overdue:<deadline>:<unit>``, ``digest:<deadline>``, ``receipt:<sha256>:<status>``,
 ``bulletin:<date>:<recipient>``): a second message with the same key is never queued,
-so nothing is sent twice, whatever reruns or overlapping runs do.
+so nothing is sent twice (keys are unique per campaign), whatever reruns or overlapping runs do.
 
 Status: ``queued`` (waiting), ``sending`` (claimed by one delivery run), ``sent``,
 ``failed`` (the last attempt failed; retried while ``attempts`` is below the limit).
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from insday.db.models.base import Base
-from insday.db.models.core import utcnow
+from insday.db.models.core import campaign_column, utcnow
 from insday.db.types import JSONDoc, UTCDateTime
 
 KINDS = ("receipt", "reminder", "overdue", "digest", "bulletin", "alert", "approval", "notice")
@@ -26,10 +26,12 @@ STATUSES = ("queued", "sending", "sent", "failed")
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (UniqueConstraint("campaign", "key"),
+                      Index("ix_outbox_status_next", "campaign", "status", "next_attempt_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), unique=True)
+    campaign: Mapped[str] = campaign_column()
+    key: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16), index=True)
     deadline_id: Mapped[str | None] = mapped_column(String(64))
     unit_code: Mapped[str | None] = mapped_column(String(16))

@@ -12,10 +12,11 @@ from insday.db.types import UTCDateTime
 
 
 class Lease(Base):
-    """Who holds the lease ``name`` (e.g. ``inbox``) and until when; see :mod:`insday.lease`."""
+    """Who holds the campaign's lease ``name`` (e.g. ``inbox``) and until when; see :mod:`insday.lease`."""
 
     __tablename__ = "leases"
 
+    campaign: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from insday.db.models.base import Base
+from insday.db.models.core import campaign_column, unit_fk
 from insday.db.types import UTCDateTime
 
 Money = Numeric(18, 2)
@@ -20,6 +21,7 @@ Money = Numeric(18, 2)
 
 class _Rows:
     id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = campaign_column()
     row_no: Mapped[int] = mapped_column(Integer)
 
     @declared_attr
@@ -28,11 +30,17 @@ class _Rows:
 
 
 def _unit() -> Mapped[str]:
-    return mapped_column(String(16), ForeignKey("units.code"), index=True)
+    return mapped_column(String(16))
+
+
+def _unit_keys(table: str, column: str = "unit") -> tuple:
+    """The unit column refers to the campaign's unit, and is indexed with the campaign."""
+    return unit_fk(column), Index(f"ix_{table}_{column}", "campaign", column)
 
 
 class DailyReport(_Rows, Base):
     __tablename__ = "daily_reports"
+    __table_args__ = _unit_keys("daily_reports")
     report_date: Mapped[date] = mapped_column(Date)
     unit: Mapped[str] = _unit()
     participants: Mapped[int] = mapped_column(Integer)
@@ -46,6 +54,7 @@ class DailyReport(_Rows, Base):
 
 class ScoringSheetRow(_Rows, Base):
     __tablename__ = "scoring_sheet_rows"
+    __table_args__ = _unit_keys("scoring_sheet_rows")
     essay_id: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(String(32))
@@ -68,6 +77,7 @@ class VoteRow(_Rows, Base):
 
 class IndicatorRow(_Rows, Base):
     __tablename__ = "indicator_rows"
+    __table_args__ = _unit_keys("indicator_rows")
     unit: Mapped[str] = _unit()
     claims_paid: Mapped[Decimal] = mapped_column(Money)
     tax_paid: Mapped[Decimal] = mapped_column(Money)
@@ -81,6 +91,7 @@ class IndicatorRow(_Rows, Base):
 
 class EventRow(_Rows, Base):
     __tablename__ = "event_rows"
+    __table_args__ = _unit_keys("event_rows")
     event_date: Mapped[date] = mapped_column(Date)
     unit: Mapped[str] = _unit()
     kind: Mapped[str] = mapped_column(String(16))
@@ -97,6 +108,7 @@ class EventRow(_Rows, Base):
 
 class VideoRow(_Rows, Base):
     __tablename__ = "video_rows"
+    __table_args__ = _unit_keys("video_rows")
     unit: Mapped[str] = _unit()
     title: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(100))
@@ -108,6 +120,7 @@ class VideoRow(_Rows, Base):
 
 class VideoLeaderboardRow(_Rows, Base):
     __tablename__ = "video_leaderboard_rows"
+    __table_args__ = _unit_keys("video_leaderboard_rows")
     board_date: Mapped[date] = mapped_column(Date)
     rank: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
@@ -119,6 +132,7 @@ class VideoLeaderboardRow(_Rows, Base):
 
 class ProjectRow(_Rows, Base):
     __tablename__ = "project_rows"
+    __table_args__ = _unit_keys("project_rows")
     project_id: Mapped[str] = mapped_column(String(32), index=True)
     unit: Mapped[str] = _unit()
     region: Mapped[str] = mapped_column(String(32))
@@ -136,6 +150,7 @@ class ProjectRow(_Rows, Base):
 
 class SurveyRow(_Rows, Base):
     __tablename__ = "survey_rows"
+    __table_args__ = _unit_keys("survey_rows", "company")
     response_id: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     company: Mapped[str] = _unit()

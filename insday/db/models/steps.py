@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from insday.db.models.base import Base
-from insday.db.models.core import utcnow
+from insday.db.models.core import campaign_column, unit_fk, utcnow
 from insday.db.types import JSONDoc, UTCDateTime
 
 # Participant ids are compared byte-wise on both databases ("C" collation on PostgreSQL:
@@ -26,9 +26,11 @@ class StepImport(Base):
     """One imported donation file (by content hash); its records are record ids first..last."""
 
     __tablename__ = "step_imports"
+    __table_args__ = (UniqueConstraint("campaign", "sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    campaign: Mapped[str] = campaign_column()
+    sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     first_record_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -50,9 +52,11 @@ class StepImport(Base):
 # no index (each would cost the COPY of millions of records more than the import gains from
 # it): the importer numbers the records itself, contiguous per import and following every
 # import before (step_imports has each import's range), and reads them back only to settle a
-# file that repeats days counted before.
+# file that repeats days counted before. Record ids are numbered per campaign; ``campaign`` is
+# one constant per import (a literal column of the COPY).
 step_records = Table(
     "step_records", Base.metadata,
+    Column("campaign", String(64), nullable=False),
     Column("record_id", BigInteger, nullable=False),
     Column("donated_at", UTCDateTime),
     Column("participant_id", ParticipantId),
@@ -69,6 +73,7 @@ class StepReject(Base):
 
     __tablename__ = "step_rejects"
 
+    campaign: Mapped[str] = mapped_column(String(64), primary_key=True)
     record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     import_id: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(20))
@@ -79,6 +84,7 @@ class StepRegionAlias(Base):
 
     __tablename__ = "step_region_aliases"
 
+    campaign: Mapped[str] = mapped_column(String(64), primary_key=True)
     spelling: Mapped[str] = mapped_column(Text, primary_key=True)
     region_code: Mapped[str] = mapped_column(String(8))
 
@@ -106,6 +112,7 @@ class StepParticipant(Base):
     # bigger, and after a checkpoint every page an import changes is written whole to the WAL.
     __table_args__ = {"postgresql_with": {"fillfactor": 70}}
 
+    campaign: Mapped[str] = mapped_column(String(64), primary_key=True)
     participant_id: Mapped[str] = mapped_column(ParticipantId, primary_key=True)
     days_mask: Mapped[int] = mapped_column(BigInteger)
     total_steps: Mapped[int] = mapped_column(BigInteger)  # counted: double days multiplied
@@ -122,6 +129,7 @@ class StepRegionDay(Base):
 
     __tablename__ = "step_region_days"
 
+    campaign: Mapped[str] = campaign_column()
     import_id: Mapped[int] = mapped_column(ForeignKey("step_imports.id"), primary_key=True)
     region_code: Mapped[str] = mapped_column(String(8), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -134,6 +142,7 @@ class StepTopEntry(Base):
 
     __tablename__ = "step_top_entries"
 
+    campaign: Mapped[str] = campaign_column()
     import_id: Mapped[int] = mapped_column(ForeignKey("step_imports.id"), primary_key=True)
     rank: Mapped[int] = mapped_column(Integer, primary_key=True)
     participant_id: Mapped[str] = mapped_column(ParticipantId)
@@ -146,6 +155,7 @@ class StepPull(Base):
     __tablename__ = "step_pulls"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = campaign_column()
     source: Mapped[str] = mapped_column(String(8))  # api | file
     location: Mapped[str] = mapped_column(Text)  # URL without query, or file name
     sha256: Mapped[str] = mapped_column(String(64))
@@ -160,8 +170,9 @@ class StepPulledRegion(Base):
     """A region's figures for one day in one pull (steps as donated, not doubled)."""
 
     __tablename__ = "step_pulled_regions"
-    __table_args__ = (Index("ix_step_pulled_regions_region_day", "region_code", "day"),)
+    __table_args__ = (Index("ix_step_pulled_regions_region_day", "campaign", "region_code", "day"),)
 
+    campaign: Mapped[str] = campaign_column()
     pull_id: Mapped[int] = mapped_column(ForeignKey("step_pulls.id"), primary_key=True)
     region_code: Mapped[str] = mapped_column(String(8), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -173,9 +184,11 @@ class StepPulledUnit(Base):
     """A member unit's figures for one day in one pull, where the platform gives them."""
 
     __tablename__ = "step_pulled_units"
+    __table_args__ = (unit_fk("unit_code"),)
 
+    campaign: Mapped[str] = campaign_column()
     pull_id: Mapped[int] = mapped_column(ForeignKey("step_pulls.id"), primary_key=True)
-    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     steps: Mapped[int] = mapped_column(BigInteger)
     donations: Mapped[int | None] = mapped_column(Integer)
@@ -190,9 +203,10 @@ class StepUnlock(Base):
     """
 
     __tablename__ = "step_unlocks"
-    __table_args__ = (Index("ix_step_unlocks_region_recorded", "region_code", "recorded_at"),)
+    __table_args__ = (Index("ix_step_unlocks_region_recorded", "campaign", "region_code", "recorded_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = campaign_column()
     region_code: Mapped[str] = mapped_column(String(8))
     unlocked_on: Mapped[date] = mapped_column(Date)
     group_steps: Mapped[int] = mapped_column(BigInteger)  # cumulative group total on that day
