@@ -74,7 +74,7 @@ def home(env, monkeypatch, prefect_harness):
 
 
 def drop(env, rel: str, rows: list, at: datetime):
-    path = write_xlsx(env.settings.inbox_dir / rel, rows)
+    path = write_xlsx(env.inbox_dir / rel, rows)
     os.utime(path, (at.timestamp(), at.timestamp()))
     return path
 
@@ -143,7 +143,7 @@ def test_daily_run_reports_what_it_took_the_deadlines_and_the_bulletin(home, art
     assert "《吉林省保险行业" in report or "《" in report  # the bulletin's title
     bulletin = result["publish_bulletin"]
     assert f"《{bulletin['title']}》已批准" in report and f"网页：`{bulletin['files']['html']}`" in report
-    assert bulletin["files"]["html"].startswith(str(home.settings.public_dir))
+    assert bulletin["files"]["html"].startswith(str(home.public_dir))
     assert f"- 发件箱：`{home.settings.outbox_dir}`" in report
     sent = len(list(home.settings.outbox_dir.rglob("*.eml")))
     assert f"- 发送邮件：未配置发信服务器，{sent} 封写入发件箱文件夹" in report
@@ -193,7 +193,7 @@ def test_essay_shortlist_run_logs_and_leaves_a_report(home):
         ws.cell(row=row, column=4, value=i * 0.5)
         for col in range(5, 10):
             ws.cell(row=row, column=col, value=0)
-    path = home.settings.inbox_dir / "附件3-1打分表.xlsx"
+    path = home.inbox_dir / "附件3-1打分表.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     stamp = datetime(2019, 6, 25, 15, 0, tzinfo=TZ).timestamp()
@@ -202,7 +202,7 @@ def test_essay_shortlist_run_logs_and_leaves_a_report(home):
     state = essay_awards(as_of="2019-06-25T16:30", stage="shortlist", return_state=True)
     assert state.is_completed(), state.message
     result = state.result()["publish_essays"]
-    folder = home.settings.public_dir / "essays" / "shortlist"
+    folder = home.public_dir / "essays" / "shortlist"
     counts = "，".join(f"{name} {n} 篇" for name, n in result["finalists"].items())
     line = f"征文入围名单：计入评分表 1 份；入围 {counts}；写入 {len(result['files'])} 个文件到 {folder}"
     assert line in run_logs(state)
@@ -225,7 +225,7 @@ def test_final_bulletin_dry_run_reports_what_it_would_do(home):
     assert "| 人保/0626.xlsx | — | — | （试运行） |" in report  # not read on a dry run
     assert f"《{bulletin['title']}》试运行，写入 {home.settings.path('dry-run')}" in report
     assert "### 邮件" not in report  # a dry run sends nothing
-    assert (home.settings.inbox_dir / "人保" / "0626.xlsx").exists()
+    assert (home.inbox_dir / "人保" / "0626.xlsx").exists()
 
 
 def test_an_as_of_outside_the_campaign_is_refused_before_anything_runs_and_alerts_nobody(home, smtp_server,
