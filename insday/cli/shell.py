@@ -26,6 +26,10 @@ try:  # typer 0.2x vendors click; earlier versions use click itself
     from typer._click import exceptions as cx
 except ImportError:  # pragma: no cover
     from click import exceptions as cx
+try:  # typer 0.2x keeps Abort apart from the vendored click's exceptions
+    from typer.exceptions import Abort
+except ImportError:  # pragma: no cover
+    Abort = cx.Abort
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -122,7 +126,7 @@ class Group(TyperGroup):
                 raise
             typer.echo(chinese(exc), err=True)
             sys.exit(exc.exit_code)
-        except cx.Abort:
+        except Abort:
             if not standalone_mode:
                 raise
             typer.echo("已中止", err=True)
