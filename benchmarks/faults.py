@@ -199,6 +199,13 @@ def sha(path: Path) -> str:
 # ----- the cases --------------------------------------------------------------------------
 
 
+def timed(world: World, args: list[str], env: dict) -> float:
+    """How long an uninterrupted run takes: kills are drawn from 0.2 s to this."""
+    started = time.monotonic()
+    world.insday(args, env)
+    return time.monotonic() - started
+
+
 def make_reports(folder: Path, n: int) -> None:
     from openpyxl import Workbook
 
@@ -234,16 +241,16 @@ def case_collect(world: World, times: int, rnd: random.Random, files: int) -> di
         os.utime(p, (old, old))
     expected = {sha(p) for p in (world.template / "inbox").rglob("*") if p.is_file()}
     assert len(expected) == files
+    home, env = world.trial(-1)
+    estimate = timed(world, ["collect", "--json"], env)
+    world.done(-1)
     row = Counter()
-    estimate = 30.0
     for n in range(times):
         home, env = world.trial(n)
         row["cases"] += 1
-        world.killed(["collect", "--json"], env, rnd.uniform(0.5, estimate))
-        started = time.monotonic()
+        row["killed mid-run"] += world.killed(["collect", "--json"], env, rnd.uniform(0.2, estimate))
         if not world.rerun(["collect", "--json"], env):
             row["crashes"] += 1
-        estimate = max(estimate, time.monotonic() - started)
         with world.engine(home, env).connect() as conn:
             stored = Counter(conn.scalars(text("SELECT sha256 FROM submissions")))
         moved = Counter(sha(p) for p in (home / "processed").rglob("*") if p.is_file())
@@ -269,17 +276,18 @@ def case_mail(world: World, times: int, rnd: random.Random, mails: int) -> dict:
         smtp = {"INSDAY_SMTP_HOST": "127.0.0.1", "INSDAY_SMTP_PORT": str(port), "INSDAY_SMTP_USER": "insday",
                 "INSDAY_SMTP_FROM": "insday@jiaia.example.org"}
         world.prepare(**smtp)
+        remind = ["remind", "--as-of", "2019-06-25T14:00", "--json"]
+        home, env = world.trial(-1, **smtp)
+        estimate = timed(world, remind, env)
+        world.done(-1)
         row = Counter()
-        estimate = 10.0
         for n in range(times):
             home, env = world.trial(n, **smtp)
             seen.write_text("")
             row["cases"] += 1
-            world.killed(["remind", "--as-of", "2019-06-25T14:00", "--json"], env, rnd.uniform(0.5, estimate))
-            started = time.monotonic()
-            if not world.rerun(["remind", "--as-of", "2019-06-25T14:00", "--json"], env):
+            row["killed mid-run"] += world.killed(remind, env, rnd.uniform(0.2, estimate))
+            if not world.rerun(remind, env):
                 row["crashes"] += 1
-            estimate = max(estimate, time.monotonic() - started)
             time.sleep(0.5)  # the server writes what it accepted
             got = Counter(line.strip() for line in seen.read_text().splitlines() if line.strip())
             with world.engine(home, env).connect() as conn:
@@ -322,16 +330,14 @@ def case_steps(world: World, times: int, rnd: random.Random, records: int) -> di
 
     args = ["steps", "import", str(whole), "--received-at", "2019-07-13T09:00", "--json"]
     home, env = world.trial(-1)
-    started = time.monotonic()
-    world.insday(args, env)
-    estimate = time.monotonic() - started
+    estimate = timed(world, args, env)
     reference = fingerprint(home, env)
     world.done(-1)
     row = Counter()
     for n in range(times):
         home, env = world.trial(n)
         row["cases"] += 1
-        world.killed(args, env, rnd.uniform(0.5, estimate))
+        row["killed mid-run"] += world.killed(args, env, rnd.uniform(0.2, estimate))
         if not world.rerun(args, env):
             row["crashes"] += 1
         got = fingerprint(home, env)
@@ -352,9 +358,7 @@ def case_bulletin(world: World, times: int, rnd: random.Random) -> dict:
     world.insday(["ingest", str(world.root / "reports"), "--received-at", "2019-06-26T21:00"], env)
     args = ["bulletin", "--date", "2019-06-26", "--send"]
     home, env = world.trial(-1)
-    started = time.monotonic()
-    world.insday(args, env)
-    estimate = time.monotonic() - started
+    estimate = timed(world, args, env)
     folder = home / "public" / "2019-06-26"
     reference = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
     with world.engine(home, env).connect() as conn:
@@ -364,7 +368,7 @@ def case_bulletin(world: World, times: int, rnd: random.Random) -> dict:
     for n in range(times):
         home, env = world.trial(n)
         row["cases"] += 1
-        world.killed(args, env, rnd.uniform(0.3, estimate))
+        row["killed mid-run"] += world.killed(args, env, rnd.uniform(0.2, estimate))
         if not world.rerun(args, env):
             row["crashes"] += 1
         folder = home / "public" / "2019-06-26"
