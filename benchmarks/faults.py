@@ -276,6 +276,8 @@ def case_mail(world: World, times: int, rnd: random.Random, mails: int) -> dict:
         smtp = {"INSDAY_SMTP_HOST": "127.0.0.1", "INSDAY_SMTP_PORT": str(port), "INSDAY_SMTP_USER": "insday",
                 "INSDAY_SMTP_FROM": "insday@jiaia.example.org"}
         world.prepare(**smtp)
+        with (world.campaign / "units.csv").open(encoding="utf-8") as fh:  # every company gets one
+            mails = sum(1 for r in csv.DictReader(fh) if r["kind"] in ("property", "life"))
         remind = ["remind", "--as-of", "2019-06-25T14:00", "--json"]
         home, env = world.trial(-1, **smtp)
         estimate = timed(world, remind, env)
@@ -296,12 +298,17 @@ def case_mail(world: World, times: int, rnd: random.Random, mails: int) -> dict:
 
             ids = {key: message_id(key, "insday@jiaia.example.org") for key, *_ in rows}
             in_doubt = {key for key, status, _, error in rows if status == "failed" and error and "结果未知" in error}
+            row["in doubt: arrived"] += sum(1 for key in in_doubt if got[ids[key]])
+            row["in doubt: not arrived"] += sum(1 for key in in_doubt if not got[ids[key]])
             reminders = [key for key, *_ in rows if key.startswith("reminder:")]
             if len(reminders) != mails:
                 row["mails lost"] += abs(mails - len(reminders))  # not even queued
+            lost = [(key, status, error) for key, status, _, error in rows if not got[ids[key]] and key not in in_doubt]
+            if lost or len(reminders) != mails:
+                print(f"  mail trial {n}: {len(reminders)} reminders queued of {mails}; not at the server: "
+                      f"{lost[:5]}", file=sys.stderr)
             row["mails lost"] += sum(1 for key in ids if got[ids[key]] == 0 and key not in in_doubt)
             row["mails doubled"] += sum(c - 1 for c in got.values() if c > 1)
-            row["in doubt (flagged)"] += len(in_doubt)
             row["secrets leaked"] += world.leaked(home)
             world.done(n)
         return row
