@@ -296,14 +296,21 @@ def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, fr
     secret = getattr(transport, "password", None)
     files: dict = {}
     for ident in ids:
+        # Built before it is claimed: a run killed while a message is claimed leaves it in doubt
+        # (never resent), so the claim covers only the send itself and the record of it.
+        ready = outbox.read(ident)
+        if ready is None:
+            continue  # another run has sent it
+        moment = utcnow()
+        try:
+            msg, problem = build_message(ready, campaign, from_, moment, files), None
+        except (OSError, ValueError, TypeError) as exc:  # e.g. an attachment deleted since queueing
+            msg, problem = None, exc
         row = outbox.claim(ident)
         if row is None:
             continue  # another run has it
-        moment = utcnow()
-        try:
-            msg = build_message(row, campaign, from_, moment, files)
-        except (OSError, ValueError, TypeError) as exc:  # e.g. an attachment deleted since queueing
-            outbox.failed(row, _describe(exc), moment)
+        if problem is not None:
+            outbox.failed(row, _describe(problem), moment)
             report["failed"] += 1
             continue
         try:
@@ -325,15 +332,17 @@ def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, fr
                 return
             continue
         outbox.sent(row, msg["Message-ID"], moment)
+        outbox.flush(wait=False)  # recorded before anything else happens: the claim is in doubt only while sending
         report["sent"] += 1
 
 
 class _Outbox:
     """The delivery run's reads and writes of the outbox table, in short transactions.
 
-    What became of a message (sent, failed, requeued) is written in the same transaction
-    as the claim of the next one (or by ``flush``): one commit per message, and always
-    before the next message is sent. On PostgreSQL these per-message commits do not wait
+    A sent message is recorded at once (``flush``), before the next one is even built, so a
+    killed run leaves at most the one message it was sending in doubt; what became of a
+    failed or requeued one is written with the claim of the next (or by the final ``flush``);
+    always before the next message is sent. On PostgreSQL these per-message commits do not wait
     for the disk (``synchronous_commit`` off, the durability SQLite has with
     ``synchronous=NORMAL``): other runs see them at once, only a crash of the database
     server itself could lose the last fraction of a second; the final ``flush`` waits.
@@ -377,6 +386,12 @@ class _Outbox:
             return self.conn.scalar(select(func.count()).select_from(T).where(
                 T.c.status.in_(("queued", "failed", "sending")), T.c.attempts < self.max_attempts))
 
+    def read(self, ident: int):
+        """The row if it is still due (not claimed or sent meanwhile), unclaimed."""
+        with self.conn.begin():
+            return self.conn.execute(select(T).where(T.c.id == ident, T.c.status.in_(("queued", "failed")),
+                                                     T.c.attempts < self.max_attempts)).mappings().first()
+
     def claim(self, ident: int):
         """The row, now ``sending`` and ours; None if another run claimed (or sent) it first."""
         with self.conn.begin():
@@ -388,9 +403,12 @@ class _Outbox:
                 .values(status="sending", claimed_at=utcnow(), last_error=CLAIMED_BY + self.holder)
                 .returning(*T.c)).mappings().first()
 
-    def flush(self) -> None:
+    def flush(self, wait: bool = True) -> None:
+        """Write the pending outcome now; ``wait=False``: without waiting for the disk (PostgreSQL)."""
         if self._outcome:
             with self.conn.begin():
+                if self._postgres and not wait:
+                    self.conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 self._write_outcome()
 
     def _write_outcome(self) -> None:
