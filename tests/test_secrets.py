@@ -113,8 +113,7 @@ def test_no_secret_is_ever_written_or_said(env, db_url, monkeypatch, caplog):
             # a few days of the daily flow: files arrive, receipts and reminders are queued, the
             # SMTP login is refused (the flow says so)
             for day, unit, as_of in (("2019-06-26", "人保财险", "2019-06-27T10:30"),
-                                     ("2019-06-27", "中国人寿", "2019-06-28T10:30"),
-                                     ("2019-06-28", "人保财险", "2019-06-29T10:30")):
+                                     ("2019-06-27", "中国人寿", "2019-06-28T10:30")):
                 at = datetime.fromisoformat(day).replace(hour=21, tzinfo=TZ)
                 path = write_xlsx(home / "inbox" / f"{unit}{day}.xlsx", [daily_row(day=day, unit=unit)])
                 os.utime(path, (at.timestamp(), at.timestamp()))
@@ -126,8 +125,7 @@ def test_no_secret_is_ever_written_or_said(env, db_url, monkeypatch, caplog):
                     said.append(repr(exc))
             # the commands people run, as real processes
             refusing.stop()  # now the SMTP server is down altogether
-            for args in (["status", "--as-of", "2019-06-29T10:30"], ["collect", "--json"], ["send"],
-                         ["remind", "--as-of", "2019-06-29T09:00"], ["bulletin", "--date", "2019-06-28", "--send"]):
+            for args in (["collect", "--json"], ["remind", "--as-of", "2019-06-28T09:00"]):
                 done = run(args, **imap)
                 said += [f"$ insday {' '.join(args)} -> {done.returncode}", done.stdout, done.stderr]
             # a database that cannot be reached, with the password in its URL
