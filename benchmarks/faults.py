@@ -393,6 +393,53 @@ def case_bulletin(world: World, times: int, rnd: random.Random) -> dict:
     return row
 
 
+def case_fuzz(world: World, times: int, rnd: random.Random, files: int) -> dict:
+    """Mutated report files (byte flips, truncations, inserted junk, other encodings) in one
+    `insday ingest`: every file must get an answer (accepted or a Chinese rejection); a reader
+    that broke on one (the generic "文件无法解析（Error）") or a failed process is a crash."""
+    env = world.prepare()
+    source = world.root / "good"
+    make_reports(source, 60)
+    good = sorted(p for p in source.rglob("*") if p.is_file())
+    row = Counter()
+    for n in range(times):
+        folder = world.root / f"fuzz-{n}"
+        folder.mkdir()
+        for i in range(files):
+            src = rnd.choice(good)
+            data = bytearray(src.read_bytes())
+            how = rnd.choice(["flip", "truncate", "junk", "encoding", "zero"])
+            if how == "flip":
+                for _ in range(rnd.randint(1, 20)):
+                    data[rnd.randrange(len(data))] = rnd.randrange(256)
+            elif how == "truncate":
+                data = data[:rnd.randrange(len(data))]
+            elif how == "junk":
+                at = rnd.randrange(len(data))
+                data[at:at] = os.urandom(rnd.randint(1, 512))
+            elif how == "encoding" and src.suffix == ".csv":
+                data = bytearray(data.decode("gbk").encode(rnd.choice(["utf-16", "utf-16-le", "utf-32", "big5"]),
+                                                           errors="replace"))
+            else:
+                data[rnd.randrange(len(data)):] = b"\0" * rnd.randint(1, 64)
+            (folder / f"{i:03d}-{src.name}").write_bytes(bytes(data))
+        row["cases"] += files
+        done = world.insday(["ingest", str(folder), "--received-at", "2019-06-27T09:00", "--json"], env, check=False)
+        if done.returncode not in (0, 1):  # (a reader's error is logged with its traceback: counted below)
+            row["crashes"] += files
+            print(f"  fuzz: insday ingest exited {done.returncode}: {done.stderr[-1500:]}", file=sys.stderr)
+            continue
+        answers = json.loads(done.stdout)["files"]
+        row["files lost"] += files - len(answers)
+        broke = [a for a in answers if any("文件无法解析（" in e["message"] for e in a.get("errors", []))]
+        row["crashes"] += len(broke)
+        for a in broke[:3]:
+            print(f"  fuzz: a reader broke on {a['path']}: {a['errors'][0]['message']}", file=sys.stderr)
+        shutil.rmtree(folder)
+    row["secrets leaked"] += world.leaked(world.template)
+    return row
+
+
 def _complete(folder: Path) -> bool:
     from openpyxl import load_workbook
 
@@ -407,7 +454,8 @@ def _complete(folder: Path) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--times", type=int, default=20, help="kills per case (default 20)")
-    parser.add_argument("--cases", default="collect,mail,steps,bulletin")
+    parser.add_argument("--cases", default="collect,mail,steps,bulletin,fuzz")
+    parser.add_argument("--fuzz", type=int, default=30, help="mutated files per fuzz round (one round per --times)")
     parser.add_argument("--postgres", help="PostgreSQL server URL (scratch databases are created there); "
                                            "default SQLite")
     parser.add_argument("--files", type=int, default=500)
@@ -440,6 +488,8 @@ def main() -> None:
                     results[case] = case_steps(world, args.times, rnd, args.records)
                 elif case == "bulletin":
                     results[case] = case_bulletin(world, args.times, rnd)
+                elif case == "fuzz":
+                    results[case] = case_fuzz(world, args.times, rnd, args.fuzz)
                 else:
                     sys.exit(f"unknown case {case!r}")
             finally:

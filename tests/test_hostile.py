@@ -244,3 +244,36 @@ def test_a_file_from_a_foreign_address_is_accepted_and_flagged_to_the_unit_and_t
     assert ingest_received(env, [again], source="imap")[0].status == "duplicate"
     with session_scope(env.engine) as s:
         assert len([m for m in s.scalars(select(OutboxMessage)) if m.key.startswith("sender:")]) == 2
+
+
+def test_damaged_xlsx_of_every_kind_is_one_chinese_refusal():
+    """Byte flips, truncations and inserted junk (seeded): the reader answers Unreadable, never
+    zlib.error, NotImplementedError (a flipped zip version) or an XML ParseError."""
+    import random
+
+    book = Workbook()
+    book.active.append(DAILY_HEADER)
+    book.active.append(daily_row())
+    buf = io.BytesIO()
+    book.save(buf)
+    good, rnd = buf.getvalue(), random.Random(21)
+    for _ in range(300):
+        data = bytearray(good)
+        how = rnd.choice(["flip", "truncate", "junk"])
+        if how == "flip":
+            for _ in range(rnd.randint(1, 20)):
+                data[rnd.randrange(len(data))] = rnd.randrange(256)
+        elif how == "truncate":
+            data = data[:rnd.randrange(len(data))]
+        else:
+            at = rnd.randrange(len(data))
+            data[at:at] = rnd.randbytes(rnd.randint(1, 300))
+        try:
+            read_sheets(Path("x.xlsx"), bytes(data))
+        except Unreadable:
+            pass
+    data = bytearray(good)
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 6] = 102  # "needs zip version 10.2" in the first central directory entry
+    with pytest.raises(Unreadable, match="文件已损坏"):
+        read_sheets(Path("x.xlsx"), bytes(data))

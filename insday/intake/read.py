@@ -79,21 +79,26 @@ def _read_csv(data: bytes) -> list[Sheet]:
 
 def _read_xlsx(data: bytes) -> list[Sheet]:
     import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
 
     from openpyxl import load_workbook
 
     damaged = "文件已损坏或不是有效的 Excel 文件，请用 Excel 打开确认后另存为 .xlsx 重新报送"
+    # what a damaged xlsx makes zipfile, zlib, the XML parser or openpyxl raise
+    broken = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError, OSError, ValueError, TypeError,
+              IndexError, AttributeError, ParseError)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as parts:
             declared = sum(i.file_size for i in parts.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except broken as exc:
         raise Unreadable(damaged) from exc
     if declared > MAX_XLSX_XML_BYTES:
         raise Unreadable(f"文件解压后超过 {MAX_XLSX_XML_BYTES // 1024**2} MB（上限），未读取。"
                          "请删除多余的工作表、图片或空白格式后另存为 .xlsx 重新报送")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except broken as exc:
         raise Unreadable(damaged) from exc
     try:
         sheets = []
@@ -105,6 +110,10 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
             ws.reset_dimensions()
             sheets.append(Sheet(ws.title, _bounded(ws.iter_rows(values_only=True), ws.title)))
         return sheets
+    except Unreadable:
+        raise
+    except broken as exc:
+        raise Unreadable(damaged) from exc
     finally:
         book.close()
 
