@@ -20,6 +20,10 @@ Cases (each trial starts from the same prepared state, copied):
 - ``bulletin``: `insday bulletin --send` of 2019-06-26 (auto-approved). After the rerun the
   published folder must hold every file, complete, and its email be queued once per recipient.
 
+- ``fuzz``: mutated report files in one `insday ingest` (every file answered, no reader broken).
+- ``overlap-collect``, ``overlap-mail``: the collect and mail cases with two processes started
+  at once instead of a kill (a manual command during a scheduled run): nothing lost or doubled.
+
 Secrets: INSDAY_SMTP_PASSWORD, INSDAY_IMAP_PASSWORD (and, with --postgres, a password in
 the database URL) are set for every process; every stdout, stderr and file written is
 searched for them. A crash is a rerun that fails (anything but the kill).
@@ -163,6 +167,20 @@ class World:
             print(f"  crash: insday {' '.join(args)} exited {done.returncode}: {done.stderr[-1500:]}", file=sys.stderr)
         return not crashed
 
+    def together(self, args: list[str], env: dict, times: int = 2) -> int:
+        """Run ``times`` copies of ``insday args`` at once, to their end; how many crashed."""
+        procs = [subprocess.Popen([sys.executable, "-m", "insday", *args], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(times)]
+        crashed = 0
+        for proc in procs:
+            out, err = proc.communicate(timeout=3600)
+            self.said += [out, err]
+            if proc.returncode not in (0, 1) or "Traceback" in err:
+                crashed += 1
+                print(f"  crash: two at once, insday {' '.join(args)} exited {proc.returncode}: {err[-1500:]}",
+                      file=sys.stderr)
+        return crashed
+
     def killed(self, args: list[str], env: dict, after: float) -> bool:
         """Start ``insday args`` and SIGKILL it ``after`` seconds in; whether it was still running."""
         proc = subprocess.Popen([sys.executable, "-m", "insday", *args], env=env, stdout=subprocess.PIPE,
@@ -231,7 +249,7 @@ def make_reports(folder: Path, n: int) -> None:
             book.save(path)
 
 
-def case_collect(world: World, times: int, rnd: random.Random, files: int) -> dict:
+def case_collect(world: World, times: int, rnd: random.Random, files: int, overlap: bool = False) -> dict:
     from sqlalchemy import text
 
     world.prepare()
@@ -248,9 +266,12 @@ def case_collect(world: World, times: int, rnd: random.Random, files: int) -> di
     for n in range(times):
         home, env = world.trial(n)
         row["cases"] += 1
-        row["killed mid-run"] += world.killed(["collect", "--json"], env, rnd.uniform(0.2, estimate))
-        if not world.rerun(["collect", "--json"], env):
-            row["crashes"] += 1
+        if overlap:  # a manual collect during a scheduled one: the second waits for the inbox lease
+            row["crashes"] += world.together(["collect", "--json"], env)
+        else:
+            row["killed mid-run"] += world.killed(["collect", "--json"], env, rnd.uniform(0.2, estimate))
+            if not world.rerun(["collect", "--json"], env):
+                row["crashes"] += 1
         with world.engine(home, env).connect() as conn:
             stored = Counter(conn.scalars(text("SELECT sha256 FROM submissions")))
         moved = Counter(sha(p) for p in (home / "processed").rglob("*") if p.is_file())
@@ -262,7 +283,7 @@ def case_collect(world: World, times: int, rnd: random.Random, files: int) -> di
     return row
 
 
-def case_mail(world: World, times: int, rnd: random.Random, mails: int) -> dict:
+def case_mail(world: World, times: int, rnd: random.Random, mails: int, overlap: bool = False) -> dict:
     from sqlalchemy import text
 
     import mail as mail_bench
@@ -287,9 +308,12 @@ def case_mail(world: World, times: int, rnd: random.Random, mails: int) -> dict:
             home, env = world.trial(n, **smtp)
             seen.write_text("")
             row["cases"] += 1
-            row["killed mid-run"] += world.killed(remind, env, rnd.uniform(0.2, estimate))
-            if not world.rerun(remind, env):
-                row["crashes"] += 1
+            if overlap:  # two runs reminding and sending at once: each message claimed by one
+                row["crashes"] += world.together(remind, env)
+            else:
+                row["killed mid-run"] += world.killed(remind, env, rnd.uniform(0.2, estimate))
+                if not world.rerun(remind, env):
+                    row["crashes"] += 1
             time.sleep(0.5)  # the server writes what it accepted
             got = Counter(line.strip() for line in seen.read_text().splitlines() if line.strip())
             with world.engine(home, env).connect() as conn:
@@ -454,7 +478,7 @@ def _complete(folder: Path) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--times", type=int, default=20, help="kills per case (default 20)")
-    parser.add_argument("--cases", default="collect,mail,steps,bulletin,fuzz")
+    parser.add_argument("--cases", default="collect,mail,steps,bulletin,fuzz,overlap-collect,overlap-mail")
     parser.add_argument("--fuzz", type=int, default=30, help="mutated files per fuzz round (one round per --times)")
     parser.add_argument("--postgres", help="PostgreSQL server URL (scratch databases are created there); "
                                            "default SQLite")
@@ -472,7 +496,7 @@ def main() -> None:
         for case in args.cases.split(","):
             t = time.monotonic()
             campaign = None
-            if case == "mail":
+            if case in ("mail", "overlap-mail"):
                 import mail as mail_bench
 
                 mail_bench.UNITS = args.mails
@@ -488,6 +512,10 @@ def main() -> None:
                     results[case] = case_steps(world, args.times, rnd, args.records)
                 elif case == "bulletin":
                     results[case] = case_bulletin(world, args.times, rnd)
+                elif case == "overlap-collect":
+                    results[case] = case_collect(world, args.times, rnd, args.files, overlap=True)
+                elif case == "overlap-mail":
+                    results[case] = case_mail(world, args.times, rnd, args.mails, overlap=True)
                 elif case == "fuzz":
                     results[case] = case_fuzz(world, args.times, rnd, args.fuzz)
                 else:
@@ -503,7 +531,7 @@ def main() -> None:
         total.update(r)
     lines.append(["total", *(str(total.get(c, 0)) for c in COLUMNS + extra)])
     widths = [max(len(line[i]) for line in lines) for i in range(len(heads))]
-    print(f"kill -9 at a random moment, then rerun ({'PostgreSQL' if args.postgres else 'SQLite'}, seed {seed}, "
+    print(f"kill -9 at a random moment then rerun, fuzz, two at once ({'PostgreSQL' if args.postgres else 'SQLite'}, seed {seed}, "
           f"{time.monotonic() - started:.0f} s)")
     for i, line in enumerate(lines):
         print("| " + " | ".join(v.ljust(w) for v, w in zip(line, widths)) + " |")
