@@ -35,8 +35,12 @@ def status(
     moment = parse_moment(as_of, ctx.campaign)
     try:
         doc = deadline_status(ctx, moment)
-    except DBAPIError:
-        err.print("数据库尚未初始化或版本过旧，请先运行 insday init")
+    except DBAPIError as exc:
+        if exc.connection_invalidated or "connect" in str(exc.orig).lower():  # the server, not the schema
+            reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+            err.print(f"无法连接数据库（INSDAY_DATABASE_URL）：{reason}", markup=False, highlight=False)
+        else:
+            err.print("数据库尚未初始化或版本过旧，请先运行 insday init")
         raise typer.Exit(2) from None
     if deadline:
         ids = [d["id"] for d in doc["deadlines"]]

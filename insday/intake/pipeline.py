@@ -224,6 +224,7 @@ class Intake:
         batch = [p for _, _, p in fresh]
         for _, item, parsed in fresh:
             self._check_submitter(parsed, item.received_at or received_at)
+            self._check_sender(parsed, item.sender or sender)
         self.validator.validate(batch, engine=self.engine, received_at=received_at)
 
         for n, item, parsed in fresh:
@@ -272,6 +273,17 @@ class Intake:
         if parsed.unit not in expected:
             name = self.campaign.unit_by_code.get(parsed.unit)
             parsed.error(f"「{name.name if name else parsed.unit}」无需报送「{rt.title}」，请核对报表或单位名称")
+
+    def _check_sender(self, parsed: ParsedFile, sender: str | None) -> None:
+        """A file sent from an address that is not its unit's contact is flagged (insday.intake.senders)."""
+        from email.utils import parseaddr
+
+        from insday.intake.senders import foreign_sender, sender_warning
+
+        if parsed.unit and foreign_sender(self.campaign, parsed.unit, sender):
+            log.warning("%s names unit %s but came from %s, not its registered contact; flagged to the association",
+                        parsed.filename, parsed.unit, parseaddr(sender)[1])
+            parsed.warn(sender_warning(self.campaign, parsed.unit, sender))
 
     def _store(self, item: Received, parsed: ParsedFile, received_at: datetime, source: str,
                sender: str | None, on_result: ResultHook | None) -> FileResult:

@@ -26,6 +26,7 @@ from insday.db.models import Submission
 from insday.deadlines import deadline_for
 from insday.env import Env, load_env
 from insday.intake.pipeline import FileResult, ResultHook
+from insday.intake.senders import foreign_sender, queue_sender_notice
 from insday.mail.compose import association_context, blank_template, render, unit_recipient, when
 from insday.mail.outbox import clean_header, enqueue, usable_address
 
@@ -84,6 +85,9 @@ def queue_receipt(session: Session, result: FileResult, env: Env | None = None, 
         context["warnings"] = []
     subject = clean_header(_subject(result, context["report_title"], context["unit_name"], period), 300)
     html, text = render("receipt", subject=subject, **context)
+    from_addr = sender or (sub.sender if sub else None)
+    if unit and result.status != "duplicate" and foreign_sender(campaign, unit.code, from_addr):
+        queue_sender_notice(session, campaign, result, from_addr)
     return enqueue(session, campaign=campaign.name, key=f"receipt:{result.sha256}:{result.status}", kind="receipt", to_name=to_name,
                    to_addr=to_addr, subject=subject, html=html, text=text,
                    attachments=[template] if template else (),
