@@ -60,14 +60,14 @@ def child(mode: str) -> None:
     """Run the flow once in this process and print its timing as JSON."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from flows.daily_run import daily_run
+    from insday.flows.daily_run import daily_run
 
     if mode.startswith("noop"):
         import functools
         import importlib
         import pkgutil
 
-        import tasks
+        import insday.tasks
         from prefect import Task
 
         for info in pkgutil.iter_modules(tasks.__path__):

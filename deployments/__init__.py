@@ -18,18 +18,20 @@ from insday.orchestration import campaign_state, run_plan
 # Flows by name, as module paths: a served or deployed run imports them from the installed
 # package, whatever the working folder.
 ENTRYPOINTS = {
-    "daily_run": "flows.daily_run.daily_run",
-    "deadline_watch": "flows.deadline_watch.deadline_watch",
-    "essay_awards": "flows.essay_awards.essay_awards",
-    "final_bulletin": "flows.final_bulletin.final_bulletin",
+    "daily_run": "insday.flows.daily_run.daily_run",
+    "deadline_watch": "insday.flows.deadline_watch.deadline_watch",
+    "essay_awards": "insday.flows.essay_awards.essay_awards",
+    "final_bulletin": "insday.flows.final_bulletin.final_bulletin",
 }
 # The association's decisions, each a typed form in the Prefect UI (no schedule).
 ADMIN = {
-    "approve_bulletin": ("审批通报：批准发布或退回等待审批的通报。", "flows.approve_bulletin.approve_bulletin"),
-    "extend_deadline": ("给单位延期：该单位按自己的截止时间计算、提醒和催报。", "flows.extend_deadline.extend_deadline"),
-    "excuse_unit": ("单位免报：该单位不再列为未报送，显示“免报”及原因。", "flows.excuse_unit.excuse_unit"),
-    "void_submission": ("作废文件：已受理的文件不再计入，并通知报送单位。", "flows.void_submission.void_submission"),
-    "resend_message": ("重发邮件：回执、提醒或通报再发一次。", "flows.resend_message.resend_message"),
+    "approve_bulletin": ("审批通报：批准发布或退回等待审批的通报。", "insday.flows.approve_bulletin.approve_bulletin"),
+    "extend_deadline": ("给单位延期：该单位按自己的截止时间计算、提醒和催报。", "insday.flows.extend_deadline.extend_deadline"),
+    "excuse_unit": ("单位免报：该单位不再列为未报送，显示“免报”及原因。", "insday.flows.excuse_unit.excuse_unit"),
+    "void_submission": ("作废文件：已受理的文件不再计入，并通知报送单位。", "insday.flows.void_submission.void_submission"),
+    "resend_message": ("重发邮件：回执、提醒或通报再发一次。", "insday.flows.resend_message.resend_message"),
+    "change_roster": ("名单变更：新增或退出会员单位，自生效时间起计算报送情况、提醒和通报，此前的截止事项不变。",
+                      "insday.flows.change_roster.change_roster"),
 }
 ENTRYPOINTS.update({name: entry for name, (_, entry) in ADMIN.items()})
 WORK_POOL = "insday"
@@ -63,7 +65,7 @@ def build(campaign: Campaign) -> list:
 
 def _titles(deployment) -> None:
     """The Chinese title of each field of the deployment's form (Prefect titles them by name)."""
-    from flows.forms import TITLES
+    from insday.flows.forms import TITLES
 
     for name, schema in deployment._parameter_openapi_schema.properties.items():
         if name in TITLES:

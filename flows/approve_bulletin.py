@@ -6,10 +6,10 @@ from typing import Literal
 
 from prefect import flow
 
-from flows.common import ADMIN_HOOKS, report
-from flows.forms import EditionChoice, actor
+from insday.flows.common import ADMIN_HOOKS, report
+from insday.flows.forms import EditionChoice, actor
 from insday.env import load_env
-from tasks.mail import deliver_mail
+from insday.tasks.mail import deliver_mail
 
 
 @flow(name="approve_bulletin", flow_run_name="approve_bulletin {edition}", **ADMIN_HOOKS)

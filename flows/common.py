@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from prefect import get_run_logger
 from prefect.input import RunInput
 from pydantic import Field
 
 from insday.env import load_env
-from insday.orchestration import failure_alert, parse_as_of, run_name
-from tasks.collect import collect_imap, collect_inbox
+from insday.orchestration import check_as_of, failure_alert, parse_as_of, run_name
+from insday.tasks.collect import collect_imap, collect_inbox
+
+
+# The type of every scheduled flow's ``as_of``: a date-time (JSON schema ``format: date-time``;
+# naive = campaign time) or None (now). The Prefect server does not assert ``format`` when it
+# validates a run's parameters, but always asserts ``pattern``: this one takes ISO 8601 / RFC 3339
+# date-times of real calendar days (a date alone, or with minutes, optional seconds, fraction and
+# offset), so ``2019-06-31T10:30`` is refused by the server before any run is created.
+AS_OF_PATTERN = (r"^\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+                 r"|02-(?:0[1-9]|1\d|2\d))(?:[Tt ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+                 r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?$")
+AsOf = Annotated[datetime | None, Field(json_schema_extra={"pattern": AS_OF_PATTERN})]
 
 
 # A run may wait for a bulletin's approval (campaign.yaml publishing: timeout, up to a day or
@@ -24,11 +35,17 @@ class StagesFailed(RuntimeError):
     """One or more stages of a flow run failed; the message names them."""
 
 
-def when(as_of: str | None) -> tuple[datetime, datetime | None]:
-    """(the run's moment, the collection cut-off): an explicit ``as_of`` also limits which
-    files are collected (those received by then); without one, everything complete is."""
-    moment = parse_as_of(as_of, load_env().campaign)
-    return moment, (moment if as_of and as_of.strip() else None)
+def when(as_of: datetime | str | None) -> tuple[datetime, datetime | None]:
+    """(the run's moment, the collection cut-off): an explicit ``as_of`` (naive: campaign time)
+    also limits which files are collected (those received by then); without one, everything
+    complete is. An explicit ``as_of`` outside the campaign's window is refused (ActionError,
+    Chinese) before anything runs."""
+    campaign = load_env().campaign
+    given = as_of is not None and (not isinstance(as_of, str) or bool(as_of.strip()))
+    moment = parse_as_of(as_of, campaign)
+    if given:
+        check_as_of(moment, campaign)
+    return moment, (moment if given else None)
 
 
 def named(flow: str, detail: str | None = None) -> Callable[[], str]:
@@ -47,35 +64,76 @@ def named(flow: str, detail: str | None = None) -> Callable[[], str]:
 class Stages:
     """Runs a flow's tasks in order. A failed stage skips the stages that need it, the others
     still run (mail already queued is still delivered), and the flow fails at the end naming
-    every failed stage."""
+    every failed stage. Each run leaves its report (a Markdown artifact, Chinese), also when
+    its ``as_of`` is refused before anything runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, flow: str, as_of: datetime | str | None, dry_run: bool) -> None:
+        from insday.actions import ActionError
+
+        self.flow, self.dry_run = flow, dry_run
         self.results: dict[str, Any] = {}
         self.failed: list[str] = []
+        self.errors: dict[str, str] = {}
         self.skipped: list[str] = []
+        try:
+            self.moment, self.cutoff = when(as_of)
+        except ActionError as exc:
+            self.moment = parse_as_of(as_of, load_env().campaign)
+            self._artifact(refused=str(exc))
+            raise
 
     def run(self, task, *args, needs: tuple[str, ...] = (), **kwargs) -> Any:
+        from insday.runreport import STAGES
+
         blocked = [n for n in needs if n in self.failed or n in self.skipped]
         if blocked:
-            get_run_logger().warning("%s skipped because %s did not complete", task.name, ", ".join(blocked))
+            get_run_logger().warning("%s：未运行，因为%s未完成", STAGES.get(task.name, task.name),
+                                     "、".join(STAGES.get(n, n) for n in blocked))
             self.skipped.append(task.name)
             return None
         state = task(*args, return_state=True, **kwargs)
         if not state.is_completed():
-            get_run_logger().error("%s failed: %s", task.name, state.message)
+            get_run_logger().error("%s：未完成（%s）", STAGES.get(task.name, task.name), state.message)
             self.failed.append(task.name)
+            self.errors[task.name] = state.message or ""
             return None
-        self.results[task.name] = state.result()
-        return self.results[task.name]
+        result = state.result()
+        before = self.results.get(task.name)
+        if task.name == "deliver_mail" and before:  # delivered before and after an approval: both count
+            result = {**result, **{k: before[k] + result[k] for k in ("sent", "failed", "requeued", "recovered")}}
+        self.results[task.name] = result
+        return result
 
-    def collect(self, cutoff: datetime | None, dry_run: bool) -> tuple[str, ...]:
+    def collect(self) -> tuple[str, ...]:
         """Every flow's first stages: the inbox folder, then the mailbox. Returns their names,
         for the stages that need what was collected."""
         for task in (collect_inbox, collect_imap):
-            self.run(task, cutoff, dry_run)
+            self.run(task, self.cutoff, self.dry_run)
         return (collect_inbox.name, collect_imap.name)
 
+    def decided(self, outcome: dict | None) -> None:
+        """What the approval decided (published, sent back) goes into the bulletin's part of the report."""
+        bulletin = self.results.get("publish_bulletin")
+        if outcome and bulletin is not None:
+            bulletin.update({k: outcome[k] for k in ("approval", "folder", "files", "mail", "published")
+                             if outcome.get(k) is not None})
+
+    def _artifact(self, refused: str | None = None) -> None:
+        from prefect.artifacts import create_markdown_artifact
+
+        from insday.runreport import FLOWS, run_report
+
+        env = load_env()
+        text = run_report(env.campaign, self.flow, self.moment, dry_run=self.dry_run, results=self.results,
+                          failed=self.errors, skipped=self.skipped, outbox=str(env.settings.outbox_dir),
+                          refused=refused)
+        said = "未执行（运行时刻不在活动范围内）" if refused else "有步骤未完成" if self.failed else "全部完成"
+        create_markdown_artifact(text, key=f"{self.flow.replace('_', '-')}-report",
+                                 description=f"{FLOWS.get(self.flow, self.flow)}"
+                                             f"（{env.campaign.local(self.moment):%Y-%m-%d %H:%M}）运行报告：{said}")
+
     def outcome(self) -> dict[str, Any]:
+        self._artifact()
         if self.failed:
             skipped = f"; skipped: {', '.join(self.skipped)}" if self.skipped else ""
             raise StagesFailed(f"failed: {', '.join(self.failed)}{skipped}")
@@ -121,8 +179,8 @@ def wait_for_approval(published: dict | None, final: bool = False) -> dict | Non
         if rule.on_timeout == "publish":
             logger.warning("《%s》逾时未审批，按 campaign.yaml（on_timeout: publish）自动发布", published["title"])
             return decide_bulletin(env, this, approve=True, actor=AT_TIMEOUT)
-        logger.warning("《%s》逾时未审批：未发布、未发送；批准后再发布（本期流程重新运行，或 insday bulletin approve）",
-                       published["title"])
+        logger.warning("《%s》逾时未审批：未发布、未发送；批准后再发布（在 Prefect 界面运行「审批通报」approve_bulletin，"
+                       "或重新运行本期流程）", published["title"])
         return None
     approve = answer.decision == "批准发布"
     actor = f"prefect：{answer.approver.strip()}" if answer.approver.strip() else "prefect"
@@ -192,13 +250,12 @@ def alert_tech_contact(flow, flow_run, state) -> None:
         url = f"{ui}/runs/flow-run/{flow_run.id}" if ui else None
         subject, html, text = failure_alert(env.campaign, flow_run.name, state.name, state.message, url)
         from insday.db import session_scope
-        from insday.mail import enqueue
-        from tasks.mail import deliver_queued
+        from insday.mail import deliver, enqueue
 
         with session_scope(env.engine) as s:
             enqueue(s, campaign=env.campaign.name, key=f"alert:{flow_run.id}", kind="alert", to_name="技术联系人", to_addr=to,
                     subject=subject, html=html, text=text)
-        deliver_queued(env, flow_run.name)
+        deliver(env, label=flow_run.name)
         logger.info("failure alert sent to the technical contact %s", to)
     except Exception:
         logger.exception("could not email the failure alert to the technical contact")

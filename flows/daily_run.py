@@ -4,30 +4,31 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import APPROVAL_WAIT, HOOKS, Stages, named, wait_for_approval, when
+from insday.flows.common import APPROVAL_WAIT, HOOKS, AsOf, Stages, named, wait_for_approval
 from insday.env import load_env
 from insday.orchestration import report_day
-from tasks.bulletin import publish_bulletin
-from tasks.deadlines import deadline_status, send_reminders
-from tasks.mail import deliver_mail
-from tasks.steps import pull_steps, step_summary
+from insday.tasks.bulletin import publish_bulletin
+from insday.tasks.deadlines import deadline_status, send_reminders
+from insday.tasks.mail import deliver_mail
+from insday.tasks.steps import pull_steps, step_summary
 
 
 @flow(name="daily_run", flow_run_name=named("daily_run"), timeout_seconds=APPROVAL_WAIT, **HOOKS)
-def daily_run(as_of: str | None = None, dry_run: bool = False) -> dict:
-    """Collect and ingest reports, pull steps, aggregates, reminders, the daily bulletin, mail.
+def daily_run(as_of: AsOf = None, dry_run: bool = False) -> dict:
+    """每日运行：收取报表并入库、拉取步数、汇总、提醒、每日通报、发送邮件。
+    Collect and ingest reports, pull steps, aggregates, reminders, the daily bulletin, mail.
 
     Args:
-        as_of: 按此时刻运行（留空 = 现在）。The moment to run as, ISO 8601 such as
-            2019-06-30T10:30 (no offset: Asia/Shanghai time). Empty: now. Given, it also
-            limits collection to files and messages received by then, so a past day can
-            be replayed or back-filled exactly.
+        as_of: 按此时刻运行（北京时间；留空 = 现在）。填写后只收取此时刻以前收到的文件和邮件，可重放或补跑过去的某一天；
+            须在活动的运行范围内（活动开始前 30 天至最后截止后 90 天）。The moment to run as: a
+            date-time (ISO 8601; without an offset it is Asia/Shanghai time). Empty: now. Given, it
+            also limits collection to files and messages received by then.
         dry_run: 试运行：只报告将做什么，不入库、不移动文件、不发送、不发布。Report what
             would be done; ingest, move, send and publish nothing.
     """
-    moment, cutoff = when(as_of)
-    stages = Stages()
-    collected = stages.collect(cutoff, dry_run)
+    stages = Stages("daily_run", as_of, dry_run)
+    moment = stages.moment
+    collected = stages.collect()
     if not dry_run:
         stages.run(pull_steps, moment)
     stages.run(step_summary, moment)
@@ -39,6 +40,8 @@ def daily_run(as_of: str | None = None, dry_run: bool = False) -> dict:
         published = stages.run(publish_bulletin, day, moment, dry_run=dry_run, needs=(*collected, "pull_steps"))
     if not dry_run:
         stages.run(deliver_mail)  # receipts, reminders and the approval request go out before any wait
-        if wait_for_approval(published):
+        decided = wait_for_approval(published)
+        if decided:
+            stages.decided(decided)
             stages.run(deliver_mail)
     return stages.outcome()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import ADMIN_HOOKS, report
-from flows.forms import DeadlineChoice, UnitChoice, actor, code
+from insday.flows.common import ADMIN_HOOKS, report
+from insday.flows.forms import DeadlineChoice, UnitChoice, actor, code
 from insday.env import load_env
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from prefect import flow
 
-from flows.common import ADMIN_HOOKS, report
-from flows.forms import DeadlineChoice, UnitChoice, actor, code
+from insday.flows.common import ADMIN_HOOKS, report
+from insday.flows.forms import DeadlineChoice, UnitChoice, actor, code
 from insday.env import load_env
 
 

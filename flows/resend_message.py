@@ -6,10 +6,10 @@ from typing import Literal
 
 from prefect import flow
 
-from flows.common import ADMIN_HOOKS, report
-from flows.forms import DeadlineChoice, EditionChoice, UnitChoice, actor, code
+from insday.flows.common import ADMIN_HOOKS, report
+from insday.flows.forms import DeadlineChoice, EditionChoice, UnitChoice, actor, code
 from insday.env import load_env
-from tasks.mail import deliver_mail
+from insday.tasks.mail import deliver_mail
 
 KINDS = {"回执": "receipt", "提醒或逾期通知": "reminder", "通报": "bulletin"}
 

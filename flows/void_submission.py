@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import ADMIN_HOOKS, report
-from flows.forms import actor
+from insday.flows.common import ADMIN_HOOKS, report
+from insday.flows.forms import actor
 from insday.env import load_env
-from tasks.mail import deliver_mail
+from insday.tasks.mail import deliver_mail
 
 
 @flow(name="void_submission", flow_run_name="void_submission {submission}", **ADMIN_HOOKS)

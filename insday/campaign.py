@@ -388,11 +388,37 @@ class Unit(_Model):
     contact: str
     email: str
     phone: str
+    # The effective roster (insday.roster): on it from ``since`` (added by `insday units add`) and
+    # until ``until`` (retired by `insday units retire`); None: from units.csv, for the whole campaign.
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def expected_for(self, due: datetime) -> bool:
+        """Whether the unit is expected for a deadline due at ``due``: one added from T only for
+        deadlines due after T; one retired from T only for deadlines due by T."""
+        return (self.since is None or due > self.since) and (self.until is None or due <= self.until)
+
+    def on_roster(self, moment: datetime) -> bool:
+        """Whether the unit is on the roster at ``moment`` (files, bulletins, recipients)."""
+        return (self.since is None or moment >= self.since) and (self.until is None or moment < self.until)
 
     def as_dict(self) -> dict:
         return {"code": self.code, "name": self.name, "display_name": self.display_name,
                 "short_names": list(self.short_names),
                 "kind": self.kind, "contact": self.contact, "email": self.email, "phone": self.phone}
+
+
+class RosterChange(_Model):
+    """A unit joining (``add``) or leaving (``retire``) the roster from ``effective`` on."""
+
+    id: int
+    kind: Literal["add", "retire"]
+    unit: str
+    name: str
+    effective: datetime
+    reason: str
+    actor: str
+    created_at: datetime
 
 
 class Essay(_Model):
@@ -431,6 +457,11 @@ class Campaign(_Model):
     units: tuple[Unit, ...] = ()
     essay_list: tuple[Essay, ...] = ()
     folder: Path | None = None
+    # Set by insday.roster.effective: the changes applied to units.csv (``units`` then includes the
+    # added units, with since/until), the units.csv roster they were applied to, and as of when.
+    roster_changes: tuple[RosterChange, ...] = ()
+    roster_base: tuple[Unit, ...] | None = None
+    roster_as_of: datetime | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -578,6 +609,11 @@ class Campaign(_Model):
         if who == "association":
             return [self.association_unit]
         return []  # claimants: known only from the project reports
+
+    def expects(self, code: str, due: datetime) -> bool:
+        """Whether unit ``code`` is expected for a deadline due at ``due`` (its roster dates)."""
+        unit = self.unit_by_code.get(code)
+        return unit is None or unit.expected_for(due)
 
     def report_type(self, key: str) -> ReportType:
         return self.report_types[key]

@@ -213,10 +213,10 @@ def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participa
 def _replay(env, generator, pending, runs, platform, incoming, progress) -> None:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from flows.daily_run import daily_run
-    from flows.deadline_watch import deadline_watch
-    from flows.essay_awards import essay_awards
-    from flows.final_bulletin import final_bulletin
+    from insday.flows.daily_run import daily_run
+    from insday.flows.deadline_watch import deadline_watch
+    from insday.flows.essay_awards import essay_awards
+    from insday.flows.final_bulletin import final_bulletin
     from insday.essays.service import shortlisted_ids
 
     flows = {"daily_run": daily_run, "deadline_watch": deadline_watch, "essay_awards": essay_awards,

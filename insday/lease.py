@@ -37,6 +37,10 @@ DEFAULT_TTL = 900.0
 class LeaseBusy(RuntimeError):
     """Another holder kept the lease for longer than we were willing to wait."""
 
+    def __init__(self, name: str, holder: str):
+        super().__init__(f"lease {name!r} is held by {holder}")
+        self.name, self.holder = name, holder
+
 
 def new_holder(label: str | None = None) -> str:
     """``host:pid:random`` plus an optional label for people (a flow run's name)."""
@@ -100,7 +104,7 @@ def lease(engine: Engine, name: str, *, campaign: str, ttl: float = DEFAULT_TTL,
     give_up = time.monotonic() + wait
     while (current := try_acquire(engine, name, holder, ttl, campaign=campaign)) is not None:
         if time.monotonic() >= give_up:
-            raise LeaseBusy(f"lease {name!r} is held by {current}")
+            raise LeaseBusy(name, current)
         time.sleep(poll)
     try:
         yield holder

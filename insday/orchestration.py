@@ -40,21 +40,53 @@ WATCH_HOURS = (8, 18)  # first and last hour (inclusive) of the hourly deadline 
 # ----- as_of ------------------------------------------------------------------
 
 
-def parse_as_of(text: str | None, campaign: Campaign) -> datetime:
-    """ISO 8601 (a time without offset is campaign time; a date alone is its 00:00) -> aware UTC.
-    None or empty -> now."""
-    if text is None or not str(text).strip():
+def parse_as_of(text: str | datetime | None, campaign: Campaign) -> datetime:
+    """ISO 8601 text or a datetime (a time without offset is campaign time; a date alone is its
+    00:00) -> aware UTC. None or empty -> now."""
+    if isinstance(text, datetime):
+        moment = text
+    elif text is None or not str(text).strip():
         return datetime.now(timezone.utc)
-    try:
-        moment = datetime.fromisoformat(str(text).strip())
-    except ValueError:
-        raise ValueError(f"as_of is not an ISO 8601 time: {text!r} (e.g. 2019-06-30T10:30)") from None
+    else:
+        try:
+            moment = datetime.fromisoformat(str(text).strip())
+        except ValueError:
+            raise ValueError(f"as_of is not an ISO 8601 time: {text!r} (e.g. 2019-06-30T10:30)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=campaign.tz)
     return moment.astimezone(timezone.utc)
 
 
-def run_name(flow: str, as_of: str | None, campaign: Campaign, *, dry_run: bool = False,
+# How far before the campaign's first moment (its first day, or a deadline's first reminder if
+# earlier) and after its last (its last day, or the last deadline's close if later) a run's
+# ``as_of`` may be: a replay, a back-fill or a late catch-up fits; a typo of the year does not.
+AS_OF_BEFORE = timedelta(days=30)
+AS_OF_AFTER = timedelta(days=90)
+
+
+def as_of_window(campaign: Campaign) -> tuple[datetime, datetime]:
+    """The moments a flow run may be run as (aware, campaign time): see ``AS_OF_BEFORE`` / ``AS_OF_AFTER``."""
+    deadlines = registry(campaign)
+    first = min([campaign.at(campaign.start),
+                 *(d.due - max(d.reminders, default=timedelta(0)) for d in deadlines)])
+    last = max([campaign.at(campaign.end + timedelta(days=1)), *(d.closes for d in deadlines)])
+    return campaign.local(first - AS_OF_BEFORE), campaign.local(last + AS_OF_AFTER)
+
+
+def check_as_of(moment: datetime, campaign: Campaign) -> datetime:
+    """``moment`` if it lies in :func:`as_of_window`; else :class:`insday.actions.ActionError`
+    with a Chinese message (a refused input, not a failure: nobody in IT is alerted)."""
+    from insday.actions import ActionError
+
+    first, last = as_of_window(campaign)
+    if not first <= moment <= last:
+        raise ActionError(f"运行时刻 {campaign.local(moment):%Y-%m-%d %H:%M} 不在「{campaign.title}」的运行范围内"
+                          f"（{first:%Y-%m-%d} 至 {last:%Y-%m-%d}，北京时间），未执行任何操作。"
+                          "请在运行表单中改选这个范围内的时刻，或留空表示现在。")
+    return moment
+
+
+def run_name(flow: str, as_of: str | datetime | None, campaign: Campaign, *, dry_run: bool = False,
              detail: str | None = None) -> str:
     """What a flow run is called: ``daily_run 2019-06-30``, ``essay_awards 2019-06-25 shortlist (dry run)``."""
     try:

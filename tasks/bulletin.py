@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from prefect import get_run_logger, task
 
-from tasks.common import RETRIES, current_env
+from insday.tasks.common import RETRIES, current_env
 
 
 class BulletinBlocked(RuntimeError):
@@ -29,6 +29,7 @@ def publish_bulletin(day: date, as_of: datetime, final: bool = False, dry_run: b
     from insday.bulletin import publish_bulletin as publish
     from insday.bulletin.render import markdown
     from insday.publishing.checks import Check, failures_text
+    from insday.runreport import bulletin_line
 
     env = current_env()
     logger = get_run_logger()
@@ -50,21 +51,8 @@ def publish_bulletin(day: date, as_of: datetime, final: bool = False, dry_run: b
         raise BulletinBlocked(f"《{doc['title']}》未通过数据校验，未发布、未发送（已邮件告知省协会联系人）：\n{failed}")
     if failed:
         logger.warning("%s：数据校验未通过：\n%s", doc["title"], failed)
-    logger.info("%s：数据校验 %d 项%s；%s", doc["title"], len(checks), "有未通过" if failed else "全部通过",
-                _said(result))
+    logger.info(bulletin_line(result))
     return result
-
-
-def _said(result: dict) -> str:
-    approval, mail = result["approval"], result["mail"]
-    if approval is None:
-        return f"{'试运行' if result['dry_run'] else '模拟通报'}，写入 {result['folder']}"
-    if approval["state"] == "approved":
-        queued = f"，邮件新加入队列 {mail['queued']} 封" if mail else ""
-        return f"已批准（{approval['by']}），已发布到 {result['folder']}{queued}"
-    if approval["state"] == "rejected":
-        return f"已退回（{approval['by']}：{approval['note']}），未发布"
-    return "等待审批，已发邮件给省协会联系人"
 
 
 def _run_info():

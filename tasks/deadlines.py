@@ -4,31 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import task
+from prefect import get_run_logger, task
 
-from tasks.common import RETRIES, current_env
+from insday.tasks.common import RETRIES, current_env
 
 
 @task(name="send_reminders", timeout_seconds=900, **RETRIES)
 def send_reminders(as_of: datetime, dry_run: bool = False) -> dict:
-    """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most once)."""
-    from insday.reminders import run_reminders
+    """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most
+    once); the flow's deliver_mail stage sends them."""
+    from insday.deadlines.reminders import run_reminders
+    from insday.runreport import reminders_line
 
-    return run_reminders(current_env(), as_of, dry_run=dry_run)
+    result = run_reminders(current_env(), as_of, dry_run=dry_run, send=False)
+    get_run_logger().info(reminders_line(result))
+    return result
 
 
 @task(name="deadline_status", timeout_seconds=300, **RETRIES)
 def deadline_status(as_of: datetime) -> dict:
-    """Per deadline due by ``as_of``: expected, on time, late, missing; also a table in the Prefect UI."""
+    """Per deadline due by ``as_of``: expected, on time, late, missing; also a table in the Prefect UI
+    (titles, unit names, local times)."""
     from prefect.artifacts import create_table_artifact
 
-    from insday.deadline_status import deadline_status as status
+    from insday.deadlines.status import deadline_status as status
+    from insday.runreport import status_line, status_rows
 
     env = current_env()
     result = status(env, as_of)
-    rows = [{"截止事项": d["id"], "截止时间": d["due"], "应报": d["expected"], "按时": d["on_time"],
-             "逾期": d["late"], "未报": d["missing"], "未报单位": "、".join(d["missing_units"])}
-            for d in result["deadlines"] if datetime.fromisoformat(str(d["due"])) <= as_of]
-    create_table_artifact(rows, key="deadline-status",
+    get_run_logger().info(status_line(env.campaign, result, as_of))
+    create_table_artifact(status_rows(env.campaign, result, as_of), key="deadline-status",
                           description=f"截止情况（截至 {env.campaign.local(as_of):%Y-%m-%d %H:%M}）")
     return result

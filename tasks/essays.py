@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
-from tasks.common import RETRIES, current_env
+from insday.tasks.common import RETRIES, current_env
 
 
 @task(name="publish_essays", timeout_seconds=1800, **RETRIES)
@@ -18,6 +18,7 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
 
     from insday.essays.publish import late_text, write_stage
     from insday.essays.service import contest
+    from insday.runreport import essays_line
 
     env = current_env()
     out_dir = (env.settings.path("dry-run", env.campaign.name) if dry_run else env.public_dir) / "essays" / stage
@@ -36,5 +37,8 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
     if c.ties:
         lines += ["", "**并列情况**：" + "；".join(t.message for t in c.ties)]
     create_markdown_artifact("\n".join(lines), key=f"essay-{stage}", description=f"征文{what}")
-    get_run_logger().info("征文%s：计入评分表 %d 份，写入 %d 个文件到 %s", what, len(c.sheet_units), len(files), out_dir)
-    return {"stage": stage, "files": [str(p) for p in files], "late_sheets": c.late is not None}
+    result = {"stage": stage, "files": [str(p) for p in files], "late_sheets": c.late is not None,
+              "sheets": len(c.sheet_units), "folder": str(out_dir), "dry_run": dry_run,
+              "finalists": {name: len(c.finalists(name)) for name in c.categories}}
+    get_run_logger().info(essays_line(result))
+    return result

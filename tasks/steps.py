@@ -6,25 +6,32 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
-from tasks.common import RETRIES, current_env
+from insday.tasks.common import RETRIES, current_env
 
 
 @task(name="pull_steps", timeout_seconds=900, **RETRIES)
 def pull_steps(as_of: datetime) -> dict:
     """Pull the national platform's step aggregates (skipped when no platform URL is set, and in a
     back-fill: the platform serves today's figures, which must not be recorded as of an earlier moment)."""
+    from insday.runreport import steps_line
     from insday.steps import StepsOutOfOrder, pull_aggregates
 
     try:
-        return pull_aggregates(current_env(), as_of=as_of)
+        result = pull_aggregates(current_env(), as_of=as_of)
     except StepsOutOfOrder as exc:
-        get_run_logger().warning("step pull skipped: %s", exc)
-        return {"skipped": str(exc)}
+        result = {"skipped": str(exc)}
+        get_run_logger().warning(steps_line(result))
+        return result
+    get_run_logger().info(steps_line(result))
+    return result
 
 
 @task(name="step_summary", timeout_seconds=900, **RETRIES)
 def step_summary(as_of: datetime) -> dict:
     """Region totals, unlocks, badges, top participants and member units as of ``as_of``."""
+    from insday.runreport import summary_line
     from insday.steps import step_summary as summary
 
-    return summary(current_env(), as_of)
+    result = summary(current_env(), as_of)
+    get_run_logger().info(summary_line(result))
+    return result

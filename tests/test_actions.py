@@ -22,9 +22,9 @@ from insday.bulletin import build_bulletin
 from insday.cli import app
 from insday.db import session_scope
 from insday.db.models import OutboxMessage
-from insday.deadline_status import deadline_status
+from insday.deadlines.status import deadline_status
 from insday.intake.service import ingest_paths
-from insday.reminders import run_reminders
+from insday.deadlines.reminders import run_reminders
 
 DAY = "daily_report:2019-06-26"  # due 2019-06-27 10:00
 

@@ -556,7 +556,7 @@ def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path, monkeyp
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from tasks.bulletin import publish_bulletin as task
+    from insday.tasks.bulletin import publish_bulletin as task
 
     @flow
     def run(as_of: datetime) -> dict:

@@ -256,8 +256,10 @@ def test_attached_donation_exports_go_to_the_steps_import(env, mailbox, campaign
 
     assert (result["accepted"], result["rejected"]) == (1, 0)  # the report; the export is counted apart
     files = {m["uid"]: m["files"] for m in result["messages"]}
+    [stored] = files[both]
     assert files == {both: [{"filename": "人保财险0626.xlsx", "status": "accepted", "report_type": "daily_report",
-                             "unit": "P01"}], again: []}
+                             "unit": "P01", "submission": stored["submission"], "errors": []}], again: []}
+    assert isinstance(stored["submission"], int)  # the id the void form asks for
     block = result["donations"]
     assert (block["imported"], block["duplicate"], block["rejected"], block["deferred"]) == (1, 1, 0, 0)
     [first, second] = block["files"]

@@ -18,7 +18,7 @@ from insday.cli import app
 from insday.db import session_scope
 from insday.db.models import Submission
 from insday.db.models.reports import ProjectRow
-from insday.deadline_status import deadline_status
+from insday.deadlines.status import deadline_status
 from insday.intake.service import ingest_paths
 
 REQUIRED = {"id", "report_type", "due", "expected", "on_time", "late", "missing", "missing_units"}

@@ -106,8 +106,11 @@ def test_demo_first_days(tmp_path, clean_environ):
         assert {u["name"] for u in doc["units"]} == names  # one name per unit, the roster's
 
     # the essay shortlist was published at 06-25 16:30
-    assert (public / "essays" / "shortlist" / "essay-shortlist.html").exists()
-    assert (home / "docs" / campaign.name / "index.html").exists()
+    shortlist = (public / "essays" / "shortlist" / "essay-shortlist.html").read_text(encoding="utf-8")
+    assert f"每类前 {campaign.essays.shortlist_per_category} 名产生" in shortlist
+    # every file received has its validation report, listed on the index
+    index = (home / "docs" / campaign.name / "index.html").read_text(encoding="utf-8")
+    assert f"全部（{len(subs)}）" in index
 
     # a second run into the same home converges: the units "send" the same files again, so each
     # gets one 'duplicate' receipt; nothing is ingested twice, no reminder or notice goes twice

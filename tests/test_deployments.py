@@ -104,17 +104,17 @@ def test_prefect_fires_the_lines_on_the_campaign_days_in_its_time_zone(campaign)
 
 
 def test_served_deployments_carry_recurrences_timezone_and_module_entrypoints(campaign):
-    from deployments import build
+    from insday.deployments import build
 
     deployments = {d.flow_name: d for d in build(campaign)}
     assert set(deployments) == {"daily_run", "deadline_watch", "essay_awards", "final_bulletin", "approve_bulletin",
-                                "extend_deadline", "excuse_unit", "void_submission", "resend_message"}
+                                "extend_deadline", "excuse_unit", "void_submission", "resend_message", "change_roster"}
     assert all(not deployments[f].schedules for f in ("approve_bulletin", "extend_deadline", "void_submission"))
     form = deployments["void_submission"]._parameter_openapi_schema.properties
     assert (form["submission"]["title"], form["submission"]["type"], form["reason"]["title"]) == ("文件编号", "integer",
                                                                                                  "原因")
     daily = deployments["daily_run"]
-    assert daily.name == "jilin-2019" and daily.entrypoint == "flows.daily_run.daily_run"
+    assert daily.name == "jilin-2019" and daily.entrypoint == "insday.flows.daily_run.daily_run"
     assert [(s.schedule.rrule, s.schedule.timezone) for s in daily.schedules] == [
         ("DTSTART:20190626T103000\nRRULE:FREQ=DAILY;UNTIL=20190709T103000", "Asia/Shanghai")]
     assert [s.parameters for s in deployments["essay_awards"].schedules] == [{"stage": "shortlist"},
@@ -140,7 +140,7 @@ def test_the_shipped_prefect_yaml_is_the_generated_one(campaign, tmp_path, monke
     assert {(d["name"] if "admin" not in d["tags"] else d["tags"][1], d["work_pool"]["work_queue_name"],
              d["work_pool"]["job_variables"]["env"]["INSDAY_CAMPAIGN"]) for d in shipped["deployments"]} == {
         ("jilin-2019", "jilin-2019", "jilin-2019"), ("guangdong-2020", "guangdong-2020", "guangdong-2020")}
-    daily = next(d for d in shipped["deployments"] if d["entrypoint"] == "flows.daily_run.daily_run"
+    daily = next(d for d in shipped["deployments"] if d["entrypoint"] == "insday.flows.daily_run.daily_run"
                  and d["name"] == "jilin-2019")
     # 2019 is over: the schedules are kept but inactive, and they would not fire after 07-09 anyway
     assert daily["schedules"] == [{"rrule": "DTSTART:20190626T103000\nRRULE:FREQ=DAILY;UNTIL=20190709T103000",

@@ -69,7 +69,7 @@ def run_logs(state) -> list[str]:
 
 
 def test_daily_run_replays_a_day_with_what_had_arrived_by_then(home):
-    from flows.daily_run import daily_run
+    from insday.flows.daily_run import daily_run
 
     drop(home, "人保/0626.xlsx", "人保财险", "2019-06-26", datetime(2019, 6, 26, 21, 0, tzinfo=TZ))
     drop(home, "长春/6月/0626.xlsx", "长春市保险行业协会", "2019-06-26", datetime(2019, 6, 27, 11, 0, tzinfo=TZ))
@@ -93,7 +93,7 @@ def test_daily_run_replays_a_day_with_what_had_arrived_by_then(home):
 
 
 def test_deadline_watch_dry_run_changes_nothing_and_says_so(home):
-    from flows.deadline_watch import deadline_watch
+    from insday.flows.deadline_watch import deadline_watch
 
     drop(home, "0626.xlsx", "人保财险", "2019-06-26", datetime(2019, 6, 26, 21, 0, tzinfo=TZ))
     state = deadline_watch(as_of="2019-06-27T08:00", dry_run=True, return_state=True)
@@ -104,7 +104,7 @@ def test_deadline_watch_dry_run_changes_nothing_and_says_so(home):
 
 
 def test_a_failed_stage_fails_the_run_alerts_and_a_rerun_converges(home):
-    from flows.daily_run import daily_run
+    from insday.flows.daily_run import daily_run
 
     drop(home, "0626.xlsx", "人保财险", "2019-06-26", datetime(2019, 6, 26, 21, 0, tzinfo=TZ))
     home.processed_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -129,8 +129,8 @@ def test_a_failed_stage_fails_the_run_alerts_and_a_rerun_converges(home):
 
 
 def test_overlapping_runs_ingest_each_file_once(home):
-    from flows.daily_run import daily_run
-    from flows.deadline_watch import deadline_watch
+    from insday.flows.daily_run import daily_run
+    from insday.flows.deadline_watch import deadline_watch
 
     units = ["人保财险", "吉林市保险行业协会", "长春市保险行业协会", "四平市保险行业协会", "辽源市保险行业协会"]
     for n, unit in enumerate(units):
@@ -151,8 +151,8 @@ def test_overlapping_runs_ingest_each_file_once(home):
 def test_transient_failures_are_retried_and_bugs_are_not(home, monkeypatch):
     from prefect import flow
 
-    from tasks.collect import collect_inbox
-    from tasks.common import is_transient
+    from insday.tasks.collect import collect_inbox
+    from insday.tasks.common import is_transient
 
     assert is_transient(OperationalError("SELECT 1", {}, ConnectionRefusedError()))
     assert not is_transient(ValueError("a bug"))
@@ -198,10 +198,10 @@ def test_heartbeats_are_off_under_the_test_harness():
 
 
 def test_parameters_are_typed_and_described_for_the_custom_run_form():
-    from flows.daily_run import daily_run
-    from flows.deadline_watch import deadline_watch
-    from flows.essay_awards import essay_awards
-    from flows.final_bulletin import final_bulletin
+    from insday.flows.daily_run import daily_run
+    from insday.flows.deadline_watch import deadline_watch
+    from insday.flows.essay_awards import essay_awards
+    from insday.flows.final_bulletin import final_bulletin
 
     for f in (daily_run, deadline_watch, essay_awards, final_bulletin):
         props = f.parameters.properties
@@ -254,7 +254,7 @@ def test_as_of_is_campaign_time_unless_it_says_otherwise(campaign):
 def test_daily_run_pulls_the_platform_and_a_backfill_skips_the_pull(home, monkeypatch):
     import stepdata
 
-    from flows.daily_run import daily_run
+    from insday.flows.daily_run import daily_run
 
     platform = stepdata.Platform()
     platform.payload = {"regions": [{"region": "吉林", "date": "2019-06-26", "steps": 12_345_678, "donations": 900}]}
@@ -278,7 +278,7 @@ def test_daily_run_pulls_the_platform_and_a_backfill_skips_the_pull(home, monkey
 def test_essay_awards_publishes_the_shortlist_of_the_sheets_in_the_inbox(home):
     from openpyxl import load_workbook
 
-    from flows.essay_awards import essay_awards
+    from insday.flows.essay_awards import essay_awards
     from insday.templates import DATA_SHEET, write_templates
 
     [template] = write_templates(home.campaign, home.settings.path("templates", home.campaign.name), ["scoring_sheet"])

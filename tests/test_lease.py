@@ -6,7 +6,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -53,23 +52,32 @@ def test_a_lease_left_by_a_dead_process_on_this_machine_is_taken_over_at_once(en
 
 def test_waiting_for_a_busy_lease_then_giving_up(env):
     order: list[str] = []
+    held, let_go = threading.Event(), threading.Event()
 
     def hold():
         with lease(env.engine, "inbox", campaign=C):
             order.append("first in")
-            time.sleep(0.8)
+            held.set()
+            let_go.wait(10)
             order.append("first out")
 
-    t = threading.Thread(target=hold)
-    t.start()
-    while not order:
-        time.sleep(0.01)
+    def second():
+        with lease(env.engine, "inbox", campaign=C, wait=10, poll=0.05):
+            order.append("second in")
+
+    first = threading.Thread(target=hold)
+    first.start()
+    assert held.wait(10)
     with pytest.raises(LeaseBusy, match="inbox"):
         with lease(env.engine, "inbox", campaign=C, wait=0.1, poll=0.05):
             pass
-    with lease(env.engine, "inbox", campaign=C, wait=10, poll=0.05):
-        order.append("second in")
-    t.join()
+    waiting = threading.Thread(target=second)
+    waiting.start()
+    waiting.join(0.3)  # still waiting: the first holder has not let go
+    assert waiting.is_alive() and order == ["first in"]
+    let_go.set()
+    first.join()
+    waiting.join(10)
     assert order == ["first in", "first out", "second in"]
 
 

@@ -247,18 +247,32 @@ def test_a_message_that_failed_too_often_is_left_failed(env, keep, monkeypatch):
     assert (row.status, row.attempts) == ("failed", 2)
 
 
-def test_stale_claims_are_recovered_fresh_ones_left_alone(env, keep, monkeypatch):
+def test_claims_of_runs_that_are_gone_are_in_doubt_never_resent_fresh_ones_left_alone(env, keep, monkeypatch):
+    import socket
+    import subprocess
+    import sys
+
+    from insday.mail.delivery import CLAIMED_BY
+
     server, handler = keep
     menv = mail_env(env, monkeypatch, server)
-    queue(env, 2)
+    queue(env, 4)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     with session_scope(env.engine) as s:
-        s.execute(update(OutboxMessage).where(OutboxMessage.key == "m:0")
+        s.execute(update(OutboxMessage).where(OutboxMessage.key == "m:0")  # an old claim
                   .values(status="sending", claimed_at=utcnow() - timedelta(hours=1)))
-        s.execute(update(OutboxMessage).where(OutboxMessage.key == "m:1")
+        s.execute(update(OutboxMessage).where(OutboxMessage.key == "m:1")  # a run busy sending it
                   .values(status="sending", claimed_at=utcnow() - timedelta(minutes=1)))
+        s.execute(update(OutboxMessage).where(OutboxMessage.key == "m:2")  # a process killed here
+                  .values(status="sending", claimed_at=utcnow() - timedelta(seconds=5),
+                          last_error=f"{CLAIMED_BY}{socket.gethostname()}:{gone.stdout.strip()}"))
     report = deliver(menv)
-    assert (report["recovered"], report["sent"]) == (1, 1)
-    assert [m["Subject"] for m in handler.messages] == ["主题 0"]
+    assert (report["recovered"], report["sent"], report["pending"]) == (2, 1, 1)
+    assert [m["Subject"] for m in handler.messages] == ["主题 3"]  # at most once: m:0 and m:2 may have arrived
+    doubt = {r.key: (r.status, r.attempts, r.last_error) for r in rows(env)}
+    for key in ("m:0", "m:2"):
+        assert doubt[key][:2] == ("failed", env.settings.mail_max_attempts) and "结果未知" in doubt[key][2]
+    assert doubt["m:1"][0] == "sending"
 
 
 class _Auth:
@@ -300,7 +314,8 @@ def test_wrong_password_is_reported_never_shown(env, auth_server, monkeypatch, c
     with caplog.at_level(logging.DEBUG):
         report = deliver(menv)
     assert (report["sent"], report["pending"]) == (0, 2)
-    assert "535" in report["error"] or "Authentication" in report["error"]
+    assert report["error"].startswith(f"SMTP 服务器 127.0.0.1:{menv.settings.smtp_port} 拒绝登录（用户 insday）：")
+    assert "535" in report["error"]
     captured = capsys.readouterr()
     seen = caplog.text + captured.out + captured.err + repr(report) + " ".join(str(r.last_error) for r in rows(env))
     assert "wrong-Secret-42" not in seen

@@ -28,10 +28,11 @@ from filemaker import daily_row, write_xlsx
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
+INSDAY = str(Path(sys.executable).parent / "insday")  # the installed command (pip install -e .)
 CHROMIUM = Path("/usr/bin/chromium")
 TZ = ZoneInfo("Asia/Shanghai")
 FLOWS = ["daily_run", "deadline_watch", "essay_awards", "final_bulletin"]
-ADMIN = ["approve_bulletin", "excuse_unit", "extend_deadline", "resend_message", "void_submission"]
+ADMIN = ["approve_bulletin", "change_roster", "excuse_unit", "extend_deadline", "resend_message", "void_submission"]
 ALL = sorted(f"{f}/jilin-2019" for f in FLOWS + ADMIN)
 
 
@@ -96,7 +97,7 @@ def served(tmp_path_factory, artifacts_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "INSDAY_"))}
     env.update(PREFECT_HOME=str(tmp / "prefect"), PREFECT_API_URL=api, PREFECT_UI_API_URL=api,
                PREFECT_UI_URL=api.removesuffix("/api"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PYTHONPATH=str(ROOT), INSDAY_CAMPAIGN="jilin-2019", INSDAY_HOME=str(tmp / "home"),
+               INSDAY_CAMPAIGN="jilin-2019", INSDAY_HOME=str(tmp / "home"),
                INSDAY_DATABASE_URL=f"sqlite:///{tmp / 'home' / 'insday.db'}", INSDAY_INBOX_STABLE_SECONDS="0.2",
                INSDAY_APPROVAL_POLL_SECONDS="1", **smtp.settings_env())
     server_log, serve_log = tmp / "server.log", tmp / "serve.log"
@@ -108,8 +109,14 @@ def served(tmp_path_factory, artifacts_dir):
     try:
         _wait(lambda: httpx.get(f"{api}/health", timeout=5).status_code == 200, 180, "the server was not healthy",
               server_log)
+        # served as a user would after cloning into ~/insday: the command on PATH, started from the
+        # clone's parent folder, where a folder named insday/ (holding sql/, flows/ ...) must not
+        # shadow the installed package in any flow run
+        parent = tmp / "home-of-the-clone"
+        for folder in ("insday/sql", "insday/flows", "insday/insday"):
+            (parent / folder).mkdir(parents=True)
         with serve_log.open("wb") as out:
-            processes.append(subprocess.Popen([sys.executable, "-m", "insday", "serve"], env=env, stdout=out,
+            processes.append(subprocess.Popen([INSDAY, "serve"], env=env, cwd=parent, stdout=out,
                                               stderr=subprocess.STDOUT, start_new_session=True))
         s = Served(api, api.removesuffix("/api"), env, tmp / "home", serve_log, smtp)
         _wait(lambda: len(s.deployments()) == len(ALL), 120, f"insday serve did not register {len(ALL)} deployments",
@@ -142,6 +149,12 @@ def test_serve_registers_every_flow_with_its_campaign_schedule(served):
         ("DTSTART:20190708T170000\nRRULE:FREQ=DAILY;COUNT=1", "results")]
     form = daily["parameter_openapi_schema"]["properties"]
     assert "ISO 8601" in form["as_of"]["description"] and form["dry_run"]["type"] == "boolean"
+    assert {"type": "string", "format": "date-time"} in form["as_of"]["anyOf"] and form["as_of"]["default"] is None
+    assert form["as_of"]["pattern"].startswith("^")  # what the server asserts (it does not assert format)
+    assert (form["as_of"]["title"], form["dry_run"]["title"]) == ("运行时刻", "试运行")
+    assert "按此时刻运行（北京时间" in form["as_of"]["description"]
+    stage = essays["parameter_openapi_schema"]["properties"]["stage"]
+    assert stage["title"] == "阶段" and {"type": "string", "enum": ["shortlist", "results"]} in stage["anyOf"]
 
 
 def _start(served: Served, *params: str, deployment: str = "daily_run/jilin-2019") -> str:
@@ -182,11 +195,11 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     at = datetime(2019, 6, 26, 21, 0, tzinfo=TZ).timestamp()
     os.utime(report, (at, at))
 
-    run_id = _start(served, "as_of=2019-06-27T10:30", "dry_run=false")
+    run_id = _start(served, "as_of=2019-06-27T10:30:00+08:00", "dry_run=false")
     run = _paused(served, run_id)
     assert run["state_type"] == "PAUSED", run["state"]
     assert run["name"] == "daily_run 2019-06-27"
-    assert run["parameters"] == {"as_of": "2019-06-27T10:30", "dry_run": False}
+    assert run["parameters"] == {"as_of": "2019-06-27T10:30:00+08:00", "dry_run": False}
     assert not report.exists()
     assert (served.home / "processed" / "jilin-2019" / "2019-06-26" / "人保" / "人保财险0626.xlsx").exists()
     import sqlite3
@@ -207,11 +220,15 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     assert _approvals(served) == [("2019-06-26", "approved", "prefect：刘璐", None)]
     assert _kinds(served).count("bulletin") == 64  # 63 member units and the association, once each
     assert (served.home / "public" / "jilin-2019" / "2019-06-26" / "index.html").exists()
+    [report] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["daily-run-report"]},
+                                                               "flow_run_id": {"any_": [run_id]}}})
+    assert "已批准（prefect：刘璐），已发布到" in report["data"]  # the run's report says what the decision did
+    assert "| 人保财险0626.xlsx |" not in report["data"] and "| 人保/人保财险0626.xlsx | 人保财险 |" in report["data"]
 
 
 def test_a_bulletin_sent_back_in_the_form_goes_nowhere_and_keeps_the_note(served):
     before = len(served.smtp.messages)
-    run_id = _start(served, "as_of=2019-06-28T10:30", "dry_run=false")
+    run_id = _start(served, "as_of=2019-06-28T10:30:00+08:00", "dry_run=false")
     assert _paused(served, run_id)["state_type"] == "PAUSED"
     served.post(f"/flow_runs/{run_id}/resume", {"run_input": {"decision": "退回", "note": "人保财险步数待核实",
                                                               "approver": "刘璐"}})
@@ -220,6 +237,26 @@ def test_a_bulletin_sent_back_in_the_form_goes_nowhere_and_keeps_the_note(served
     new = [m["X-Insday-Kind"] for m in served.smtp.messages[before:]]
     assert "bulletin" not in new and new.count("approval") == 1
     assert not (served.home / "public" / "jilin-2019" / "2019-06-27").exists()
+
+
+def test_a_mistyped_or_out_of_campaign_as_of_is_refused_and_alerts_nobody(served):
+    # not a date (June has 30 days): the server's parameter validation refuses to create the run
+    bad = served.prefect("deployment", "run", "daily_run/jilin-2019", "--param", "as_of=2019-06-31T10:30",
+                         "--param", "dry_run=true")
+    assert bad.returncode != 0 and "Validation failed for field 'as_of'" in bad.stdout + bad.stderr
+    runs = served.post("/flow_runs/filter")
+    assert not any(r["parameters"].get("as_of") == "2019-06-31T10:30" for r in runs)
+
+    # a real moment a year off: the run starts, refuses in Chinese before anything runs, IT is not alerted
+    alerts = sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages)
+    run_id = _start(served, "as_of=2018-06-27T10:30:00+08:00", "dry_run=false")
+    run = _finished(served, run_id)
+    assert run["state_type"] == "FAILED" and "运行时刻 2018-06-27 10:30 不在" in run["state"]["message"]
+    time.sleep(2)
+    assert sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages) == alerts
+    [report] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["daily-run-report"]},
+                                                               "flow_run_id": {"any_": [run_id]}}})
+    assert "**未执行**" in report["data"] and "没有通知技术联系人" in report["data"]
 
 
 def test_an_admin_form_takes_the_campaigns_choices_and_refuses_what_is_not_on_them(served):
@@ -257,6 +294,45 @@ def test_an_admin_form_takes_the_campaigns_choices_and_refuses_what_is_not_on_th
     assert "人保财险「每日参与情况（6月28日）」延期至 2019-06-30 12:00（系统故障）" in artifact["data"]
 
 
+def test_the_roster_form_adds_and_retires_a_unit_with_typed_parameters(served):
+    import sqlite3
+
+    form = served.deployments()["change_roster/jilin-2019"]["parameter_openapi_schema"]
+    fields = form["properties"]
+    assert (fields["action"]["title"], fields["action"]["enum"]) == ("名单变更", ["新增", "退出"])
+    assert (fields["effective"]["title"], fields["effective"]["format"]) == ("生效时间", "date-time")
+    assert fields["unit"]["title"] == "单位" and "P02 平安财险" in fields["unit"]["anyOf"][0]["enum"]
+    assert fields["unit_kind"]["anyOf"][0]["enum"] == ["财产险公司", "人身险公司", "地市协会"]
+    assert "此后截止的事项才按新名单计算" in fields["effective"]["description"]
+    assert set(form["required"]) == {"action", "effective", "reason"}
+
+    alerts = sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages)
+    refused = _start(served, "action=退出", "unit=P02 平安财险", "effective=2019-09-01T00:00:00+08:00", "reason=撤销",
+                     deployment="change_roster/jilin-2019")
+    run = _finished(served, refused)  # after the campaign: refused in Chinese, IT not alerted
+    assert run["state_type"] == "FAILED" and "不在活动期间" in run["state"]["message"]
+
+    added = _start(served, "action=新增", "unit_code=P40", "name=吉林测试财产保险股份有限公司", "display_name=测试财险",
+                   "unit_kind=财产险公司", "contact=王敏", "email=min.wang@test-p.example.com",
+                   "effective=2019-06-28T00:00:00+08:00", "reason=新会员", "operator=刘璐",
+                   deployment="change_roster/jilin-2019")
+    assert _finished(served, added)["state_type"] == "COMPLETED"
+    retired = _start(served, "action=退出", "unit=P02 平安财险", "effective=2019-06-28T00:00:00+08:00",
+                     "reason=撤销分支机构", "operator=刘璐", deployment="change_roster/jilin-2019")
+    assert _finished(served, retired)["state_type"] == "COMPLETED"
+    time.sleep(2)
+    assert sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages) == alerts
+    with sqlite3.connect(served.home / "insday.db") as db:
+        assert db.execute("SELECT kind, unit_code, effective_at, reason, actor FROM roster_changes ORDER BY id"
+                          ).fetchall() == [("add", "P40", "2019-06-27 16:00:00.000000", "新会员", "prefect：刘璐"),
+                                           ("retire", "P02", "2019-06-27 16:00:00.000000", "撤销分支机构", "prefect：刘璐")]
+        assert db.execute("SELECT action, actor, unit_code FROM audit_log WHERE action LIKE 'unit_%' ORDER BY id"
+                          ).fetchall() == [("unit_add", "prefect：刘璐", "P40"), ("unit_retire", "prefect：刘璐", "P02")]
+    artifacts = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["change-roster"]}}})
+    assert any("测试财险（P40）自 2019-06-28 00:00 起新增（新会员）" in a["data"] for a in artifacts)
+    assert any("平安财险（P02）自 2019-06-28 00:00 起退出（撤销分支机构）" in a["data"] for a in artifacts)
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
 def test_the_ui_lists_the_deployments(served, artifacts_dir):
     shot = artifacts_dir / "prefect-ui-deployments.png"
@@ -285,7 +361,7 @@ def test_prefect_yaml_deploys_every_campaign_onto_a_process_work_pool_that_two_w
     assert {d["work_pool_name"] for d in deployments.values()} == {"insday"}
     assert {d["work_queue_name"] for d in deployments.values()} == {"jilin-2019", "guangdong-2020"}
     watch = deployments["deadline_watch/jilin-2019"]
-    assert watch["entrypoint"] == "flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []
+    assert watch["entrypoint"] == "insday.flows.deadline_watch.deadline_watch" and watch["pull_steps"] == []
     assert sorted((s["schedule"]["rrule"], s["active"]) for s in watch["schedules"]) == [
         ("DTSTART:20190622T080000\nRRULE:FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18;UNTIL=20190712T180000",
          False),

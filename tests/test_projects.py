@@ -11,7 +11,8 @@ from reportmaker import PROJECT_HEADER, at, project_row, write
 
 from insday.deadlines import ProjectClaim, registry
 from insday.intake.service import ingest_paths
-from insday.reports.projects import project_claims, project_deadline_states, projects
+from insday.deadlines.projects import claimant_states
+from insday.reports.projects import project_claims, projects
 
 
 def send(env, tmp_path, name, rows, when):
@@ -69,6 +70,6 @@ def test_deadline_states_per_claimant(claimed, tmp_path):
     # 人保财险 claims a second project and donates and publishes only the first.
     send(claimed, tmp_path, "picc2.xlsx", [project_row("JL-01", "人保财险", donated="2019-09-01", published="2019-09-02"),
                                            project_row("JL-02", "人保财险", region="吉林省和龙市")], at("2019-09-03 10:00"))
-    states = project_deadline_states(claimed, at("2019-11-09 00:00"))
+    states = claimant_states(projects(claimed, at("2019-11-09 00:00")))
     assert states["project_donation"] == {"P01": "overdue", "P04": "met"}  # JL-02 not donated
     assert states["project_results:GS-07"] == {"P04": "open"}

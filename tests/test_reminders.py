@@ -21,7 +21,7 @@ from insday.db.models import OutboxMessage
 from insday.env import Env
 from insday.intake.service import ingest_paths
 from insday.paths import SHIPPED_CAMPAIGN
-from insday.reminders import plan_reminders, run_reminders
+from insday.deadlines.reminders import plan_reminders, run_reminders
 
 SECOND = timedelta(seconds=1)
 

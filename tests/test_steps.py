@@ -237,11 +237,15 @@ def test_masked_ids():
     assert mask_participant("abc") == "****"
 
 
-def test_import_json_shape(env, tmp_path):
-    path = stepdata.write(tmp_path / "f.csv", by_day(0, 1))
+def test_import_json_counts_every_line_as_the_reference_does(env, tmp_path):
+    lines = by_day(0, 1)
+    path = stepdata.write(tmp_path / "f.csv", lines)
     result = json.loads(json.dumps(import_donations(env, path, received_at=received(0))))
-    assert set(result["rejected"]) >= {"below_7800", "outside_window", "unknown_region", "repeat_same_day"}
-    assert isinstance(result["accepted"], int)
+    [expected] = stepdata.compute(env.campaign, [lines]).outcomes
+    assert result["accepted"] == expected["accepted"] > 0
+    for reason in ("below_7800", "outside_window", "unknown_region", "repeat_same_day"):
+        assert result["rejected"][reason] == expected["rejected"][reason], reason
+    assert result["accepted"] + sum(result["rejected"].values()) == len(lines)
 
 
 def test_the_plain_reading_takes_only_lines_the_careful_reading_takes_verbatim():

@@ -21,12 +21,15 @@ def find_unit(campaign: Campaign, written: str) -> Unit:
 
 def find_deadline(env, deadline_id: str, as_of: datetime) -> Deadline:
     """A deadline by its id as ``insday status --json`` prints it (daily_report:2019-06-26, summary)."""
-    from insday.deadline_status import tracked_deadlines
+    from insday.deadlines.status import tracked_deadlines
     from insday.sql import fetch
+
+    from insday.roster import effective
 
     with env.engine.connect() as conn:
         projects = fetch(conn, "reports/projects_current", as_of=as_of, campaign=env.campaign.name)
-    deadlines = {d.id: d for d in tracked_deadlines(env.campaign, projects)}
+        campaign = effective(conn, env.campaign, as_of)  # the roster as known then (insday units add/retire)
+    deadlines = {d.id: d for d in tracked_deadlines(campaign, projects)}
     if deadline_id not in deadlines:
         near = [i for i in deadlines if i.startswith(deadline_id.split(":")[0])][:5]
         hint = f"例如 {'、'.join(near)}" if near else "用 insday status --json 查看各截止事项的编号"

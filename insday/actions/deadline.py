@@ -15,6 +15,7 @@ from insday.audit import record
 from insday.db import session_scope
 from insday.db.models import DeadlineOverride
 from insday.env import Env
+from insday.roster import current
 
 
 def extend(env: Env, unit: str, deadline: str, until: datetime, reason: str, actor: str,
@@ -32,8 +33,8 @@ def excuse(env: Env, unit: str, deadline: str, reason: str, actor: str, at: date
 
 def _override(env: Env, kind: str, written_unit: str, deadline_id: str, until: datetime | None, reason: str,
               actor: str, at: datetime | None) -> dict:
-    campaign = env.campaign
     at = at or datetime.now(timezone.utc)
+    campaign = current(env, at)  # units added by `insday units add` too
     reason = (reason or "").strip()
     if not reason:
         raise ActionError("请写明原因（--reason），它会显示在报送情况和通报中")

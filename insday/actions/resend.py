@@ -16,6 +16,7 @@ from insday.db import session_scope
 from insday.db.models import OutboxMessage, Submission
 from insday.env import Env
 from insday.mail.outbox import enqueue
+from insday.roster import current
 
 Kind = Literal["receipt", "reminder", "bulletin"]
 KIND_ZH = {"receipt": "回执", "reminder": "提醒", "bulletin": "通报"}
@@ -55,14 +56,14 @@ def _original(session, env: Env, kind: str, submission, unit, deadline, day) -> 
     elif kind == "reminder":
         if not unit or not deadline:
             raise ActionError("重发提醒须指定单位和截止事项（如 人保财险 daily_report:2019-06-26）")
-        code = find_unit(env.campaign, unit).code
+        code = find_unit(current(env), unit).code
         query = query.where(OutboxMessage.kind.in_(("reminder", "overdue")), OutboxMessage.deadline_id == deadline,
                             OutboxMessage.unit_code == code)
     elif kind == "bulletin":
         if not unit or not day:
             raise ActionError("重发通报须指定通报日期（或 final）和单位")
         a = env.campaign.association
-        code = a.code if unit in (a.code, a.short_name, a.name) else find_unit(env.campaign, unit).code
+        code = a.code if unit in (a.code, a.short_name, a.name) else find_unit(current(env), unit).code
         query = query.where(OutboxMessage.key == f"bulletin:{day}:{code}")
     else:
         raise ActionError(f"只能重发回执、提醒或通报（receipt、reminder、bulletin），而不是「{kind}」")

@@ -29,7 +29,7 @@ HEADLINE_TOTALS = ("participants", "steps", "photos", "videos", "events", "peopl
 
 def build_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: datetime | None = None) -> dict:
     """The bulletin document of ``day`` (or the final one) as known at its cut-off, or at
-    ``as_of`` when given (what-if). See the README for its shape."""
+    ``as_of`` when given (what-if). See docs/bulletins.md for its shape."""
     campaign = env.campaign
     this = edition(campaign, day, final)
     knows = as_of or this.cutoff
@@ -48,12 +48,13 @@ def _local(campaign: Campaign, moment: datetime) -> str:
 
 
 def _figures(env: Env, this: Edition, knows: datetime) -> dict:
-    from insday.deadline_status import evaluate
+    from insday.deadlines.status import evaluate
+    from insday.roster import effective
     from insday.sql import fetch
 
-    campaign = env.campaign
-    days = [d for d in run_days(campaign) if this.final or d <= this.day]
+    days = [d for d in run_days(env.campaign) if this.final or d <= this.day]
     with env.engine.connect() as conn:
+        campaign = effective(conn, env.campaign, knows)  # the roster as known at the knowledge time
         rows = fetch(conn, "bulletin/unit_days", as_of=knows, through_date=days[-1], campaign=campaign.name)
         states = evaluate(conn, campaign, knows)
     covered = [s for s in states if (s.deadline.period is not None and s.deadline.period <= days[-1])
@@ -65,7 +66,7 @@ def _figures(env: Env, this: Edition, knows: datetime) -> dict:
     totals = {f: sum(u[f] for u in units) for f in ("participants", "steps", "counted_steps", "photos", "videos")}
     day_rows = [r for r in rows if r["report_date"] == this.day]
     headline = {
-        "units": len(campaign.units),
+        "units": sum(u.on_roster(knows) for u in campaign.units),
         "units_reporting": len({r["unit"] for r in (rows if this.final else day_rows)}),
         "participants_day": None if this.final else sum(r["participants"] for r in day_rows),
         "steps_day": None if this.final else sum(r["steps"] for r in day_rows),
@@ -94,6 +95,8 @@ def _figures(env: Env, this: Edition, knows: datetime) -> dict:
         "videos": videos,
         "outreach": outreach,
         "reports": [_deadline_row(campaign, s) for s in covered],
+        "roster_changes": [{"unit": c.unit, "name": c.name, "kind": c.kind, "from": _local(campaign, c.effective),
+                            "reason": c.reason} for c in campaign.roster_changes],
         "late_missing": _late_missing(campaign, covered),
         "media": None if this.final else media_gallery(env, this.day, knows),  # the day's gallery page
     }
@@ -140,14 +143,20 @@ def _unit_table(campaign: Campaign, this: Edition, rows: list[dict], covered) ->
 
 def _deadline_row(campaign: Campaign, state) -> dict:
     """A deadline's counts and units; ``exceptions`` are the units the association gave more
-    time (``until``) or excused (免报), with the reason."""
+    time (``until``) or excused (免报), with the reason, and the roster changes before it was due
+    (``kind`` add: 新增 / retire: 退出, ``from``)."""
+    from insday.roster import notes
+
     d = state.deadline
     return {"id": d.id, "title": d.title, "due": _local(campaign, d.due), "closed": state.closed,
             "expected": len(d.units), **{f: len(state.codes(f)) for f in STATE_FIELDS},
             **{f"{f}_units": state.codes(f) for f in ("late", "missing", "open", "excused")},
-            "exceptions": [{"unit": u.code, "name": campaign.display_name(u.code),
-                            "until": _local(campaign, u.due) if u.due else None, "reason": u.reason}
-                           for u in state.units if u.reason]}
+            "exceptions": [*({"unit": u.code, "name": campaign.display_name(u.code),
+                              "until": _local(campaign, u.due) if u.due else None, "reason": u.reason}
+                             for u in state.units if u.reason),
+                           *({"unit": n["unit"], "name": campaign.display_name(n["unit"]), "until": None,
+                              "reason": n["reason"], "kind": n["kind"], "from": _local(campaign, n["from"])}
+                             for n in notes(campaign, d))]}
 
 
 def _late_missing(campaign: Campaign, covered) -> list[dict]:

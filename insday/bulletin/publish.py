@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from insday.bulletin.charts import bulletin_charts
@@ -33,6 +33,7 @@ from insday.mail.outbox import enqueue, usable_address
 from insday.publishing.approval import STATE_ZH, approval_json, decide, latest, request
 from insday.reports.common import data_uri, day_text, local_text
 from insday.reports.media import write_media_gallery
+from insday.roster import current
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: 
     ``as_of`` other than the cut-off (a what-if, under INSDAY_HOME/what-if/<campaign>/), ``dry_run``
     (INSDAY_HOME/dry-run/<campaign>/, nothing queued) and ``out`` write the files there only: never
     published, never mailed, no approval. ``run`` names the flow run that will wait for the
-    decision (its link goes into the request). Returns what was done (see the README)."""
+    decision (its link goes into the request). Returns what was done (see docs/bulletins.md)."""
     campaign = env.campaign
     this = edition(campaign, day, final)
     what_if = as_of is not None and as_of != this.cutoff
@@ -78,7 +79,8 @@ def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: 
         folder = (Path(out) if out else env.settings.path("dry-run" if dry_run else "what-if", env.campaign.name)) / this.folder
     charts = bulletin_charts(doc)
     files = _write_files(env, doc, body, folder, charts)
-    checks = check_bulletin(campaign, doc, Path(files["html"]).read_text(encoding="utf-8"), Path(files["xlsx"]))
+    roster = current(env, as_of or this.cutoff)  # the units the bulletin lists: the roster known then
+    checks = check_bulletin(roster, doc, Path(files["html"]).read_text(encoding="utf-8"), Path(files["xlsx"]))
     result = {"kind": doc["kind"], "day": doc["day"], "edition": this.key, "title": doc["title"], "as_of": doc["as_of"],
               "cutoff": doc["cutoff"], "what_if": doc["what_if"], "dry_run": dry_run, "folder": str(folder),
               "files": files, "headline": doc["headline"], "changes": doc["changes"],
@@ -218,10 +220,14 @@ def write_index(env: Env, root: Path) -> Path:
 # ----- email ------------------------------------------------------------------------------
 
 
-def recipients(env: Env) -> list[tuple[str, str, str]]:
-    """(unit code, name to greet, address) of every member unit's contact and the association's."""
-    campaign = env.campaign
-    return [(u.code, f"{u.contact}（{u.name}）", u.email) for u in (*campaign.units, campaign.association_unit)]
+def recipients(env: Env, at: datetime | None = None) -> list[tuple[str, str, str]]:
+    """(unit code, name to greet, address) of every member unit's contact and the association's:
+    the units on the roster at ``at`` (the bulletin's cut-off; default now), so a unit added from
+    T gets the bulletins from T on and a unit retired from T no longer does."""
+    at = at or datetime.now(timezone.utc)
+    campaign = current(env, max(at, datetime.now(timezone.utc)))  # every change recorded so far
+    return [(u.code, f"{u.contact}（{u.name}）", u.email) for u in (*campaign.units, campaign.association_unit)
+            if u.on_roster(at)]
 
 
 def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> dict:
@@ -232,7 +238,7 @@ def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> dict
     from insday.mail.outbox import existing_keys
 
     campaign = env.campaign
-    people = recipients(env)
+    people = recipients(env, this.cutoff)
     keys = {code: f"bulletin:{this.key}:{code}" for code, _, _ in people}
     unreachable = [{"unit": code, "name": name, "email": addr} for code, name, addr in people
                    if usable_address(addr) is None]
@@ -273,7 +279,7 @@ def _ask(session, env: Env, this: Edition, doc: dict, folder: Path, approval, ch
     html, text = render_mail("approval", subject=subject, title=doc["title"], blocked=blocked,
                              as_of=local_text(campaign, datetime.fromisoformat(doc["as_of"])),
                              failed=[c for c in checks if not c.success], checks=checks, figures=figures,
-                             recipients=len(recipients(env)) - 1, run_url=run.url if run else None,
+                             recipients=len(recipients(env, this.cutoff)) - 1, run_url=run.url if run else None,
                              deadline=f"{deadline:%m月%d日 %H:%M}" if deadline else None,
                              on_timeout="逾时未审批则本期通报暂不发布，批准后再发布。" if rule.on_timeout == "hold"
                              else "逾时未审批将自动发布。", **association_context(campaign))

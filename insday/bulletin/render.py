@@ -137,7 +137,7 @@ def write_xlsx(doc: dict, path: Path, when: datetime) -> Path:
                         {1: INTEGER, 2: INTEGER, 3: INTEGER}))
 
     tables.append(Table("报送情况", ["截止事项", "截止时间", "本期", "应报", "按时", "逾期", "未报", "未截止", "免报",
-                                   "逾期单位", "未报单位", "延期、免报"],
+                                   "逾期单位", "未报单位", "延期、免报、名单变更"],
                         [[r["title"], _moment(r["due"]), "是" if r["this_edition"] else "", r["expected"], r["on_time"],
                           r["late"], r["missing"], r["open"], r["excused"], _names(doc, r["late_units"]),
                           _names(doc, r["missing_units"]), _exceptions(r)] for r in doc["reports"]],
@@ -168,8 +168,14 @@ def _share_note(share: dict) -> str:
 
 
 def _exceptions(r: dict) -> str:
-    return "；".join(f"{x['name']}{'延期至 ' + _moment(x['until']) if x['until'] else '免报'}（{x['reason']}）"
-                    for x in r["exceptions"])
+    return "；".join(f"{x['name']}{_exception(x)}（{x['reason']}）" for x in r["exceptions"])
+
+
+def _exception(x: dict) -> str:
+    """延期至 …, 免报, or a roster change: 自 … 起新增 / 退出."""
+    if x.get("kind") in ("add", "retire"):
+        return f"自 {_moment(x['from'])} 起{'新增' if x['kind'] == 'add' else '退出'}"
+    return "延期至 " + _moment(x["until"]) if x["until"] else "免报"
 
 
 def _names(doc: dict, codes: list[str]) -> str:

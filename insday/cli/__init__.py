@@ -68,6 +68,7 @@ gc.enable()
 
 
 def main() -> None:
+    from insday.lease import LeaseBusy
     from insday.publishing import OutputBlocked
 
     try:
@@ -77,3 +78,8 @@ def main() -> None:
 
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise SystemExit(3) from None
+    except LeaseBusy as exc:  # another run holds what this command needs (e.g. the mail): nothing was done
+        from insday.cli.common import err
+
+        err.print(f"[red]另一个运行正在进行（{exc.holder}），本次未执行；请稍后再试。[/red]", highlight=False)
+        raise SystemExit(4) from None

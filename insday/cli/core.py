@@ -37,18 +37,6 @@ def init() -> None:
     out.print(f"home: {ctx.settings.home.resolve()}")
 
 
-def units(as_json: json_option("the roster as JSON") = False) -> None:
-    """List the member units (会员单位) of the campaign's roster."""
-    ctx = context()
-    if as_json:
-        print_json([u.as_dict() for u in ctx.campaign.units])
-        return
-    print_table(f"{ctx.campaign.title} 会员单位（{len(ctx.campaign.units)}）",
-                ["代码", "名称", "全称", "其他简称", "类型", "联系人", "邮箱", "电话"],
-                [[u.code, u.display_name, u.name, "、".join(u.short_names), KIND_ZH.get(u.kind, u.kind), u.contact, u.email, u.phone]
-                 for u in ctx.campaign.units])
-
-
 def templates(
     out_dir: out_option("Folder to write the templates to", "INSDAY_HOME/templates") = None,
     report_type: Annotated[list[str] | None, typer.Option(
@@ -164,7 +152,6 @@ def campaigns(as_json: json_option("the campaigns as a JSON list") = False) -> N
 def register(app: typer.Typer) -> None:
     app.command()(campaigns)
     app.command()(init)
-    app.command()(units)
     app.command()(templates)
     app.command()(ingest)
     app.command()(docs)

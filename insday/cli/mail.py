@@ -29,14 +29,18 @@ def status(
     """Reporting status (报送情况) per deadline: units expected, on time, late, missing (and still open)."""
     from sqlalchemy.exc import DBAPIError
 
-    from insday.deadline_status import deadline_status
+    from insday.deadlines.status import deadline_status
 
     ctx = context()
     moment = parse_moment(as_of, ctx.campaign)
     try:
         doc = deadline_status(ctx, moment)
-    except DBAPIError:
-        err.print("数据库尚未初始化或版本过旧，请先运行 insday init")
+    except DBAPIError as exc:
+        if exc.connection_invalidated or "connect" in str(exc.orig).lower():  # the server, not the schema
+            reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+            err.print(f"无法连接数据库（INSDAY_DATABASE_URL）：{reason}", markup=False, highlight=False)
+        else:
+            err.print("数据库尚未初始化或版本过旧，请先运行 insday init")
         raise typer.Exit(2) from None
     if deadline:
         ids = [d["id"] for d in doc["deadlines"]]
@@ -56,7 +60,7 @@ def _print_status(campaign, doc: dict, detailed: bool) -> None:
     from rich import box
     from rich.table import Table
 
-    names = {u.code: u.display_name for u in campaign.units}
+    names = {**{u.code: u.display_name for u in campaign.units}, **doc["units"]}
     table = Table(title=f"报送情况（截至 {doc['as_of'][:16].replace('T', ' ')}）", box=box.SIMPLE_HEAD)
     table.add_column("截止事项", no_wrap=True)
     table.add_column("截止时间", no_wrap=True)
@@ -67,7 +71,14 @@ def _print_status(campaign, doc: dict, detailed: bool) -> None:
                       str(d["late"]), f"[red]{d['missing']}[/red]" if d["missing"] else "0",
                       str(d["open"]) if not d["closed"] else "-")
     out.print(table)
+    for c in doc.get("roster_changes", ()):  # insday units add / retire
+        out.print(f"名单变更：{c['name']}({c['unit']}) 自 {c['from'][:16].replace('T', ' ')} 起"
+                  f"{'新增' if c['kind'] == 'add' else '退出'}（{c['reason']}）", highlight=False)
     for d in doc["deadlines"]:
+        if detailed and d["exceptions"]:
+            shown = "；".join(f"{names.get(x['unit'], x['unit'])}{_exception(x)}（{x['reason']}）"
+                             for x in d["exceptions"])
+            out.print(f"[bold]{d['title']}[/bold] 说明：{shown}", highlight=False)
         lists = [("未报送", d["missing_units"]), ("逾期", d["late_units"])]
         if detailed:
             lists.append(("待报送", d["open_units"]))
@@ -78,6 +89,13 @@ def _print_status(campaign, doc: dict, detailed: bool) -> None:
         if d["rejected_units"]:
             shown = "、".join(f"{names.get(c, c)}({c})" for c in d["rejected_units"])
             out.print(f"[bold]{d['title']}[/bold] 报送的文件未通过校验：{shown}", highlight=False)
+
+
+def _exception(x: dict) -> str:
+    """How a deadline's exception reads: 延期至 …, 免报, 自 … 起新增 / 退出."""
+    if x["kind"] in ("add", "retire"):
+        return f"自 {x['from'][:16].replace('T', ' ')} 起{'新增' if x['kind'] == 'add' else '退出'}"
+    return f"延期至 {x['until'][:16].replace('T', ' ')}" if x["kind"] == "extend" else "免报"
 
 
 def remind(
@@ -92,7 +110,7 @@ def remind(
 
     Each message goes at most once, ever (its key is unique in the outbox). Exit 1 if one could not be sent.
     """
-    from insday.reminders import run_reminders
+    from insday.deadlines.reminders import run_reminders
 
     ctx, moment = ready(as_of)
     with _mail_settings():

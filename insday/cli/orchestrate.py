@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -93,7 +94,7 @@ def schedule(
     if prefect_yaml:
         import yaml
 
-        from deployments import prefect_yaml as document
+        from insday.deployments import prefect_yaml as document
 
         if every_campaign:
             from insday.campaign import get_campaign
@@ -140,7 +141,7 @@ def serve(
     No work pool is needed: this process starts the scheduled runs and the runs started from
     the Prefect UI. Runs are not paused when it stops.
     """
-    import flows  # noqa: F401  (Prefect's defaults for insday, before Prefect is imported)
+    import insday.flows  # noqa: F401  (Prefect's defaults for insday, before Prefect is imported)
     from prefect.settings import get_current_settings
 
     if not get_current_settings().api.url:
@@ -149,15 +150,27 @@ def serve(
         raise typer.Exit(2)
     from prefect import serve as prefect_serve
 
-    from deployments import build
+    from insday.deployments import build
 
     ctx = context()
     ctx.ensure_db()
+    _run_in_home(ctx.settings)
     deployments = build(ctx.campaign)
     for d in deployments:
         when = f"{len(d.schedules)} 个计划 ({ctx.campaign.timezone})" if d.schedules else "按需运行 (on demand)"
         out.print(f"{d.flow_name}/{d.name}: {when}{'，已暂停（活动已结束）' if d.paused else ''}", highlight=False)
     prefect_serve(*deployments, pause_on_shutdown=False, limit=limit)
+
+
+def _run_in_home(settings) -> None:
+    """Serve from INSDAY_HOME, with its paths pinned: each flow run's process starts in this
+    process's folder and Prefect imports the flows with that folder first on sys.path, so started
+    from the folder holding a clone named insday/, the clone would shadow the installed package."""
+    home = settings.home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.update(INSDAY_HOME=str(home), INSDAY_DATABASE_URL=settings.db_url,
+                      INSDAY_CAMPAIGN=str(settings.campaign.resolve()))
+    os.chdir(home)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,10 +22,12 @@ from typing import Any
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
-try:  # typer 0.2x vendors click; earlier versions use click itself
+try:  # typer 0.2x vendors click (its Abort is typer's own); earlier versions use click itself
     from typer._click import exceptions as cx
+    from typer.exceptions import Abort
 except ImportError:  # pragma: no cover
     from click import exceptions as cx
+    from click.exceptions import Abort
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -122,7 +124,7 @@ class Group(TyperGroup):
                 raise
             typer.echo(chinese(exc), err=True)
             sys.exit(exc.exit_code)
-        except cx.Abort:
+        except Abort:
             if not standalone_mode:
                 raise
             typer.echo("已中止", err=True)

@@ -261,14 +261,16 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool) -> 
                 continue
             r = next(outcome)
             files.append({"filename": att.filename, "status": r.status if r else None,
-                          "report_type": r.report_type if r else None, "unit": r.unit if r else None})
+                          "report_type": r.report_type if r else None, "unit": r.unit if r else None,
+                          "submission": r.submission_id if r else None,
+                          "errors": [e["message"] for e in r.errors][:3] if r else []})
             if r:
                 summary[r.status] += 1
         summary["messages"].append({"uid": mail.uid, "from": mail.sender,
                                     "sender_unit": unit_for_sender(env.campaign, mail.sender),
                                     "subject": mail.subject, "received_at": mail.received_at.isoformat(),
                                     "files": files})
-    log.info("imap: %d messages, %d files (%d accepted, %d rejected, %d duplicate), %d later, %d without attachments; "
+    log.debug("imap: %d messages, %d files (%d accepted, %d rejected, %d duplicate), %d later, %d without attachments; "
              "donation exports: %d imported, %d duplicate, %d rejected, %d deferred",
              len(mails), len(items), summary["accepted"], summary["rejected"], summary["duplicate"],
              summary["later"], summary["without_attachments"], block["imported"], block["duplicate"],

@@ -67,14 +67,20 @@ class Dropped:
         return (st.st_size, st.st_mtime_ns) == (self.size, self.mtime_ns)
 
 
-def scan(inbox: Path) -> list[Dropped]:
-    """Every regular file under ``inbox`` that does not have a temporary or hidden name."""
+def scan(inbox: Path, links: list[str] | None = None) -> list[Dropped]:
+    """Every regular file under ``inbox`` that does not have a temporary or hidden name.
+    Symbolic links are never followed (one could point at any file on this machine): they
+    are left in place and listed in ``links``."""
     found: list[Dropped] = []
-    for folder, dirs, files in os.walk(inbox):
+    for folder, dirs, files in os.walk(inbox):  # does not descend into linked folders
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = Path(folder) / name
             if is_temporary(path):
+                continue
+            if path.is_symlink():
+                if links is not None:
+                    links.append(path.relative_to(inbox).as_posix())
                 continue
             try:
                 st = path.stat()
@@ -170,9 +176,13 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
     settings = env.settings
     now = datetime.now(timezone.utc)
     due: list[Dropped] = []
-    for d in scan(env.inbox_dir):
+    links: list[str] = []
+    for d in scan(env.inbox_dir, links):
         (summary["later"] if as_of is not None and d.mtime > as_of else due).append(d)
     summary["later"] = [d.rel for d in summary["later"]]
+    for rel in links:
+        log.warning("inbox: %s is a symbolic link; not followed, left in place", rel)
+        summary["unreadable"].append(rel)
     complete, waiting = _complete(due, now, settings.inbox_settle_seconds, settings.inbox_stable_seconds, sleep)
     summary["waiting"] = [d.rel for d in waiting]
     exports, reports = [], []  # donation exports are told by their first line alone
@@ -189,7 +199,7 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
     for d in sorted(exports, key=lambda d: (d.mtime_ns, d.rel)):  # step data is recorded in time order
         _take_export(env, d, now, as_of, dry_run, summary)
     block = summary["donations"]
-    log.info("inbox: %d taken (%d accepted, %d rejected, %d duplicate), %d waiting, %d later, %d unreadable; "
+    log.debug("inbox: %d taken (%d accepted, %d rejected, %d duplicate), %d waiting, %d later, %d unreadable; "
              "donation exports: %d imported, %d duplicate, %d rejected, %d deferred",
              len(summary["files"]), summary["accepted"], summary["rejected"], summary["duplicate"],
              len(summary["waiting"]), len(summary["later"]), len(summary["unreadable"]), block["imported"],
@@ -251,6 +261,7 @@ def _ingest_and_move(env: Env, taken: list[tuple[Dropped, Received]], summary: d
     for (d, item), result in zip(taken, results):
         entry = {"path": d.rel, "sha256": item.sha256, "received_at": item.received_at.isoformat(),
                  "status": result.status, "report_type": result.report_type, "unit": result.unit,
+                 "submission": result.submission_id, "errors": [e["message"] for e in result.errors][:3],
                  "moved_to": None}
         summary[result.status] += 1
         entry["moved_to"] = _move(env, d, item.received_at)

@@ -80,8 +80,12 @@ def load_reference_data(session, campaign) -> dict[str, int]:
         unit.name, unit.short_names, unit.kind = u.name, list(u.short_names), u.kind
         unit.contact, unit.email, unit.phone, unit.active = u.contact, u.email, u.phone, True
         session.add(unit)
+    from insday.db.models import RosterChange
+
+    added = set(session.scalars(select(RosterChange.unit_code).where(  # `insday units add`: still members
+        RosterChange.campaign == campaign.name, RosterChange.kind == "add")))
     for stale in existing.values():
-        stale.active = False
+        stale.active = stale.code in added
     session.flush()  # essays refer to units
     essays = {e.id: e for e in session.scalars(select(Essay).where(Essay.campaign == campaign.name))}
     for e in campaign.essay_list:
@@ -90,4 +94,4 @@ def load_reference_data(session, campaign) -> dict[str, int]:
         session.add(essay)
     for stale in essays.values():
         stale.active = False
-    return {"units": len(campaign.units), "inactive": len(existing), "essays": len(campaign.essay_list)}
+    return {"units": len(campaign.units), "inactive": len(set(existing) - added), "essays": len(campaign.essay_list)}

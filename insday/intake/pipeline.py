@@ -168,6 +168,13 @@ class Intake:
         self.parser = Parser(campaign)
         self.validator = Validator(campaign)
 
+    def use_roster(self, campaign: Campaign) -> None:
+        """Work with ``campaign``'s roster (:func:`insday.roster.effective`): the parser is rebuilt
+        when the roster changed (GX stays loaded)."""
+        if campaign.units != self.campaign.units:
+            self.parser = Parser(campaign)
+        self.campaign = campaign
+
     def is_bundle_dir(self, folder: Path) -> bool:
         """A folder whose name has a bundle report type's title and a unit's name, e.g.
         "人保财险活动总结": submitted as one bundle. Other folders are searched for files."""
@@ -215,8 +222,9 @@ class Intake:
             fresh.append((n, item, self._parse(item)))
 
         batch = [p for _, _, p in fresh]
-        for parsed in batch:
-            self._check_submitter(parsed)
+        for _, item, parsed in fresh:
+            self._check_submitter(parsed, item.received_at or received_at)
+            self._check_sender(parsed, item.sender or sender)
         self.validator.validate(batch, engine=self.engine, received_at=received_at)
 
         for n, item, parsed in fresh:
@@ -245,8 +253,17 @@ class Intake:
             parsed.error(f"文件无法解析（{type(exc).__name__}）。请用 Excel 打开确认后另存为 .xlsx 重新报送")
             return parsed
 
-    def _check_submitter(self, parsed: ParsedFile) -> None:
+    def _check_submitter(self, parsed: ParsedFile, received_at: datetime) -> None:
         if not (parsed.report_type and parsed.unit):
+            return
+        unit = self.campaign.unit_by_code.get(parsed.unit)
+        if unit is not None and not unit.on_roster(received_at):  # the roster at the file's arrival
+            local = self.campaign.local
+            if unit.since is not None and received_at < unit.since:
+                parsed.error(f"「{unit.name}」自 {local(unit.since):%Y-%m-%d %H:%M} 起参加本次活动，"
+                             "此前收到的文件不予受理；请在此之后重新报送")
+            else:
+                parsed.error(f"「{unit.name}」已于 {local(unit.until):%Y-%m-%d %H:%M} 起退出本次活动，无需再报送")
             return
         rt = self.campaign.report_type(parsed.report_type)
         expected = {u.code for u in self.campaign.members(rt.who)} if rt.who != "claimants" else \
@@ -256,6 +273,17 @@ class Intake:
         if parsed.unit not in expected:
             name = self.campaign.unit_by_code.get(parsed.unit)
             parsed.error(f"「{name.name if name else parsed.unit}」无需报送「{rt.title}」，请核对报表或单位名称")
+
+    def _check_sender(self, parsed: ParsedFile, sender: str | None) -> None:
+        """A file sent from an address that is not its unit's contact is flagged (insday.intake.senders)."""
+        from email.utils import parseaddr
+
+        from insday.intake.senders import foreign_sender, sender_warning
+
+        if parsed.unit and foreign_sender(self.campaign, parsed.unit, sender):
+            log.warning("%s names unit %s but came from %s, not its registered contact; flagged to the association",
+                        parsed.filename, parsed.unit, parseaddr(sender)[1])
+            parsed.warn(sender_warning(self.campaign, parsed.unit, sender))
 
     def _store(self, item: Received, parsed: ParsedFile, received_at: datetime, source: str,
                sender: str | None, on_result: ResultHook | None) -> FileResult:

@@ -8,11 +8,39 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}
-MAX_ROWS = 200_000
+# Limits (README "Limits and hostile input"): a sheet with data beyond them is refused, never cut short.
+MAX_ROWS = 200_000  # rows per sheet (empty rows at the end do not count)
+MAX_COLUMNS = 256  # columns per row (empty cells at the end of a row do not count)
+MAX_XLSX_XML_BYTES = 512 * 1024**2  # declared uncompressed size of an xlsx's parts (a zip bomb dressed as xlsx)
 
 
 class Unreadable(ValueError):
     """The file cannot be read at all; the text is a Chinese sentence for the submitter."""
+
+
+TOO_MANY_ROWS = "{where}数据超过 " + f"{MAX_ROWS:,}" + " 行（上限），未读取。请核对是否误粘贴了大量内容，删除多余的行后重新报送"
+TOO_MANY_COLUMNS = "{where}第 {row} 行数据超过 " + f"{MAX_COLUMNS}" + " 列（上限），未读取。请删除表格右侧多余的列后重新报送"
+
+
+def _bounded(rows, name: str = "") -> list[list]:
+    """Rows as lists within MAX_ROWS x MAX_COLUMNS: empty cells at a row's end and empty rows at
+    the sheet's end are dropped; data beyond either limit refuses the file (Unreadable)."""
+    where = f"工作表「{name}」" if name else "文件"
+    out: list[list] = []
+    for n, row in enumerate(rows, start=1):
+        if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
+            raise Unreadable(TOO_MANY_COLUMNS.format(where=where, row=n))
+        row = list(row[:MAX_COLUMNS])
+        while row and (row[-1] is None or row[-1] == ""):
+            row.pop()
+        if n > MAX_ROWS:
+            if row:
+                raise Unreadable(TOO_MANY_ROWS.format(where=where))
+            continue  # trailing empty rows (formatted but blank) are read past, not kept
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 @dataclass
@@ -22,12 +50,18 @@ class Sheet:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK/GB2312), else refuse."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    """UTF-16 with its BOM (Excel's "Unicode text"), UTF-8 (with or without BOM), else GB18030
+    (a superset of GBK/GB2312), else refuse; text with NUL characters is not text (UTF-16
+    without a BOM, a binary file renamed)."""
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if "\x00" in text:
+            break
+        return text
     raise Unreadable("无法识别文件编码。请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重新报送")
 
 
@@ -35,31 +69,51 @@ def _read_csv(data: bytes) -> list[Sheet]:
     text = decode(data)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return [Sheet("CSV", rows[:MAX_ROWS])]
+    try:
+        rows = _bounded(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:  # a field over the csv module's limit, or a stray NUL
+        raise Unreadable("文件内容无法按 CSV 读取（可能不是文本文件，或某一格内容过长）。"
+                         "请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重新报送") from exc
+    return [Sheet("CSV", rows)]
 
 
 def _read_xlsx(data: bytes) -> list[Sheet]:
     import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
 
     from openpyxl import load_workbook
 
+    damaged = "文件已损坏或不是有效的 Excel 文件，请用 Excel 打开确认后另存为 .xlsx 重新报送"
+    # what a damaged xlsx makes zipfile, zlib, the XML parser or openpyxl raise
+    broken = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError, OSError, ValueError, TypeError,
+              IndexError, AttributeError, ParseError)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as parts:
+            declared = sum(i.file_size for i in parts.infolist())
+    except broken as exc:
+        raise Unreadable(damaged) from exc
+    if declared > MAX_XLSX_XML_BYTES:
+        raise Unreadable(f"文件解压后超过 {MAX_XLSX_XML_BYTES // 1024**2} MB（上限），未读取。"
+                         "请删除多余的工作表、图片或空白格式后另存为 .xlsx 重新报送")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise Unreadable("文件已损坏或不是有效的 Excel 文件，请用 Excel 打开确认后另存为 .xlsx 重新报送") from exc
+    except broken as exc:
+        raise Unreadable(damaged) from exc
     try:
         sheets = []
         for ws in book.worksheets:
             if ws.sheet_state != "visible":
                 continue
-            rows = []
-            for row in ws.iter_rows(values_only=True):
-                rows.append(list(row))
-                if len(rows) >= MAX_ROWS:
-                    break
-            sheets.append(Sheet(ws.title, rows))
+            # The sheet's declared size (<dimension ref="A1:XFD1048576">) is not believed: it
+            # would pad every row to 16,384 cells. Rows come as written, bounded by _bounded.
+            ws.reset_dimensions()
+            sheets.append(Sheet(ws.title, _bounded(ws.iter_rows(values_only=True), ws.title)))
         return sheets
+    except Unreadable:
+        raise
+    except broken as exc:
+        raise Unreadable(damaged) from exc
     finally:
         book.close()
 
@@ -75,8 +129,12 @@ def _read_xls(data: bytes) -> list[Sheet]:
     for sh in book.sheets():
         if sh.visibility:
             continue
+        if sh.nrows > MAX_ROWS or sh.ncols > MAX_COLUMNS:  # xls sizes are what its cells fill
+            where = f"工作表「{sh.name}」"
+            raise Unreadable(TOO_MANY_ROWS.format(where=where) if sh.nrows > MAX_ROWS else
+                             f"{where}超过 {MAX_COLUMNS} 列（上限），未读取。请删除表格右侧多余的列后重新报送")
         rows = []
-        for r in range(min(sh.nrows, MAX_ROWS)):
+        for r in range(sh.nrows):
             row = []
             for c in range(sh.ncols):
                 cell = sh.cell(r, c)

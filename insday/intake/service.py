@@ -18,11 +18,17 @@ _INTAKES: dict[tuple, Intake] = {}
 
 
 def get_intake(env: Env) -> Intake:
-    """One Intake (and so one GX context) per campaign, database and archive in a process."""
+    """One Intake (and so one GX context) per campaign, database and archive in a process, for
+    the roster as known now (units.csv plus the roster changes: a unit added by `insday units
+    add` is recognised from then on; :meth:`Intake.use_roster`)."""
+    from insday.roster import current
+
     key = (id(env.campaign), env.settings.db_url, str(env.settings.archive_dir.resolve()))
     if key not in _INTAKES:
         _INTAKES[key] = Intake(env.campaign, env.engine, env.settings.archive_dir)
-    return _INTAKES[key]
+    intake = _INTAKES[key]
+    intake.use_roster(current(env))
+    return intake
 
 
 def _hook(env: Env, sender: str | None, receipts: bool) -> ResultHook | None:

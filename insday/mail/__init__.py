@@ -2,7 +2,7 @@
 
 ``enqueue(session, ...)`` queues a message inside the caller's transaction (insert-or-
 ignore on its idempotency key); ``deliver(env)`` sends what is due, by SMTP or as .eml
-files. Receipts (``insday.mail.receipts``) and reminders (``insday.reminders``) are built
+files. Receipts (``insday.mail.receipts``) and reminders (``insday.deadlines.reminders``) are built
 on these two; so is any other sender (bulletins).
 """
 

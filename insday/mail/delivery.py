@@ -3,7 +3,10 @@ files under ``INSDAY_HOME/outbox/`` so the default install works offline.
 
 One delivery run:
 
-1. gives back to the queue the rows a crashed run left ``sending`` for over 10 minutes;
+1. settles the rows a crashed run left ``sending`` (its process is gone, on this machine, or
+   the claim is over 10 minutes old): the server may or may not have taken such a message,
+   so it is never sent again by itself (at most once) but marked ``failed`` with no attempts
+   left and "结果未知" in its error, for a person to check (`insday outbox`) and resend;
 2. picks the messages that are due: ``queued``, or ``failed`` with attempts left and
    their backoff (``INSDAY_MAIL_RETRY_AFTER``, doubled per attempt) over;
 3. opens ONE SMTP connection for the whole batch (login only when a password is set),
@@ -28,6 +31,7 @@ import mimetypes
 import os
 import re
 import smtplib
+import socket
 import tempfile
 import time
 import uuid
@@ -52,6 +56,9 @@ from insday.settings import Settings
 log = logging.getLogger("insday.mail")
 
 STALE_CLAIM = timedelta(minutes=10)
+CLAIMED_BY = "sending by "  # last_error of a claimed row: which process (host:pid) is sending it
+IN_DOUBT = ("发送中断，结果未知（发送它的进程已中止，邮件可能已送达，也可能没有）：不再自动重发。"
+            "请向收件人核实，需要时用 insday resend 重发")
 _WIRE = policy.compat32.clone(linesep="\r\n")
 T = OutboxMessage.__table__
 
@@ -249,14 +256,23 @@ class _EmlTransport:
         pass
 
 
-def deliver(env: Env, limit: int | None = None) -> dict:
-    """Send what is due in the campaign's outbox; returns what happened.
+def deliver(env: Env, limit: int | None = None, label: str | None = None) -> dict:
+    """Send what is due in the campaign's outbox; returns what happened. The only way mail goes
+    out: one delivery at a time per campaign across runs, workers and commands (the ``mail``
+    lease, waited for up to 5 minutes; ``label`` names the holder for people, e.g. the flow run).
 
     ``{"transport": "smtp"|"eml", "sent", "failed", "requeued", "recovered", "pending", "error"}``:
     ``failed`` messages the server refused (retried later), ``requeued`` messages put back
-    after a lost connection, ``recovered`` stale claims given back, ``pending`` what is
+    after a lost connection, ``recovered`` claims of gone runs settled as in doubt, ``pending`` what is
     still to send after this run, ``error`` why the run stopped early (server down), or None.
     """
+    from insday.lease import lease
+
+    with lease(env.engine, "mail", campaign=env.campaign.name, wait=300, label=label):
+        return _deliver(env, limit)
+
+
+def _deliver(env: Env, limit: int | None) -> dict:
     settings, campaign = env.settings, env.campaign
     from_ = sender(settings, campaign)
     transport = _SmtpTransport(settings, from_[1]) if settings.smtp_host else _EmlTransport(settings.outbox_dir)
@@ -279,7 +295,7 @@ def deliver(env: Env, limit: int | None = None) -> dict:
         report["pending"] = outbox.pending()
     if report["error"]:
         log.error("delivery stopped: %s (%d message(s) still queued)", report["error"], report["pending"])
-    log.info("outbox delivery (%s): %d sent, %d failed, %d requeued, %d pending", transport.name, report["sent"],
+    log.debug("outbox delivery (%s): %d sent, %d failed, %d requeued, %d pending", transport.name, report["sent"],
              report["failed"], report["requeued"], report["pending"])
     return report
 
@@ -289,14 +305,21 @@ def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, fr
     secret = getattr(transport, "password", None)
     files: dict = {}
     for ident in ids:
+        # Built before it is claimed: a run killed while a message is claimed leaves it in doubt
+        # (never resent), so the claim covers only the send itself and the record of it.
+        ready = outbox.read(ident)
+        if ready is None:
+            continue  # another run has sent it
+        moment = utcnow()
+        try:
+            msg, problem = build_message(ready, campaign, from_, moment, files), None
+        except (OSError, ValueError, TypeError) as exc:  # e.g. an attachment deleted since queueing
+            msg, problem = None, exc
         row = outbox.claim(ident)
         if row is None:
             continue  # another run has it
-        moment = utcnow()
-        try:
-            msg = build_message(row, campaign, from_, moment, files)
-        except (OSError, ValueError, TypeError) as exc:  # e.g. an attachment deleted since queueing
-            outbox.failed(row, _describe(exc), moment)
+        if problem is not None:
+            outbox.failed(row, _describe(problem), moment)
             report["failed"] += 1
             continue
         try:
@@ -318,15 +341,17 @@ def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, fr
                 return
             continue
         outbox.sent(row, msg["Message-ID"], moment)
+        outbox.flush(wait=False)  # recorded before anything else happens: the claim is in doubt only while sending
         report["sent"] += 1
 
 
 class _Outbox:
     """The delivery run's reads and writes of the outbox table, in short transactions.
 
-    What became of a message (sent, failed, requeued) is written in the same transaction
-    as the claim of the next one (or by ``flush``): one commit per message, and always
-    before the next message is sent. On PostgreSQL these per-message commits do not wait
+    A sent message is recorded at once (``flush``), before the next one is even built, so a
+    killed run leaves at most the one message it was sending in doubt; what became of a
+    failed or requeued one is written with the claim of the next (or by the final ``flush``);
+    always before the next message is sent. On PostgreSQL these per-message commits do not wait
     for the disk (``synchronous_commit`` off, the durability SQLite has with
     ``synchronous=NORMAL``): other runs see them at once, only a crash of the database
     server itself could lose the last fraction of a second; the final ``flush`` waits.
@@ -335,13 +360,29 @@ class _Outbox:
     def __init__(self, conn, settings: Settings, campaign: str):
         self.conn, self.settings, self.max_attempts = conn, settings, settings.mail_max_attempts
         self.campaign = campaign  # a run sends its own campaign's messages (built with its campaign)
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self._outcome: tuple | None = None
         self._postgres = conn.dialect.name == "postgresql"
 
     def recover_stale(self) -> int:
+        """Settle the claims of runs that are gone (see the module doc): in doubt, never resent."""
+        from insday.lease import _dead_here
+
         with self.conn.begin():
-            return self.conn.execute(update(T).where(T.c.campaign == self.campaign, T.c.status == "sending", T.c.claimed_at < utcnow() - STALE_CLAIM)
-                                     .values(status="queued", claimed_at=None)).rowcount
+            claims = self.conn.execute(select(T.c.id, T.c.key, T.c.claimed_at, T.c.last_error)
+                                       .where(T.c.campaign == self.campaign, T.c.status == "sending")).all()
+            old = utcnow() - STALE_CLAIM
+            gone = [c for c in claims if (c.claimed_at is not None and c.claimed_at < old) or (
+                (c.last_error or "").startswith(CLAIMED_BY) and _dead_here(c.last_error[len(CLAIMED_BY):]))]
+            for c in gone:
+                settled = self.conn.execute(update(T).where(T.c.id == c.id, T.c.status == "sending",
+                                                            T.c.claimed_at == c.claimed_at)
+                                            .values(status="failed", claimed_at=None, attempts=self.max_attempts,
+                                                    last_error=IN_DOUBT)).rowcount
+                if settled:
+                    log.warning("outbox %s: the run sending it stopped (%s); not sent again, it may have "
+                                "arrived: check and resend if needed", c.key, c.last_error or "claim expired")
+            return len(gone)
 
     def due(self, limit: int | None) -> list[int]:
         now = utcnow()
@@ -355,6 +396,12 @@ class _Outbox:
             return self.conn.scalar(select(func.count()).select_from(T).where(
                 T.c.campaign == self.campaign, T.c.status.in_(("queued", "failed", "sending")), T.c.attempts < self.max_attempts))
 
+    def read(self, ident: int):
+        """The row if it is still due (not claimed or sent meanwhile), unclaimed."""
+        with self.conn.begin():
+            return self.conn.execute(select(T).where(T.c.id == ident, T.c.status.in_(("queued", "failed")),
+                                                     T.c.attempts < self.max_attempts)).mappings().first()
+
     def claim(self, ident: int):
         """The row, now ``sending`` and ours; None if another run claimed (or sent) it first."""
         with self.conn.begin():
@@ -363,11 +410,15 @@ class _Outbox:
             self._write_outcome()
             return self.conn.execute(
                 update(T).where(T.c.id == ident, T.c.status.in_(("queued", "failed")), T.c.attempts < self.max_attempts)
-                .values(status="sending", claimed_at=utcnow()).returning(*T.c)).mappings().first()
+                .values(status="sending", claimed_at=utcnow(), last_error=CLAIMED_BY + self.holder)
+                .returning(*T.c)).mappings().first()
 
-    def flush(self) -> None:
+    def flush(self, wait: bool = True) -> None:
+        """Write the pending outcome now; ``wait=False``: without waiting for the disk (PostgreSQL)."""
         if self._outcome:
             with self.conn.begin():
+                if self._postgres and not wait:
+                    self.conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 self._write_outcome()
 
     def _write_outcome(self) -> None:

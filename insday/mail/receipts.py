@@ -26,6 +26,7 @@ from insday.db.models import Submission
 from insday.deadlines import deadline_for
 from insday.env import Env, load_env
 from insday.intake.pipeline import FileResult, ResultHook
+from insday.intake.senders import foreign_sender, queue_sender_notice
 from insday.mail.compose import association_context, blank_template, render, unit_recipient, when
 from insday.mail.outbox import clean_header, enqueue, usable_address
 
@@ -55,8 +56,10 @@ def _subject(result: FileResult, report_title: str | None, unit_name: str | None
 
 def queue_receipt(session: Session, result: FileResult, env: Env | None = None, sender: str | None = None) -> bool:
     """Queue the receipt of one ingested file in ``session``'s transaction; False if already queued."""
+    from insday.roster import effective
+
     env = env or load_env()
-    campaign = env.campaign
+    campaign = effective(session.connection(), env.campaign)  # a unit added by `insday units add` too
     sub = session.get(Submission, result.submission_id) if result.submission_id else None
     rt = campaign.report_types.get(result.report_type or "")
     unit = campaign.unit_by_code.get(result.unit or "")
@@ -82,6 +85,9 @@ def queue_receipt(session: Session, result: FileResult, env: Env | None = None, 
         context["warnings"] = []
     subject = clean_header(_subject(result, context["report_title"], context["unit_name"], period), 300)
     html, text = render("receipt", subject=subject, **context)
+    from_addr = sender or (sub.sender if sub else None)
+    if unit and result.status != "duplicate" and foreign_sender(campaign, unit.code, from_addr):
+        queue_sender_notice(session, campaign, result, from_addr)
     return enqueue(session, campaign=campaign.name, key=f"receipt:{result.sha256}:{result.status}", kind="receipt", to_name=to_name,
                    to_addr=to_addr, subject=subject, html=html, text=text,
                    attachments=[template] if template else (),

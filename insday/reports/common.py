@@ -112,6 +112,8 @@ def render(template: str, **context) -> str:
 
 
 def md_cell(value) -> str:
-    """A value safe inside a Markdown table cell (submitters' text included)."""
+    """A value safe inside a Markdown table cell (submitters' text included): no markup, no
+    HTML, and no web address a renderer would turn into a live link (``http\\://``, ``www\\.``)."""
     text = "" if value is None else str(value)
-    return re.sub(r"([|\\`*_\[\]<>])", r"\\\1", text).replace("\n", " ")
+    text = re.sub(r"([|\\`*_\[\]<>])", r"\\\1", text).replace("\n", " ").replace("\r", " ")
+    return re.sub(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)", r"\\\1\2", text)

@@ -16,17 +16,12 @@ from datetime import date, datetime
 from sqlalchemy.engine import Connection
 
 from insday.campaign import Campaign
-from insday.deadlines import Deadline, ProjectClaim, registry
+from insday.deadlines import ProjectClaim, registry
+from insday.deadlines.projects import claims_of, deadline_state
 from insday.env import Env
 from insday.reports.common import fetch_as_of, jsonable, money, unit_info
 
 STATE_ZH = {"open": "未到期", "met": "按时完成", "met_late": "逾期完成", "overdue": "已逾期"}
-
-
-def claims_of(rows: list[dict]) -> list[ProjectClaim]:
-    """The claims in ``sql/reports/projects_current.sql`` rows, for ``insday.deadlines.registry``."""
-    return [ProjectClaim(project_id=r["project_id"], unit=r["unit"], completed_on=r["completed_on"])
-            for r in sorted(rows, key=lambda r: r["project_id"])]
 
 
 def project_claims(conn: Connection, campaign: Campaign, as_of: datetime) -> list[ProjectClaim]:
@@ -34,14 +29,6 @@ def project_claims(conn: Connection, campaign: Campaign, as_of: datetime) -> lis
     from insday.sql import fetch
 
     return claims_of(fetch(conn, "reports/projects_current", as_of=as_of, campaign=campaign.name))
-
-
-def deadline_state(campaign: Campaign, deadline: Deadline, done_on: date | None, as_of: datetime) -> str:
-    """``met`` / ``met_late`` by the date the report gives (the deadline's local day
-    counts), else ``overdue`` once the deadline has closed at ``as_of``, else ``open``."""
-    if done_on is not None:
-        return "met" if done_on <= campaign.local(deadline.closes).date() else "met_late"
-    return "overdue" if as_of > deadline.closes else "open"
 
 
 def _latest(*days: date | None) -> date | None:
@@ -82,27 +69,6 @@ def project_items(campaign: Campaign, rows: list[dict], as_of: datetime) -> list
                                       "done_on": done_on, "state": state})
         out.append(item)
     return out
-
-
-def project_deadline_states(env: Env, as_of: datetime) -> dict[str, dict[str, str]]:
-    """Deadline id -> {claimant: state}, for the deadline status and reminders: a claimant
-    has met ``project_donation`` only when every project it claimed is donated and
-    published; ``project_results:<id>`` when that project's results are published.
-    A reminder is due to the claimants whose state is ``open`` or ``overdue``."""
-    return claimant_states(projects(env, as_of))
-
-
-def claimant_states(items: list[dict]) -> dict[str, dict[str, str]]:
-    """Deadline id -> {claimant: the worst state of its projects}, from ``project_items``."""
-    rank = {"overdue": 3, "open": 2, "met_late": 1, "met": 0}
-    states: dict[str, dict[str, str]] = {}
-    for p in items:
-        for d in p["deadlines"]:
-            units = states.setdefault(d["id"], {})
-            current = units.get(p["unit"])
-            if current is None or rank[d["state"]] > rank[current]:
-                units[p["unit"]] = d["state"]
-    return states
 
 
 def projects_report(env: Env, as_of: datetime) -> dict:

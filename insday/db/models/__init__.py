@@ -1,6 +1,6 @@
 """All models; importing this package registers every table on ``Base.metadata``."""
 
-from insday.db.models.admin import DeadlineOverride
+from insday.db.models.admin import DeadlineOverride, RosterChange
 from insday.db.models.audit import AuditEntry
 from insday.db.models.base import Base
 from insday.db.models.core import Submission, Unit, utcnow
@@ -15,7 +15,7 @@ from insday.db.models.steps import (StepImport, StepParticipant, StepPull, StepP
                                     StepUnlock, step_records)
 from insday.db.models.videos import VideoWithdrawal
 
-__all__ = ["Approval", "AuditEntry", "Base", "DeadlineOverride", "DailyReport", "Essay", "Lease", "OutboxMessage", "ROW_MODELS", "ReportMedia", "StepImport", "StepParticipant",
+__all__ = ["Approval", "AuditEntry", "Base", "DeadlineOverride", "DailyReport", "Essay", "Lease", "OutboxMessage", "ROW_MODELS", "ReportMedia", "RosterChange", "StepImport", "StepParticipant",
            "StepPull", "StepPulledRegion", "StepPulledUnit", "StepRegionAlias", "StepRegionDay", "StepReject",
            "StepTopEntry", "StepUnlock", "Submission", "Unit", "VideoWithdrawal", "step_records",
            "utcnow"]

@@ -109,11 +109,16 @@ def registry(campaign: Campaign, projects: Iterable[ProjectClaim] = ()) -> list[
             claimants = tuple(sorted({p.unit for p in projects}))
         else:
             claimants = tuple(u.code for u in campaign.members(spec.who))
+
+        def expected(due: datetime, codes: tuple[str, ...] = claimants) -> tuple[str, ...]:
+            # the effective roster: a unit added or retired from T counts only on its side of T
+            return tuple(c for c in codes if campaign.expects(c, due))
+
         common = dict(title=spec.title, report_type=spec.report_type, who=spec.who, **_durations(spec, campaign))
         if spec.each_day_of:
             for day in campaign.window_days(spec.each_day_of):
                 due = campaign.at(day + timedelta(days=spec.due_days_after), spec.due_time)
-                out.append(Deadline(id=f"{spec.id}:{day.isoformat()}", period=day, due=due, units=claimants,
+                out.append(Deadline(id=f"{spec.id}:{day.isoformat()}", period=day, due=due, units=expected(due),
                                     **{**common, "title": f"{spec.title}（{day.month}月{day.day}日）"}))
         elif spec.due_after_completion:
             months = parse_duration(spec.due_after_completion)
@@ -122,10 +127,11 @@ def registry(campaign: Campaign, projects: Iterable[ProjectClaim] = ()) -> list[
                     continue
                 due = add_months(campaign.at(p.completed_on), months) if isinstance(months, int) \
                     else campaign.at(p.completed_on) + months
-                out.append(Deadline(id=f"{spec.id}:{p.project_id}", period=None, due=due, units=(p.unit,),
+                out.append(Deadline(id=f"{spec.id}:{p.project_id}", period=None, due=due,
+                                    units=expected(due, (p.unit,)),
                                     **{**common, "title": f"{spec.title}（{p.project_id}）"}))
         else:
-            out.append(Deadline(id=spec.id, period=None, due=spec.due, units=claimants, **common))
+            out.append(Deadline(id=spec.id, period=None, due=spec.due, units=expected(spec.due), **common))
     return sorted(out, key=lambda d: (d.due, d.id))
 
 

@@ -20,7 +20,7 @@ not change when the unit first met the deadline.
 Which file answers which deadline: a file of the deadline's report type for its
 period (one per day for the daily report; any period for a single deadline). For
 poverty-relief projects the dates the latest project report gives decide, as
-``insday.reports.projects`` reads them: a claimant meets ``project_donation`` when every
+``insday.deadlines.projects`` reads them: a claimant meets ``project_donation`` when every
 project it claimed is donated and published by the due day, and
 ``project_results:<project>`` when that project's results are published in time.
 
@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 
 from insday.campaign import Campaign
 from insday.deadlines import Deadline, registry
+from insday.deadlines.projects import claimant_states, claims_of
 from insday.env import Env
 from insday.sql import fetch
 
@@ -73,16 +74,16 @@ _PROJECT_STATE = {"met": "on_time", "met_late": "late", "overdue": "missing", "o
 def tracked_deadlines(campaign: Campaign, projects: list[dict]) -> list[Deadline]:
     """Every deadline the association tracks, given the project reports known so far (the
     per-project deadlines come from them; ``reports/projects_current``)."""
-    from insday.reports.projects import claims_of
-
     return [d for d in registry(campaign, claims_of(projects)) if d.who != "association"]
 
 
 def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[DeadlineState]:
     """Every tracked deadline (as known at ``as_of``) with each expected unit's state, each
     unit measured against its own due time where the association extended it."""
-    from insday.reports.projects import claimant_states, project_items
+    from insday.reports.projects import project_items
+    from insday.roster import effective
 
+    campaign = effective(conn, campaign, as_of)  # units.csv plus the roster changes known by then
     projects = fetch(conn, "reports/projects_current", as_of=as_of, campaign=campaign.name)
     deadlines = tracked_deadlines(campaign, projects)
     files: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (report type, unit) -> per period
@@ -124,18 +125,26 @@ def deadline_status(env: Env, as_of: datetime) -> dict:
     ``{"as_of", "deadlines": [{"id", "report_type", "due", "expected", "on_time", "late",
     "missing", "missing_units", "title", "closes", "closed", "open", "open_units",
     "late_units", "rejected_units", "excused", "excused_units", "exceptions": [{"unit", "kind":
-    "extend|excuse", "until", "reason"}], "voided": [{"submission", "unit", "filename",
-    "voided_at", "reason"}]}], "units": {code: name}}``; times are ISO 8601 in the campaign's
-    time zone, unit lists are member codes in roster order, names the roster's display names.
+    "extend|excuse|add|retire", "until", "reason"} (add/retire also "from": the roster change's
+    effective moment)], "voided": [{"submission", "unit", "filename", "voided_at", "reason"}]}],
+    "units": {code: name}, "roster_changes": [{"unit", "name", "kind": "add|retire", "from",
+    "reason"}]}``; times are ISO 8601 in the campaign's time zone, unit lists are member codes in
+    roster order, names the roster's display names. The roster is the effective one
+    (:mod:`insday.roster`): units.csv plus the changes recorded by ``as_of``.
     """
+    from insday.roster import effective
+
     with env.engine.connect() as conn:
-        states = evaluate(conn, env.campaign, as_of)
-        voided = fetch(conn, "deadlines/voided_submissions", as_of=as_of, campaign=env.campaign.name)
-    return status_document(env.campaign, as_of, states, voided)
+        campaign = effective(conn, env.campaign, as_of)
+        states = evaluate(conn, campaign, as_of)
+        voided = fetch(conn, "deadlines/voided_submissions", as_of=as_of, campaign=campaign.name)
+    return status_document(campaign, as_of, states, voided)
 
 
 def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineState],
                     voided: list[dict] = ()) -> dict:
+    from insday.roster import notes
+
     local = lambda t: campaign.local(t).isoformat()  # noqa: E731
     deadlines, named = [], set()
     for s in states:
@@ -150,13 +159,17 @@ def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineSt
             "open_units": s.codes("open"), "late_units": s.codes("late"),
             "rejected_units": [u.code for u in s.units if u.first_at is None and u.rejected_files],
             "excused": len(s.codes("excused")), "excused_units": s.codes("excused"),
-            "exceptions": [{"unit": u.code, "kind": "excuse" if u.state == "excused" else "extend",
-                            "until": local(u.due) if u.due else None, "reason": u.reason}
-                           for u in s.units if u.reason],
+            "exceptions": [*({"unit": u.code, "kind": "excuse" if u.state == "excused" else "extend",
+                              "until": local(u.due) if u.due else None, "reason": u.reason}
+                             for u in s.units if u.reason),
+                           *({**n, "until": None, "from": local(n["from"])} for n in notes(campaign, d))],
             "voided": [{"submission": v["submission_id"], "unit": v["unit_code"], "filename": v["filename"],
                         "voided_at": local(v["voided_at"]), "reason": v["void_reason"]} for v in voided
                        if v["report_type"] == d.report_type and v["unit_code"] in d.units
                        and (period is None or v["period_key"] == period)],
         })
+    named.update(c.unit for c in campaign.roster_changes)
     units = {u.code: u.display_name for u in campaign.units if u.code in named}
-    return {"as_of": local(as_of), "deadlines": deadlines, "units": units}
+    roster = [{"unit": c.unit, "name": c.name, "kind": c.kind, "from": local(c.effective), "reason": c.reason}
+              for c in campaign.roster_changes]
+    return {"as_of": local(as_of), "deadlines": deadlines, "units": units, "roster_changes": roster}

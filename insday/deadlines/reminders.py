@@ -1,6 +1,6 @@
 """Reminders before each deadline, overdue notices after it, and the association's digest.
 
-For every tracked deadline, as of a moment (see ``insday.deadline_status`` for who is
+For every tracked deadline, as of a moment (see ``insday.deadlines.status`` for who is
 open, late or missing):
 
 - **reminder** (``reminder:<deadline>:<unit>:<offset>``): while ``due - offset <= as_of <
@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from insday.db import session_scope
-from insday.deadline_status import DeadlineState, evaluate
+from insday.deadlines.status import DeadlineState, evaluate
 from insday.deadlines import duration_label, duration_text
 from insday.env import Env
 from insday.mail.compose import association_context, blank_template, render, unit_recipient, when, when_short
@@ -53,8 +53,10 @@ class Planned:
 
 
 class _Planner:
-    def __init__(self, env: Env, as_of: datetime, states: list[DeadlineState], write_templates: bool = True):
-        self.env, self.campaign, self.as_of, self.states = env, env.campaign, as_of, states
+    def __init__(self, env: Env, as_of: datetime, states: list[DeadlineState], write_templates: bool = True,
+                 campaign=None):
+        # campaign: with the roster as known at as_of (insday.roster), so added units are reached
+        self.env, self.campaign, self.as_of, self.states = env, campaign or env.campaign, as_of, states
         self.write_templates = write_templates
         self.messages: list[Planned] = []
         self.unreachable: list[dict] = []
@@ -151,9 +153,12 @@ def plan_reminders(env: Env, as_of: datetime, write_templates: bool = True) -> t
 
     ``write_templates=False`` (dry runs) names the blank templates without generating them.
     """
+    from insday.roster import effective
+
     with env.engine.connect() as conn:
-        states = evaluate(conn, env.campaign, as_of)
-    planner = _Planner(env, as_of, states, write_templates)
+        campaign = effective(conn, env.campaign, as_of)
+        states = evaluate(conn, campaign, as_of)
+    planner = _Planner(env, as_of, states, write_templates, campaign)
     planner.run()
     return planner.messages, planner.unreachable
 
