@@ -111,10 +111,10 @@ def daily(folder: Path, name: str, day: str, participants: int, steps: int) -> P
 
 def test_two_campaigns_never_see_each_other(both, tmp_path):
     from insday.bulletin import build_bulletin, publish_bulletin
-    from insday.deadline_status import deadline_status
+    from insday.deadlines.status import deadline_status
     from insday.intake.service import ingest_paths
     from insday.mail.outbox import list_messages
-    from insday.reminders import run_reminders
+    from insday.deadlines.reminders import run_reminders
     from insday.steps import import_donations, step_summary
 
     jl, gd = both
