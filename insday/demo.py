@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -168,7 +169,8 @@ def _deliver(arrival, source: Path, inbox: Path) -> Path:
 
 
 def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participants: int = 6_000,
-             progress: Callable[[str, date, int, int], None] | None = None) -> Outcome:
+             progress: Callable[[str, date, int, int], None] | None = None,
+             done: Callable[[str, datetime, int, int, str, float], None] | None = None) -> Outcome:
     """Replay the campaign into ``home`` (created if needed; a rerun into the same home converges)."""
     home = home.resolve()
     os.environ["INSDAY_HOME"] = str(home)
@@ -204,13 +206,15 @@ def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participa
     end = campaign.at(last_day + timedelta(days=1)) - timedelta(seconds=1)
     runs = schedule(campaign, start, end)
     try:
-        _replay(env, generator, pending, runs, platform, incoming, progress)
+        _replay(env, generator, pending, runs, platform, incoming, progress, done)
     finally:
         platform.stop()
     return _outcome(env, home, len(runs), until=end)
 
 
-def _replay(env, generator, pending, runs, platform, incoming, progress) -> None:
+def _replay(env, generator, pending, runs, platform, incoming, progress, done) -> None:
+    """Each run in turn; ``progress`` is told before a run starts, ``done`` after it with the
+    Chinese lines of what it did (the stages' lines of its run report) and its seconds."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from insday.flows.daily_run import daily_run
@@ -218,6 +222,7 @@ def _replay(env, generator, pending, runs, platform, incoming, progress) -> None
     from insday.flows.essay_awards import essay_awards
     from insday.flows.final_bulletin import final_bulletin
     from insday.essays.service import shortlisted_ids
+    from insday.runreport import STAGES, stage_line
 
     flows = {"daily_run": daily_run, "deadline_watch": deadline_watch, "essay_awards": essay_awards,
              "final_bulletin": final_bulletin}
@@ -234,10 +239,16 @@ def _replay(env, generator, pending, runs, platform, incoming, progress) -> None
         if progress:
             progress(run.flow, campaign.local(run.at).date(), n, len(runs))
         as_of = campaign.local(run.at).replace(tzinfo=None).isoformat(timespec="minutes")
+        started = time.perf_counter()
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):  # a replay needs no crash detection
             state = flows[run.flow](as_of=as_of, **run.params, return_state=True)
         if not state.is_completed():
             raise RuntimeError(f"{run.flow} {as_of} did not complete: {state.message}")
+        if done:
+            results = state.result()
+            said = "；".join(stage_line(campaign, name, result, run.at) for name, result in results.items()
+                            if name in STAGES and result is not None and name != "collect_imap")
+            done(run.flow, run.at, n, len(runs), said, time.perf_counter() - started)
         if run.flow == "essay_awards" and run.params.get("stage") == "shortlist":
             ids = sorted(shortlisted_ids(campaign, env.engine, run.at))
             if ids and campaign.local(vote_window.end).date() <= campaign.end:

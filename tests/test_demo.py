@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -43,6 +44,11 @@ def test_demo_first_days(tmp_path, clean_environ):
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "index.html" in result.output and str(home) in result.output
+    # not a terminal (a log): one line per run, saying the day, the run and what it did
+    runs = [line for line in result.output.splitlines() if re.match(r"\[\d+/\d+\] \d\d-\d\d \d\d:\d\d ", line)]
+    total = int(re.search(r"(\d+) 次流程运行", result.output).group(1))
+    assert len(runs) == total and runs[-1].startswith(f"[{total}/{total}] 06-27 ")
+    assert any(" daily_run（" in line and "收件箱：收取文件" in line and "提醒和催报：" in line for line in runs)
 
     # every file that arrived was archived and answered; nothing is left in the inbox
     engine = create_engine(f"sqlite:///{home / 'insday.db'}")

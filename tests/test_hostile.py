@@ -153,7 +153,7 @@ def test_attachment_names_never_carry_a_folder(env, name):
 def test_a_symbolic_link_in_the_inbox_is_not_followed(env, tmp_path):
     secret = tmp_path / "secret.csv"
     secret.write_text(",".join(DAILY_HEADER) + "\n" + ",".join(map(str, daily_row())) + "\n", encoding="utf-8")
-    inbox = env.settings.inbox_dir
+    inbox = env.inbox_dir
     inbox.mkdir(parents=True)
     (inbox / "人保财险0626.csv").symlink_to(secret)
     (inbox / "folder").symlink_to(tmp_path, target_is_directory=True)

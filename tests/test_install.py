@@ -51,7 +51,8 @@ def test_installed_from_a_wheel_it_runs_beside_a_clone_named_insday(wheel, tmp_p
     parent = tmp_path / "home"
     for folder in ("insday/sql", "insday/flows", "insday/insday"):  # ~/insday, the clone
         (parent / folder).mkdir(parents=True)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(parent), "INSDAY_HOME": str(parent / "data")}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(parent), "INSDAY_HOME": str(parent / "data"),
+           "INSDAY_CAMPAIGN": "jilin-2019"}  # two campaigns ship: one is chosen
 
     def insday(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([venv / "bin" / "insday", *args], cwd=parent, env=env, capture_output=True,

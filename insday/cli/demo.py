@@ -46,7 +46,12 @@ def demo(
             days.setdefault(day, len(days) + 1)
             bar.update(task, total=total, completed=n - 1, description=f"{day:%m-%d} 第{days[day]}天 {flow:<15}")
 
-        result = run_demo(home, seed=seed, until=last, progress=step)
+        def said(flow: str, at: datetime, n: int, total: int, lines: str, seconds: float) -> None:
+            # a log (output not a terminal) gets one line per run: the day, the run, what it did
+            out.print(f"[{n}/{total}] {ctx.campaign.local(at):%m-%d %H:%M} {flow}（{seconds:.1f} 秒）：{lines}",
+                      highlight=False, markup=False)
+
+        result = run_demo(home, seed=seed, until=last, progress=step, done=None if out.is_terminal else said)
         bar.update(task, completed=result.runs, description="完成 (done)")
     files = result.files
     out.print(f"\n{result.runs} 次流程运行 (flow runs)；文件：受理 {files.get('accepted', 0)}，"

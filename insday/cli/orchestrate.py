@@ -154,7 +154,7 @@ def serve(
 
     ctx = context()
     ctx.ensure_db()
-    _run_in_home(ctx.settings)
+    _run_in_home(ctx)
     deployments = build(ctx.campaign)
     for d in deployments:
         when = f"{len(d.schedules)} 个计划 ({ctx.campaign.timezone})" if d.schedules else "按需运行 (on demand)"
@@ -162,14 +162,14 @@ def serve(
     prefect_serve(*deployments, pause_on_shutdown=False, limit=limit)
 
 
-def _run_in_home(settings) -> None:
+def _run_in_home(env) -> None:
     """Serve from INSDAY_HOME, with its paths pinned: each flow run's process starts in this
     process's folder and Prefect imports the flows with that folder first on sys.path, so started
     from the folder holding a clone named insday/, the clone would shadow the installed package."""
-    home = settings.home.resolve()
+    home = env.settings.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
-    os.environ.update(INSDAY_HOME=str(home), INSDAY_DATABASE_URL=settings.db_url,
-                      INSDAY_CAMPAIGN=str(settings.campaign.resolve()))
+    os.environ.update(INSDAY_HOME=str(home), INSDAY_DATABASE_URL=env.settings.db_url,
+                      INSDAY_CAMPAIGN=str(env.campaign.folder.resolve()))
     os.chdir(home)
 
 
