@@ -126,7 +126,11 @@ def test_served_deployments_carry_recurrences_timezone_and_module_entrypoints(ca
 
 
 def test_the_shipped_prefect_yaml_is_the_generated_one(campaign, tmp_path, monkeypatch):
+    from insday.settings import get_settings
+
     monkeypatch.setenv("INSDAY_HOME", str(tmp_path))
+    monkeypatch.delenv("INSDAY_CAMPAIGN", raising=False)  # --every-campaign: none need be selected
+    get_settings.cache_clear()
     written = tmp_path / "prefect.yaml"
     result = CliRunner().invoke(app, ["schedule", "--every-campaign", "--prefect-yaml", str(written)])
     assert result.exit_code == 0, result.output

@@ -86,50 +86,46 @@ def schedule(
         "--every-campaign", help="Write every installed campaign's deployments to the prefect.yaml (活动), "
                                  "each on its own work queue.")] = False,
 ) -> None:
-    """Show when each flow runs (运行日程): cron lines in the campaign's time zone, from its calendar."""
-    from insday.orchestration import run_plan
+    """Show when each flow runs (运行日程): recurrences in the campaign's time zone, from its calendar.
+    With --every-campaign, every installed campaign's (no campaign need be selected)."""
+    from insday.orchestration import campaign_state, fires, run_plan
 
-    ctx = context()
-    plan = run_plan(ctx.campaign)
+    if every_campaign:
+        from insday.campaign import get_campaign
+        from insday.campaigns import installed
+
+        campaigns = [get_campaign(folder) for folder in installed()]
+        header = (f"# Written by `insday schedule --every-campaign --prefect-yaml {prefect_yaml and prefect_yaml.name}` "
+                  f"from the campaigns {', '.join(c.name for c in campaigns)}; regenerate it after adding a campaign or "
+                  "changing one's dates.\n")
+    else:
+        campaigns = [context().campaign]
+        header = (f"# Written by `insday schedule --prefect-yaml {prefect_yaml and prefect_yaml.name}` from the campaign "
+                  f"{campaigns[0].name}; regenerate it after changing the campaign's dates.\n")
     if prefect_yaml:
         import yaml
 
         from insday.deployments import prefect_yaml as document
 
-        if every_campaign:
-            from insday.campaign import get_campaign
-            from insday.campaigns import installed
-
-            campaigns = [get_campaign(folder) for folder in installed()]
-            header = (f"# Written by `insday schedule --every-campaign --prefect-yaml {prefect_yaml.name}` from the "
-                      f"campaigns {', '.join(c.name for c in campaigns)}; regenerate it after adding a campaign or "
-                      "changing one's dates.\n")
-        else:
-            campaigns = [ctx.campaign]
-            header = (f"# Written by `insday schedule --prefect-yaml {prefect_yaml.name}` from the campaign "
-                      f"{ctx.campaign.name}; regenerate it after changing the campaign's dates.\n")
         prefect_yaml.write_text(header + yaml.safe_dump(document(campaigns, work_pool), allow_unicode=True,
                                                         sort_keys=False), encoding="utf-8")
-    from insday.orchestration import campaign_state, fires
-
-    state = campaign_state(ctx.campaign)
     if as_json:
-        print_json([{"flow": p.flow, "deployment": f"{p.flow}/{p.name}", "state": state,
-                     "schedules": [{"rrule": s.rrule, "timezone": ctx.campaign.timezone, "parameters": s.parameters,
-                                    "runs": len(fires(s, ctx.campaign)),
-                                    "first": fires(s, ctx.campaign)[0].isoformat(),
-                                    "last": fires(s, ctx.campaign)[-1].isoformat()}
-                                   for s in p.schedules]} for p in plan])
+        print_json([{"flow": p.flow, "deployment": f"{p.flow}/{p.name}", "state": campaign_state(c),
+                     "schedules": [{"rrule": s.rrule, "timezone": c.timezone, "parameters": s.parameters,
+                                    "runs": len(fires(s, c)), "first": fires(s, c)[0].isoformat(),
+                                    "last": fires(s, c)[-1].isoformat()}
+                                   for s in p.schedules]} for c in campaigns for p in run_plan(c)])
         return
-    out.print(f"{ctx.campaign.name}：{ {'upcoming': '尚未开始', 'running': '进行中', 'closed': '已结束（计划已停用）'}[state] }",
-              highlight=False)
-    for p in plan:
-        out.print(f"{p.flow}/{p.name}", style="bold", highlight=False)
-        for s in p.schedules:
-            moments = fires(s, ctx.campaign)
-            params = " ".join(f"{k}={v}" for k, v in s.parameters.items())
-            out.print(f"  {moments[0]:%Y-%m-%d %H:%M} .. {moments[-1]:%Y-%m-%d %H:%M}  {len(moments)} 次 "
-                      f"({ctx.campaign.timezone}) {params}", highlight=False)
+    states = {'upcoming': '尚未开始', 'running': '进行中', 'closed': '已结束（计划已停用）'}
+    for c in campaigns:
+        out.print(f"{c.name}：{states[campaign_state(c)]}", highlight=False)
+        for p in run_plan(c):
+            out.print(f"{p.flow}/{p.name}", style="bold", highlight=False)
+            for s in p.schedules:
+                moments = fires(s, c)
+                params = " ".join(f"{k}={v}" for k, v in s.parameters.items())
+                out.print(f"  {moments[0]:%Y-%m-%d %H:%M} .. {moments[-1]:%Y-%m-%d %H:%M}  {len(moments)} 次 "
+                          f"({c.timezone}) {params}", highlight=False)
 
 
 def serve(
