@@ -26,7 +26,8 @@ from insday.collect.inbox import collect_inbox
 from insday.db import session_scope
 from insday.db.models import OutboxMessage, Submission
 from insday.intake import bundle, read
-from insday.intake.pipeline import Received, archive
+from insday.intake.files import archive
+from insday.intake.pipeline import Received
 from insday.intake.read import MAX_COLUMNS, MAX_ROWS, Unreadable, read_sheets
 from insday.intake.service import ingest_paths, ingest_received
 from insday.reports.common import md_cell

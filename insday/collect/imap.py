@@ -36,7 +36,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from insday.campaign import Campaign
 from insday.collect.donations import count, new_block, take_export
 from insday.env import Env
-from insday.intake.pipeline import Received, archive
+from insday.intake.files import archive
+from insday.intake.pipeline import Received
 from insday.lease import lease
 from insday.settings import Settings
 from insday.steps.records import first_line_of, looks_like_export

@@ -36,7 +36,8 @@ from pathlib import Path
 
 from insday.collect import donations
 from insday.env import Env
-from insday.intake.pipeline import Received, archive, archive_file, is_temporary
+from insday.intake.files import archive, archive_file, is_temporary
+from insday.intake.pipeline import Received
 from insday.lease import lease
 from insday.steps.records import file_sha256, first_line, looks_like_export
 

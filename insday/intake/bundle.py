@@ -20,11 +20,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from insday.campaign import Campaign, ReportType
+from insday.intake.files import is_temporary
 from insday.intake.parse import ParsedFile
 from insday.intake.read import Unreadable, decode
 from insday.units import UnitMatcher
 
-BUNDLE_SUFFIXES = {".zip"}
 MAX_MEMBERS = 5_000
 MAX_TOTAL_BYTES = 8 * 1024**3  # declared uncompressed size of all members
 MAX_RATIO = 200  # uncompressed / compressed, for members over 1 MiB
@@ -37,10 +37,6 @@ URL = re.compile(r"https?://[^\s<>\"'，。；;、）)】\]]+", re.IGNORECASE)
 
 class UnsafeBundle(Unreadable):
     """The bundle is refused as a whole (unsafe member path, zip bomb); the text is for the submitter."""
-
-
-def is_bundle(path: Path | str) -> bool:
-    return Path(path).suffix.lower() in BUNDLE_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -128,7 +124,6 @@ def zip_folder(folder: Path) -> bytes:
     """A folder as a zip of one top folder (its name names the unit): members sorted, fixed
     timestamps, stored uncompressed, so the same folder always gives the same bytes (and so
     the same hash: resubmitting it is a duplicate)."""
-    from insday.intake.pipeline import is_temporary
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as book:

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from insday.campaign import ReportType
 from insday.intake.bundle import OTHER, BundleParser, Member, _is_junk, member_name, read_members, safe_path
+from insday.intake.files import archive
 from insday.intake.parse import ParsedFile
 from insday.intake.read import Unreadable
 
@@ -117,7 +118,6 @@ def _count(out: ParsedFile, rt: ReportType) -> None:
 def archive_media(archive_dir: Path, data: bytes, media: list[MediaFile]) -> list[str]:
     """Archive each media file of a zip by its own hash (as every received file is kept);
     returns the archive paths in the order of ``media``."""
-    from insday.intake.pipeline import archive
 
     wanted = {f.path: f for f in media}
     found: dict[str, str] = {}

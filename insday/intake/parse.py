@@ -16,6 +16,7 @@ from pathlib import Path
 
 from insday.campaign import Campaign, Column, ReportType, text_key
 from insday.intake import normalize as nz
+from insday.intake.files import is_bundle
 from insday.intake.issues import Issue, cell_issue, file_issue
 from insday.intake.measures import Scale, scale_for, split_header
 from insday.intake.read import Sheet, Unreadable, read_sheets
@@ -177,7 +178,6 @@ class Parser:
 
     def parse(self, path: Path, data: bytes, filename: str | None = None) -> ParsedFile:
         """A received file: a sheet, or a zip (a report with its photos and videos, or a bundle)."""
-        from insday.intake.bundle import is_bundle
 
         if is_bundle(filename or path.name):
             from insday.intake.media import parse_zip
