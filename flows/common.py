@@ -121,14 +121,14 @@ class Stages:
     def _artifact(self, refused: str | None = None) -> None:
         from prefect.artifacts import create_markdown_artifact
 
-        from insday.runreport import FLOWS, run_report
+        from insday.runreport import FLOWS, artifact_key, run_report
 
         env = load_env()
         text = run_report(env.campaign, self.flow, self.moment, dry_run=self.dry_run, results=self.results,
                           failed=self.errors, skipped=self.skipped, outbox=str(env.settings.outbox_dir),
                           refused=refused)
         said = "未执行（运行时刻不在活动范围内）" if refused else "有步骤未完成" if self.failed else "全部完成"
-        create_markdown_artifact(text, key=f"{self.flow.replace('_', '-')}-report",
+        create_markdown_artifact(text, key=artifact_key(env.campaign, f"{self.flow.replace('_', '-')}-report"),
                                  description=f"{FLOWS.get(self.flow, self.flow)}"
                                              f"（{env.campaign.local(self.moment):%Y-%m-%d %H:%M}）运行报告：{said}")
 
@@ -224,10 +224,12 @@ def report(action: str, line: str, detail: dict) -> None:
     """The one Chinese line an admin run logs, and its Markdown report in the Prefect UI."""
     from prefect.artifacts import create_markdown_artifact
 
+    from insday.runreport import artifact_key
+
     get_run_logger().info(line)
     rows = "\n".join(f"| {k} | {v} |" for k, v in detail.items() if v not in (None, "", []))
     create_markdown_artifact(f"### {line}\n\n| 项目 | 内容 |\n| --- | --- |\n{rows}\n\n已记入操作日志。",
-                             key=action.replace("_", "-"), description=line)
+                             key=artifact_key(load_env().campaign, action.replace("_", "-")), description=line)
 
 
 def alert_tech_contact(flow, flow_run, state) -> None:

@@ -6,6 +6,7 @@ stages' results; the flows and tasks only call them.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from insday.campaign import Campaign
@@ -17,6 +18,12 @@ STAGES = {"collect_inbox": "收取收件箱", "collect_imap": "收取邮箱", "p
           "publish_bulletin": "通报", "publish_essays": "征文评奖", "deliver_mail": "发送邮件"}
 FILE_STATUS = {"accepted": "受理", "rejected": "退回", "duplicate": "重复", None: "（试运行）"}
 KINDS = (("reminder", "提醒"), ("overdue", "逾期通知"), ("digest", "汇总"))
+
+
+def artifact_key(campaign: Campaign, what: str) -> str:
+    """A Prefect artifact key of the campaign's own (keys are shared by every campaign on a server):
+    ``jilin-2019-daily-run-report``; lowercase letters, digits and dashes, as Prefect requires."""
+    return re.sub(r"[^a-z0-9-]+", "-", f"{campaign.name}-{what}".lower())
 
 
 def short_time(campaign: Campaign, moment: datetime | str | None) -> str:

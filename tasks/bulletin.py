@@ -29,7 +29,7 @@ def publish_bulletin(day: date, as_of: datetime, final: bool = False, dry_run: b
     from insday.bulletin import publish_bulletin as publish
     from insday.bulletin.render import markdown
     from insday.publishing.checks import Check, failures_text
-    from insday.runreport import bulletin_line
+    from insday.runreport import artifact_key, bulletin_line
 
     env = current_env()
     logger = get_run_logger()
@@ -42,8 +42,8 @@ def publish_bulletin(day: date, as_of: datetime, final: bool = False, dry_run: b
                      dry_run=dry_run, run=None if dry_run or not official else _run_info())
     doc = result.pop("bulletin")
     kind = doc["kind"]
-    create_markdown_artifact(markdown(doc, env.campaign), key=f"{kind}-bulletin", description=doc["title"])
-    create_table_artifact([_row(u, kind) for u in doc["units"]], key=f"{kind}-bulletin-units",
+    create_markdown_artifact(markdown(doc, env.campaign), key=artifact_key(env.campaign, f"{kind}-bulletin"), description=doc["title"])
+    create_table_artifact([_row(u, kind) for u in doc["units"]], key=artifact_key(env.campaign, f"{kind}-bulletin-units"),
                           description=f"{doc['title']}：各单位参与情况（数据截至 {doc['as_of'][:16].replace('T', ' ')}）")
     checks = [Check(**c) for c in result["checks"]]
     failed = failures_text(checks)

@@ -28,11 +28,11 @@ def deadline_status(as_of: datetime) -> dict:
     from prefect.artifacts import create_table_artifact
 
     from insday.deadlines.status import deadline_status as status
-    from insday.runreport import status_line, status_rows
+    from insday.runreport import artifact_key, status_line, status_rows
 
     env = current_env()
     result = status(env, as_of)
     get_run_logger().info(status_line(env.campaign, result, as_of))
-    create_table_artifact(status_rows(env.campaign, result, as_of), key="deadline-status",
+    create_table_artifact(status_rows(env.campaign, result, as_of), key=artifact_key(env.campaign, "deadline-status"),
                           description=f"截止情况（截至 {env.campaign.local(as_of):%Y-%m-%d %H:%M}）")
     return result

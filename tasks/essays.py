@@ -18,7 +18,7 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
 
     from insday.essays.publish import late_text, write_stage
     from insday.essays.service import contest
-    from insday.runreport import essays_line
+    from insday.runreport import artifact_key, essays_line
 
     env = current_env()
     out_dir = (env.settings.path("dry-run", env.campaign.name) if dry_run else env.public_dir) / "essays" / stage
@@ -36,7 +36,7 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
         get_run_logger().warning("入围名单确定后收到的评分表（未计入）：%s", late_text(c))
     if c.ties:
         lines += ["", "**并列情况**：" + "；".join(t.message for t in c.ties)]
-    create_markdown_artifact("\n".join(lines), key=f"essay-{stage}", description=f"征文{what}")
+    create_markdown_artifact("\n".join(lines), key=artifact_key(env.campaign, f"essay-{stage}"), description=f"征文{what}")
     result = {"stage": stage, "files": [str(p) for p in files], "late_sheets": c.late is not None,
               "sheets": len(c.sheet_units), "folder": str(out_dir), "dry_run": dry_run,
               "finalists": {name: len(c.finalists(name)) for name in c.categories}}

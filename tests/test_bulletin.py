@@ -568,10 +568,10 @@ def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path, monkeyp
     assert result["approval"]["state"] == "approved" and "INSDAY_AUTO_APPROVE" in result["approval"]["by"]
     assert Path(result["files"]["html"]).exists()
     with get_client(sync_client=True) as client:
-        [md] = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["daily-bulletin"])),
+        [md] = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["jilin-2019-daily-bulletin"])),
                                      sort="CREATED_DESC", limit=1)
         [table] = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["daily-bulletin-units"])),
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["jilin-2019-daily-bulletin-units"])),
             sort="CREATED_DESC", limit=1)
     assert md.type == "markdown" and "第2期·6月26日" in md.data and "| 1 | 人保财险 | 120 | 1,500,000 |" in md.data
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data

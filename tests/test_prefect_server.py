@@ -220,7 +220,7 @@ def test_a_run_started_by_hand_ingests_the_inbox_and_waits_for_the_bulletins_app
     assert _approvals(served) == [("2019-06-26", "approved", "prefect：刘璐", None)]
     assert _kinds(served).count("bulletin") == 64  # 63 member units and the association, once each
     assert (served.home / "public" / "jilin-2019" / "2019-06-26" / "index.html").exists()
-    [report] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["daily-run-report"]},
+    [report] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["jilin-2019-daily-run-report"]},
                                                                "flow_run_id": {"any_": [run_id]}}})
     assert "已批准（prefect：刘璐），已发布到" in report["data"]  # the run's report says what the decision did
     assert "| 人保财险0626.xlsx |" not in report["data"] and "| 人保/人保财险0626.xlsx | 人保财险 |" in report["data"]
@@ -254,7 +254,7 @@ def test_a_mistyped_or_out_of_campaign_as_of_is_refused_and_alerts_nobody(served
     assert run["state_type"] == "FAILED" and "运行时刻 2018-06-27 10:30 不在" in run["state"]["message"]
     time.sleep(2)
     assert sum(m["X-Insday-Kind"] == "alert" for m in served.smtp.messages) == alerts
-    [report] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["daily-run-report"]},
+    [report] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["jilin-2019-daily-run-report"]},
                                                                "flow_run_id": {"any_": [run_id]}}})
     assert "**未执行**" in report["data"] and "没有通知技术联系人" in report["data"]
 
@@ -290,7 +290,7 @@ def test_an_admin_form_takes_the_campaigns_choices_and_refuses_what_is_not_on_th
             ("P01", "daily_report:2019-06-28", "extend", "系统故障", "prefect：刘璐")]
         assert db.execute("SELECT action, actor, unit_code FROM audit_log WHERE action = 'extend'").fetchall() == [
             ("extend", "prefect：刘璐", "P01")]
-    [artifact] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["extend"]}}})
+    [artifact] = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["jilin-2019-extend"]}}})
     assert "人保财险「每日参与情况（6月28日）」延期至 2019-06-30 12:00（系统故障）" in artifact["data"]
 
 
@@ -328,7 +328,7 @@ def test_the_roster_form_adds_and_retires_a_unit_with_typed_parameters(served):
                                            ("retire", "P02", "2019-06-27 16:00:00.000000", "撤销分支机构", "prefect：刘璐")]
         assert db.execute("SELECT action, actor, unit_code FROM audit_log WHERE action LIKE 'unit_%' ORDER BY id"
                           ).fetchall() == [("unit_add", "prefect：刘璐", "P40"), ("unit_retire", "prefect：刘璐", "P02")]
-    artifacts = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["change-roster"]}}})
+    artifacts = served.post("/artifacts/filter", {"artifacts": {"key": {"any_": ["jilin-2019-change-roster"]}}})
     assert any("测试财险（P40）自 2019-06-28 00:00 起新增（新会员）" in a["data"] for a in artifacts)
     assert any("平安财险（P02）自 2019-06-28 00:00 起退出（撤销分支机构）" in a["data"] for a in artifacts)
 

@@ -129,7 +129,7 @@ def test_daily_run_reports_what_it_took_the_deadlines_and_the_bulletin(home, art
     assert "提醒和催报：提醒 0 封，逾期通知 61 封，汇总 1 封" in logs
 
     found = artifacts(state)
-    report = found["daily-run-report"]
+    report = found["jilin-2019-daily-run-report"]
     (artifacts_dir / f"run-report-daily_run-{home.engine.dialect.name}.md").write_text(report, encoding="utf-8")
     assert report.startswith("## 运行报告：每日运行")
     assert "- 运行时刻：2019-06-27 10:30（北京时间）" in report and "- 结果：全部完成" in report
@@ -157,7 +157,7 @@ def test_daily_run_reports_what_it_took_the_deadlines_and_the_bulletin(home, art
     text = digest.get_body(("plain",)).get_content()
     assert "在 Prefect 界面运行「延期」（extend_deadline）" in text and "insday " not in text
 
-    table = json.loads(found["deadline-status"])
+    table = json.loads(found["jilin-2019-deadline-status"])
     row = next(r for r in table if r["截止事项"] == "每日参与情况（6月26日）")
     assert row["截止时间"] == "06-27 10:00" and row["按时"] == 2 and row["未报"] == 61
     assert c.display_name("P02") in row["未报单位"] and "P02" not in row["未报单位"]
@@ -174,7 +174,7 @@ def test_deadline_watch_reports_reminders_by_kind(home):
     assert kinds["reminder"] > 0
     line = f"提醒和催报：提醒 {kinds['reminder']} 封，逾期通知 {kinds['overdue']} 封，汇总 {kinds['digest']} 封"
     assert line in run_logs(state)
-    report = artifacts(state)["deadline-watch-report"]
+    report = artifacts(state)["jilin-2019-deadline-watch-report"]
     assert report.startswith("## 运行报告：截止时间监控") and f"- {line}" in report
     assert "- 截止情况：截至运行时刻尚无到期的截止事项" in report
 
@@ -206,7 +206,7 @@ def test_essay_shortlist_run_logs_and_leaves_a_report(home):
     counts = "，".join(f"{name} {n} 篇" for name, n in result["finalists"].items())
     line = f"征文入围名单：计入评分表 1 份；入围 {counts}；写入 {len(result['files'])} 个文件到 {folder}"
     assert line in run_logs(state)
-    report = artifacts(state)["essay-awards-report"]
+    report = artifacts(state)["jilin-2019-essay-awards-report"]
     assert report.startswith("## 运行报告：征文评奖") and "收取文件 1 份：受理 1，退回 0，重复 0" in report
     assert f"### 征文\n\n{line}。" in report
 
@@ -218,7 +218,7 @@ def test_final_bulletin_dry_run_reports_what_it_would_do(home):
     state = final_bulletin(as_of="2019-07-12T17:00", dry_run=True, return_state=True)
     assert state.is_completed(), state.message
     bulletin = state.result()["publish_bulletin"]
-    report = artifacts(state)["final-bulletin-report"]
+    report = artifacts(state)["jilin-2019-final-bulletin-report"]
     assert report.startswith("## 运行报告：最终通报") and "- 运行时刻：2019-07-12 17:00（北京时间）" in report
     assert "- 试运行：只报告将做什么，未入库、未移动文件、未发送、未发布" in report
     assert "- 收件箱（试运行）：将收取文件 1 份，未入库、未移动" in report
@@ -246,7 +246,7 @@ def test_an_as_of_outside_the_campaign_is_refused_before_anything_runs_and_alert
     assert "运行时刻 2018-06-27 10:30 不在" in state.message and "2019-05-21 至 2020-02-06" in state.message
     assert report.exists() and not home.settings.processed_dir.exists()  # nothing collected
     assert "未执行：" in " ".join(run_logs(state))
-    assert "**未执行**：运行时刻 2018-06-27 10:30 不在" in artifacts(state)["daily-run-report"]
+    assert "**未执行**：运行时刻 2018-06-27 10:30 不在" in artifacts(state)["jilin-2019-daily-run-report"]
     assert smtp_server.messages == []  # the technical contact was not alerted
     assert not home.settings.outbox_dir.exists() or not any(home.settings.outbox_dir.rglob("*.eml"))
 
