@@ -316,10 +316,7 @@ class EssayRules(_Model):
     weights: Weights
     prizes: tuple[Prize, ...]
     own_essay: Literal["warn", "error"] = "warn"
-    results_on: date
-    # The shortlist is decided from the sheets received by this moment and never changes after
-    # it; None: from whatever has been received (no freeze).
-    shortlist_at: datetime | None = None
+    results_on: date  # the results are published that day at schedule.results_at
 
     @property
     def max_total(self) -> float:
@@ -343,16 +340,41 @@ class VideoRules(_Model):
     keep_ranks_after_withdrawal: bool = True
 
 
-class DailyCutoff(_Model):
-    days_after: int = Field(1, ge=0)
-    time: time
+class ScheduleRules(_Model):
+    """When the flows run (insday.schedule): durations (``30m``, ``1h``) after the deadlines they
+    follow, times of day (``"17:00"``) in the campaign's time zone. Each run's moment is also the
+    cut-off of what it knows (a daily bulletin, the essay shortlist, the final bulletin). A
+    campaign may omit any of them: the defaults are the 2019 notice's."""
+
+    daily_after_due: timedelta = timedelta(minutes=30)  # day D's run and bulletin cut-off, after D's reports close
+    watch_first: time = time(8)  # the hourly deadline watch: first run of a day (on the hour)
+    watch_last: time = time(18)  # and the last one
+    shortlist_after_due: timedelta = timedelta(minutes=30)  # the shortlist (frozen then), after the sheets close
+    results_at: time = time(17)  # the essay results, on essays.results_on
+    final_after_due: timedelta = timedelta(hours=1)  # the final bulletin and its cut-off, after the last deadline
+
+    @field_validator("daily_after_due", "shortlist_after_due", "final_after_due", mode="before")
+    @classmethod
+    def _duration(cls, value):
+        if isinstance(value, timedelta):
+            return value
+        delta = parse_duration(value)
+        if not isinstance(delta, timedelta):
+            raise ValueError(f"须以 d/h/m 为单位，而不是 {value!r}")
+        return delta
+
+    @model_validator(mode="after")
+    def _watch(self):
+        if any(t.minute or t.second for t in (self.watch_first, self.watch_last)):
+            raise ValueError("watch_first、watch_last 须为整点，如 \"08:00\"")
+        if self.watch_first > self.watch_last:
+            raise ValueError("watch_first 须不晚于 watch_last")
+        return self
 
 
 class BulletinRules(_Model):
-    """When each bulletin knows what it knows: only files received by its cut-off count."""
+    """What the bulletins show beyond the data; their cut-offs are the runs' moments (``schedule:``)."""
 
-    daily_cutoff: DailyCutoff  # day D's bulletin: received by D + days_after at time
-    final_cutoff: datetime  # the final bulletin (dated the campaign's last day)
     home_region: str  # the region code the member units' share of steps is taken of
 
 
@@ -453,6 +475,7 @@ class Campaign(_Model):
     videos: VideoRules = VideoRules()
     whitepaper: WhitePaper | None = None
     bulletin: BulletinRules | None = None
+    schedule: ScheduleRules = ScheduleRules()
     publishing: dict[Literal[OUTPUTS], Approval] = {}  # an output not listed requires approval
     units: tuple[Unit, ...] = ()
     essay_list: tuple[Essay, ...] = ()
@@ -495,12 +518,6 @@ class Campaign(_Model):
         for spec in data.get("deadlines") or []:
             if isinstance(spec, dict) and spec.get("due") is not None:
                 spec["due"] = local(spec["due"])
-        essays = data.get("essays")
-        if isinstance(essays, dict) and essays.get("shortlist_at") is not None:
-            essays["shortlist_at"] = local(essays["shortlist_at"])
-        bulletin = data.get("bulletin")
-        if isinstance(bulletin, dict) and bulletin.get("final_cutoff") is not None:
-            bulletin["final_cutoff"] = local(bulletin["final_cutoff"])
         for key, rt in (data.get("report_types") or {}).items():
             if isinstance(rt, dict):
                 rt.setdefault("key", key)

@@ -32,7 +32,8 @@ from pathlib import Path
 
 from insday.campaign import Campaign, text_key
 from insday.deadlines import registry
-from insday.orchestration import WATCH_HOURS, fires, run_plan
+from insday.orchestration import fires, run_plan
+from insday.schedule import next_watch
 
 VOTES_ARRIVE = timedelta(hours=9)  # the vote export arrives the morning after the vote closes
 
@@ -42,20 +43,6 @@ class Run:
     at: datetime
     flow: str
     params: dict = field(default_factory=dict, compare=False)
-
-
-def _watch_slot(moment: datetime, campaign: Campaign) -> datetime:
-    """The first hourly watch at or after ``moment`` (watches run WATCH_HOURS, on the hour)."""
-    first, last = WATCH_HOURS
-    local = campaign.local(moment)
-    slot = local.replace(minute=0, second=0, microsecond=0)
-    if slot < local:
-        slot += timedelta(hours=1)
-    if slot.hour > last:
-        slot = (slot + timedelta(days=1)).replace(hour=first)
-    elif slot.hour < first:
-        slot = slot.replace(hour=first)
-    return slot
 
 
 def schedule(campaign: Campaign, start: datetime, end: datetime) -> list[Run]:
@@ -70,7 +57,7 @@ def schedule(campaign: Campaign, start: datetime, end: datetime) -> list[Run]:
     due = set()
     for d in registry(campaign):
         for moment in (*(d.due - offset for offset in d.reminders), d.closes):
-            slot = _watch_slot(moment, campaign)
+            slot = next_watch(campaign, moment)
             if start <= slot <= end:
                 due.add(slot)
     runs += [Run(at, "deadline_watch") for at in due]

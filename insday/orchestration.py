@@ -2,16 +2,17 @@
 the campaign (when each flow runs, as recurrences in the campaign's time zone), the
 ``as_of`` of a run, the day a daily run reports on, and the failure alert's text.
 
-The calendar follows the campaign definition, never fixed dates:
+The calendar follows the campaign definition, never fixed dates: the moments are
+:mod:`insday.schedule`'s (the ``schedule:`` block of campaign.yaml applied to its deadlines),
+the same moments the bulletins' and the shortlist's cut-offs are.
 
-- ``daily_run``: each day's reports are due (``each_day_of`` deadlines, 10:00 the next
-  day): the run starts ``DAILY_AFTER_DUE`` later (10:30, 06-26 .. 07-09 in 2019).
-- ``deadline_watch``: hourly in ``WATCH_HOURS`` on every day from a deadline's first
-  reminder to the first watch hour after it closes (its overdue notice), for every
-  deadline with a known due time.
-- ``essay_awards``: the shortlist ``AFTER_DUE`` after the scoring sheets are due, the
-  results on ``essays.results_on`` at ``RESULTS_AT``.
-- ``final_bulletin``: ``AFTER_DUE`` after the last deadline inside the campaign's dates
+- ``daily_run``: ``daily_after_due`` after each day's reports are due (10:30, 06-26 .. 07-09 in 2019).
+- ``deadline_watch``: hourly from ``watch_first`` to ``watch_last`` on every day from a
+  deadline's first reminder to the first watch hour after it closes (its overdue notice), for
+  every deadline with a known due time.
+- ``essay_awards``: the shortlist ``shortlist_after_due`` after the scoring sheets are due, the
+  results on ``essays.results_on`` at ``results_at``.
+- ``final_bulletin``: ``final_after_due`` after the last deadline inside the campaign's dates
   (the summaries, 07-12 16:00 -> 17:00).
 
 Each schedule is an RFC 5545 recurrence with a start and an end (``RRULE ... UNTIL`` or
@@ -29,12 +30,7 @@ from html import escape
 
 from insday.campaign import Campaign
 from insday.deadlines import registry
-
-DAILY_AFTER_DUE = timedelta(minutes=30)
-AFTER_DUE = timedelta(hours=1)
-SHORTLIST_AFTER_DUE = timedelta(minutes=30)
-RESULTS_AT = time(17, 0)
-WATCH_HOURS = (8, 18)  # first and last hour (inclusive) of the hourly deadline watch
+from insday.schedule import daily_runs, final_run, next_watch, results_run, shortlist_run, watch_hours
 
 
 # ----- as_of ------------------------------------------------------------------
@@ -176,15 +172,10 @@ def fires(line: ScheduleLine, campaign: Campaign) -> list[datetime]:
 def watch_days(campaign: Campaign) -> list[date]:
     """Every day from a deadline's first reminder to the first watch hour after it closes.
     Deadlines known only from the data (a project's completion + 1 month) are not here."""
-    last_hour = WATCH_HOURS[1]
     days: set[date] = set()
     for d in registry(campaign):
         start = campaign.local(d.due - max(d.reminders, default=timedelta(0))).date()
-        after = campaign.local(d.closes)
-        slot = after.replace(minute=0, second=0, microsecond=0)
-        if slot < after:
-            slot += timedelta(hours=1)
-        end = slot.date() if slot.hour <= last_hour else slot.date() + timedelta(days=1)
+        end = next_watch(campaign, d.closes).date()
         days.update(start + timedelta(days=i) for i in range((end - start).days + 1))
     return sorted(days)
 
@@ -198,18 +189,13 @@ def campaign_state(campaign: Campaign, now: datetime | None = None) -> str:
 
 def run_plan(campaign: Campaign) -> list[Planned]:
     """The deployments of the campaign, with recurrences in its time zone that end with it."""
-    deadlines = registry(campaign)
-    daily = [d.closes + DAILY_AFTER_DUE for d in deadlines if d.period is not None]
-    sheets = [d for d in deadlines if d.report_type == "scoring_sheet"]
-    last = max((d for d in deadlines if d.period is None and campaign.local(d.closes).date() <= campaign.end),
-               key=lambda d: d.closes)
-    results_at = datetime.combine(campaign.essays.results_on, RESULTS_AT, campaign.tz)
-    first_hour, last_hour = WATCH_HOURS
+    shortlist = shortlist_run(campaign)
+    first_hour, last_hour = watch_hours(campaign)
     return [
         Planned("daily_run", campaign.name,
                 "每日运行：收取报表并入库、拉取步数、汇总、提醒、每日通报、发送邮件。"
                 "Daily run after each day's reports are due: collect and ingest, steps, reminders, bulletin, mail.",
-                tuple(ScheduleLine(r) for r in _at(daily, campaign))),
+                tuple(ScheduleLine(r) for r in _at(daily_runs(campaign).values(), campaign))),
         Planned("deadline_watch", campaign.name,
                 "截止时间监控：收取报表、发送截止前提醒和逾期通知（工作时间每小时）。"
                 "Hourly in working hours around every deadline: collect, reminders and overdue notices, mail.",
@@ -217,13 +203,12 @@ def run_plan(campaign: Campaign) -> list[Planned]:
         Planned("essay_awards", campaign.name,
                 "征文评奖：打分表截止后公布入围名单，结果日公布获奖结果。"
                 "Essay contest: the shortlist after the scoring sheets are due, the results on the results day.",
-                tuple([ScheduleLine(r, {"stage": "shortlist"}) for r in _at([d.closes + SHORTLIST_AFTER_DUE
-                                                                              for d in sheets], campaign)]
-                      + [ScheduleLine(r, {"stage": "results"}) for r in _at([results_at], campaign)])),
+                tuple([ScheduleLine(r, {"stage": "shortlist"}) for r in _at([shortlist] if shortlist else [], campaign)]
+                      + [ScheduleLine(r, {"stage": "results"}) for r in _at([results_run(campaign)], campaign)])),
         Planned("final_bulletin", campaign.name,
                 "最终通报：活动总结截止后生成并发送最终通报。"
                 "The final bulletin, after the last deadline of the campaign (the summaries).",
-                tuple(ScheduleLine(r) for r in _at([last.closes + AFTER_DUE], campaign))),
+                tuple(ScheduleLine(r) for r in _at([final_run(campaign)], campaign))),
     ]
 
 

@@ -75,6 +75,9 @@ def _broken(tmp_path, mutate):
     (lambda d: d["essays"]["weights"].update(panel=0.9), "权重之和"),
     (lambda d: d.update(surprise=1), "surprise"),
     (lambda d: d["deadlines"][1].update(reminders=["3 days"]), "时长格式"),
+    (lambda d: d["schedule"].update(final_after_due="1mo"), "须以 d/h/m 为单位"),
+    (lambda d: d["schedule"].update(watch_first="08:30"), "须为整点"),
+    (lambda d: d["bulletin"].update(final_cutoff="2019-07-12 17:00"), "bulletin.final_cutoff"),  # now schedule:
 ])
 def test_invalid_campaign_names_the_problem(tmp_path, mutate, expected):
     with pytest.raises(CampaignError) as info:
@@ -92,3 +95,8 @@ def test_roster_with_clashing_names_is_refused(tmp_path):
     units.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(CampaignError, match="人保财险.*无法区分"):
         load_campaign(folder)
+
+
+def test_a_campaign_may_omit_its_schedule(tmp_path, campaign):
+    # the loader's defaults are the shipped values: the same runs, the same cut-offs
+    assert load_campaign(_broken(tmp_path, lambda d: d.pop("schedule"))).schedule == campaign.schedule

@@ -5,6 +5,7 @@ the CLI."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -87,6 +88,43 @@ def test_the_calendar_follows_the_campaign_definition(campaign):
     # no deadline between the indicators (07-03) and the summaries' first reminder (07-12)
     assert [(first, last) for first, last, *_ in plan["deadline_watch"]][:2] == [("06-22 08:00", "07-03 18:00"),
                                                                                 ("07-12 08:00", "07-15 18:00")]
+
+
+def test_moving_a_deadline_or_the_schedule_moves_the_runs_and_the_cut_offs_together(tmp_path):
+    # a copy of the campaign folder: the summaries due 07-11 14:00, every schedule value changed
+    from insday.bulletin import edition
+    from insday.campaign import load_campaign
+    from insday.demo import schedule as demo_runs
+    from insday.paths import SHIPPED_CAMPAIGN
+    from insday.schedule import shortlist_run
+
+    folder = tmp_path / "moved"
+    shutil.copytree(SHIPPED_CAMPAIGN, folder)
+    data = yaml.safe_load((folder / "campaign.yaml").read_text(encoding="utf-8"))
+    next(d for d in data["deadlines"] if d["id"] == "summary")["due"] = "2019-07-11 14:00"
+    data["schedule"] = {"daily_after_due": "45m", "watch_first": "09:00", "watch_last": "17:00",
+                        "shortlist_after_due": "2h", "results_at": "15:00", "final_after_due": "90m"}
+    (folder / "campaign.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    moved = load_campaign(folder)
+
+    plan = spans(moved)
+    assert plan["daily_run"] == [("06-26 10:45", "07-09 10:45", 14, {})]
+    assert plan["final_bulletin"] == [("07-11 15:30", "07-11 15:30", 1, {})]
+    assert plan["essay_awards"] == [("06-25 18:00", "06-25 18:00", 1, {"stage": "shortlist"}),
+                                    ("07-08 15:00", "07-08 15:00", 1, {"stage": "results"})]
+    assert plan["deadline_watch"][0] == ("06-22 09:00", "07-11 17:00", 20 * 9, {})
+    # what the bulletins and the shortlist know ends where their runs are
+    assert edition(moved, None, final=True).cutoff == datetime(2019, 7, 11, 15, 30, tzinfo=TZ)
+    assert edition(moved, datetime(2019, 6, 26).date()).cutoff == datetime(2019, 6, 27, 10, 45, tzinfo=TZ)
+    assert shortlist_run(moved) == datetime(2019, 6, 25, 18, 0, tzinfo=TZ)
+    # the demo replays the same calendar, its watches inside the watch hours
+    runs = demo_runs(moved, datetime(2019, 6, 1, tzinfo=TZ), datetime(2019, 7, 31, tzinfo=TZ))
+    assert [r.at for r in runs if r.flow == "final_bulletin"] == [datetime(2019, 7, 11, 15, 30, tzinfo=TZ)]
+    assert [r.at for r in runs if r.flow == "daily_run"][0] == datetime(2019, 6, 26, 10, 45, tzinfo=TZ)
+    watches = [r.at for r in runs if r.flow == "deadline_watch"]
+    assert {w.hour for w in watches} <= set(range(9, 18)) and 9 in {w.hour for w in watches}
+    # the summaries' overdue notice: the first watch after 07-11 14:00
+    assert datetime(2019, 7, 11, 14, 0, tzinfo=TZ) in watches
 
 
 def test_prefect_fires_the_lines_on_the_campaign_days_in_its_time_zone(campaign):

@@ -1,13 +1,14 @@
 """Which bulletins there are and what each one knows: the daily bulletins of the run days and
-the final one, each with its cut-off (knowledge time) from ``campaign.yaml`` (``bulletin:``)."""
+the final one, each with its cut-off (knowledge time): the moment of the run that builds it
+(:mod:`insday.schedule`, from ``campaign.yaml``'s ``schedule:`` and deadlines)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from insday.campaign import Campaign
-from insday.deadlines import registry
+from insday.schedule import daily_runs, final_run
 
 
 class BulletinError(ValueError):
@@ -16,13 +17,13 @@ class BulletinError(ValueError):
 
 def rules(campaign: Campaign):
     if campaign.bulletin is None:
-        raise BulletinError("campaign.yaml 缺少 bulletin: 设置（通报截止时间）")
+        raise BulletinError("campaign.yaml 缺少 bulletin: 设置（home_region：会员单位步数占比所用的本省地区代码）")
     return campaign.bulletin
 
 
 def run_days(campaign: Campaign) -> list[date]:
     """The days with a daily bulletin: the days of the daily report deadlines."""
-    return sorted({d.period for d in registry(campaign) if d.period is not None})
+    return list(daily_runs(campaign))
 
 
 @dataclass(frozen=True)
@@ -45,16 +46,15 @@ class Edition:
 
 def edition(campaign: Campaign, day: date | None, final: bool = False) -> Edition:
     """The bulletin of ``day`` (the final one: ``day`` None or the campaign's last day)."""
-    r = rules(campaign)
     if final:
         if day not in (None, campaign.end):
             raise BulletinError(f"总通报的日期是 {campaign.end.isoformat()}，不是 {day.isoformat()}")
-        return Edition(campaign.end, True, r.final_cutoff)
-    days = run_days(campaign)
-    if day not in days:
+        return Edition(campaign.end, True, final_run(campaign))
+    runs = daily_runs(campaign)
+    if day not in runs:
+        days = list(runs)
         raise BulletinError(f"{day} 不是活动报送日（{days[0].isoformat()} 至 {days[-1].isoformat()}）")
-    moment = campaign.at(day + timedelta(days=r.daily_cutoff.days_after), r.daily_cutoff.time)
-    return Edition(day, False, moment)
+    return Edition(day, False, runs[day])
 
 
 def previous(campaign: Campaign, this: Edition) -> Edition | None:
@@ -65,5 +65,5 @@ def previous(campaign: Campaign, this: Edition) -> Edition | None:
 
 def latest_day(campaign: Campaign, moment: datetime) -> date | None:
     """The latest run day whose daily bulletin's cut-off has come by ``moment``."""
-    ready = [d for d in run_days(campaign) if edition(campaign, d).cutoff <= moment]
+    ready = [d for d, cutoff in daily_runs(campaign).items() if cutoff <= moment]
     return ready[-1] if ready else None

@@ -29,6 +29,7 @@ from insday.essays.service import Contest, contest
 from insday.publishing.outputs import essay_parameters, essay_rows, guard
 from insday.reports.common import heading
 from insday.safe import put_cell
+from insday.schedule import shortlist_run
 
 log = logging.getLogger("insday.essays")
 
@@ -92,7 +93,7 @@ def late_text(c: Contest) -> str:
     """What the sheets received after the shortlist froze are, and what they would have changed."""
     late = c.late
     sheets = "、".join(f"{c.campaign.display_name(x['unit'])}（{_local(c, x['received_at'])}）" for x in late["sheets"])
-    frozen = f"{_local(c, c.campaign.essays.shortlist_at)}入围名单确定"
+    frozen = f"{_local(c, shortlist_run(c.campaign))}入围名单确定"
     if not late["would_add"] and not late["would_drop"]:
         return f"{sheets}：{frozen}后收到，未计入；如计入，入围名单也不会变化。"
     change = "；".join(x for x in (f"新增 {'、'.join(late['would_add'])}" if late["would_add"] else "",

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from insday.campaign import Campaign
 from insday.env import Env
 from insday.essays.scoring import Standing, Tie, exact, panel_score, rank_final, rank_shortlist, rounded
+from insday.schedule import shortlist_run
 from insday.sql import fetch
 
 
@@ -61,15 +62,17 @@ def contest(campaign: Campaign, engine: Engine, as_of: datetime, *, final: bool 
     """Panel scores and shortlist as of ``as_of``; with ``final``, the final ranking and prizes
     too (once a vote export has been received).
 
-    From ``essays.shortlist_at`` on, the panel scores and the shortlist are those of the sheets
+    From the shortlist run on (:func:`insday.schedule.shortlist_run`: ``schedule.shortlist_after_due``
+    after the scoring sheets are due), the panel scores and the shortlist are those of the sheets
     received by then; sheets received later count for nothing, and ``late`` says which they are
     and which finalists they would have added or dropped."""
     rules = campaign.essays
-    frozen = rules.shortlist_at is not None and as_of > rules.shortlist_at
+    shortlist_at = shortlist_run(campaign)
+    frozen = shortlist_at is not None and as_of > shortlist_at
     with engine.connect() as conn:
         key = campaign.name
         essays = fetch(conn, "essays/roster", campaign=key)
-        rows = fetch(conn, "essays/sheet_scores", as_of=rules.shortlist_at if frozen else as_of, campaign=key)
+        rows = fetch(conn, "essays/sheet_scores", as_of=shortlist_at if frozen else as_of, campaign=key)
         later = fetch(conn, "essays/sheet_scores", as_of=as_of, campaign=key) if frozen else []
         votes = fetch(conn, "essays/current_votes", as_of=as_of, campaign=key) if final else []
 
