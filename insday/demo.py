@@ -17,20 +17,15 @@ next run's collection imports them.
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import shutil
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from insday.campaign import Campaign, text_key
+from insday.campaign import Campaign
 from insday.deadlines import registry
 from insday.orchestration import fires, run_plan
 from insday.schedule import next_watch
@@ -62,79 +57,6 @@ def schedule(campaign: Campaign, start: datetime, end: datetime) -> list[Run]:
                 due.add(slot)
     runs += [Run(at, "deadline_watch") for at in due]
     return sorted(runs)
-
-
-class Platform:
-    """The national step platform: per region and day, the steps of the donations received so
-    far (first donation of a participant's day, at least the minimum, inside the window), and
-    per member unit and day the same for the unit's staff (``teams``: participant -> unit)."""
-
-    def __init__(self, campaign: Campaign, teams: dict[str, str] | None = None):
-        self.campaign = campaign
-        self.teams = teams or {}
-        self.now: datetime | None = None
-        self._first: dict[tuple[str, date], tuple[datetime, str, int]] = {}
-        self._sums: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
-        self._units: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
-        platform = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                body = json.dumps(platform.payload(), ensure_ascii=False).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/aggregates"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def receive(self, path: Path) -> None:
-        """Count a donation file the platform has (files arrive in time order)."""
-        rules, window = self.campaign.steps, self.campaign.window(self.campaign.steps.window)
-        names = {text_key(n): r.code for r in rules.regions for n in (r.name, r.full_name, r.code)}
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            next(fh)
-            for line in fh:
-                stamp, pid, region, steps = line.rstrip("\n").split(",")
-                at, code, steps = datetime.fromisoformat(stamp), names.get(text_key(region)), int(steps)
-                if code is None or steps < rules.min_daily_steps or not window.start <= at < window.end:
-                    continue
-                key = (pid, self.campaign.local(at).date())
-                old = self._first.get(key)
-                if old is not None and old[0] <= at:
-                    continue
-                if old is not None:
-                    self._count(pid, old[1], key[1], -old[2], -1)
-                self._first[key] = (at, code, steps)
-                self._count(pid, code, key[1], steps, 1)
-
-    def _count(self, pid: str, region: str, day: date, steps: int, donations: int) -> None:
-        """Add (or with negative numbers take back) one donation in its region's and its unit's sums."""
-        keys = [(self._sums, region), (self._units, self.teams.get(pid))]
-        for sums, where in keys:
-            if where is not None:
-                sums[(where, day)][0] += steps
-                sums[(where, day)][1] += donations
-
-    def payload(self) -> dict:
-        regions = [{"region": code, "date": day.isoformat(), "steps": steps, "donations": n}
-                   for (code, day), (steps, n) in sorted(self._sums.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
-        units = [{"unit": code, "date": day.isoformat(), "steps": steps, "donations": n}
-                 for (code, day), (steps, n) in sorted(self._units.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
-        return {"as_of": self.now.isoformat() if self.now else None, "regions": regions, "units": units}
 
 
 @dataclass
@@ -176,6 +98,7 @@ def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participa
     from insday.db.bootstrap import init_database
     from insday.env import load_env
     from insday.fake.generate import Generator
+    from insday.fake.platform import Platform
 
     env = load_env()
     campaign = env.campaign

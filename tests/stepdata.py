@@ -123,7 +123,7 @@ def compute(campaign, files: list[list[str]]) -> Reference:
     ref = Reference()
     for k, lines in enumerate(files):
         outcome = {"accepted": 0, "superseded": 0,
-                   "rejected": dict.fromkeys(("below_7800", "outside_window", "unknown_region", "repeat_same_day",
+                   "rejected": dict.fromkeys(("below_min_steps", "outside_window", "unknown_region", "repeat_same_day",
                                               "malformed"), 0)}
         for i, line in enumerate(lines):
             fields = _fields(line)
@@ -144,7 +144,7 @@ def compute(campaign, files: list[list[str]]) -> Reference:
             elif code is None:
                 outcome["rejected"]["unknown_region"] += 1
             elif int(steps) < rules.min_daily_steps:
-                outcome["rejected"]["below_7800"] += 1
+                outcome["rejected"]["below_min_steps"] += 1
             else:
                 day = at.astimezone(campaign.tz).date()
                 new = Winner(at, (k, i), code, int(steps))

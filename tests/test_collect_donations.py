@@ -124,7 +124,7 @@ def test_exports_are_imported_archived_and_moved_beside_the_reports(env):
     assert list(entries) == ["donations-20190626.csv.gz", "平台/捐步记录0627.csv", "导出 0627b.txt"]  # time order
     first = entries["donations-20190626.csv.gz"]
     assert first["status"] == "imported" and first["received_at"] == "2019-06-27T08:00:00+08:00"
-    assert (first["import"]["records"], first["import"]["accepted"], first["import"]["rejected"]["below_7800"]) \
+    assert (first["import"]["records"], first["import"]["accepted"], first["import"]["rejected"]["below_min_steps"]) \
         == (3, 2, 1)
     assert first["moved_to"] == "processed/jilin-2019/2019-06-27/donations-20190626.csv.gz"
     assert entries["平台/捐步记录0627.csv"]["moved_to"] == "processed/jilin-2019/2019-06-28/平台/捐步记录0627.csv"

@@ -28,7 +28,7 @@ def test_import_summary_reconcile_json(env, tmp_path):
     assert result.exit_code == 0
     imported = json.loads(result.stdout)
     assert {"accepted", "rejected"} <= set(imported)
-    assert set(imported["rejected"]) == {"below_7800", "outside_window", "unknown_region", "repeat_same_day",
+    assert set(imported["rejected"]) == {"below_min_steps", "outside_window", "unknown_region", "repeat_same_day",
                                          "malformed"}
     again = json.loads(run("steps", "import", str(path), "--json").stdout)
     assert again["duplicate"] and again["accepted"] == 0

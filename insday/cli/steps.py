@@ -16,9 +16,6 @@ steps_app = typer.Typer(help="Charity step run (公益跑): import donation reco
 AsOf = as_of_option("What was known at moment T")
 ReceivedAt = received_at_option("data")  # not earlier than step data already recorded
 
-REASONS_ZH = {"below_7800": "步数不足", "outside_window": "不在活动时间内", "unknown_region": "地区无法识别",
-              "repeat_same_day": "同日重复捐步", "malformed": "格式错误"}
-
 
 def _fail(exc: Exception) -> NoReturn:
     err.print(f"[red]错误[/red] {exc}", highlight=False)
@@ -37,6 +34,7 @@ def import_(
     Not earlier than step data already recorded (--received-at). Exit 1 if the file cannot be imported.
     """
     from insday.steps import StepsError, import_donations
+    from insday.steps.rules import REJECT_REASONS
 
     existing([file], "FILE", folder=False)
     ctx = context()
@@ -52,7 +50,7 @@ def import_(
     if result["duplicate"]:
         out.print(f"{file.name}: 已于 {result['received_at']} 导入过（第 {result['import_id']} 批），本次未作任何改动")
         return
-    rejected = "，".join(f"{REASONS_ZH[k]} {v:,}" for k, v in result["rejected"].items() if v) or "无"
+    rejected = "，".join(f"{REJECT_REASONS[k]} {v:,}" for k, v in result["rejected"].items() if v) or "无"
     out.print(f"{file.name}: 共 {result['records']:,} 条记录，计入 {result['accepted']:,} 条；未计入：{rejected}"
               + (f"；此前计入的 {result['superseded']:,} 条被本文件中同日更早的捐步取代" if result["superseded"] else ""))
     _print_unlocks(result["unlocks"])

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from insday.campaign import Campaign, ReportType, Unit
 from insday.fake.files import FORMATS, Sheet, full_width, write_table, zip_bytes
+from insday.steps.rules import step_calendar
 
 AMBIGUOUS = {"平安": "平安", "人民": "人保", "太平洋": "太平洋", "太平": "太平", "阳光": "阳光", "人寿财产": "国寿"}
 PLATFORMS = ("抖音", "快手", "腾讯微视", "秒拍")
@@ -417,6 +418,7 @@ class Generator:
         rng = random.Random(f"{self.seed}:walk")
         steps = self.campaign.steps
         window = self.campaign.window(steps.window)
+        calendar = step_calendar(self.campaign)
         regions = list(steps.regions)
         home, helper = self.home_region, steps.helper_of(self.home_region.code)
         weights = [30 if r is home else 6 if r is helper else 2 for r in regions]
@@ -445,7 +447,7 @@ class Generator:
                 lines.append(f"{moment.isoformat()},{pid},{name},{walked}\n")
                 if rng.random() < 0.01:  # a second donation the same day: only the first counts
                     lines.append(f"{(moment + timedelta(hours=1)).isoformat()},{pid},{name},{walked + 500}\n")
-                counted = walked >= steps.min_daily_steps and window.start <= moment < window.end
+                counted = calendar.reason(moment, region.code, walked) is None  # the importer's rule
                 if team and counted:
                     n, total = platform.get(team, (0, 0))
                     platform[team] = (n + 1, total + walked)

@@ -12,7 +12,7 @@ records add up to (``tmp_steps_changes``). Then a fixed number of set-based stat
 
 1. only when the file has days that earlier imports had counted (late data, overlapping
    files): participants with a counted donation on such a day have those days' records
-   ranked (earliest ``donated_at`` wins, equal times: the earlier record); the losers become
+   ranked (the first donation wins, ``rules.first_donation_order``); the losers become
    ``repeat_same_day`` rejects and leave the file's sums; an earlier donation in a later file
    supersedes the one counted;
 2. the participants' carried state (``step_participants``) moves on: days = old | new, the
@@ -46,10 +46,8 @@ from insday.env import Env
 from insday.sql import fetch
 from insday.steps.figures import check_time_order, lock_step_data, refresh_unlocks, run
 from insday.steps.records import BROKEN_GZIP, Header, file_sha256, open_records, read_header
-from insday.steps.rules import BADGES, RegionResolver, StepsError, badge_masks, step_calendar
+from insday.steps.rules import BADGES, REJECT_REASONS, RegionResolver, StepsError, badge_masks, step_calendar
 
-REASONS = ("below_7800", "outside_window", "unknown_region", "repeat_same_day", "malformed")
-_REASON_KEY = {"below_min_steps": "below_7800"}  # the JSON contract's name for it
 _INSERT_BATCH = 5000
 _COPY_ROWS = 65536
 _IMPORTS = StepImport.__table__
@@ -133,7 +131,7 @@ def _hash_while_loading_libraries(path: Path) -> str:
 
 
 def _result(row, path: Path, tz, *, duplicate: bool, unlocks: list, started: float) -> dict:
-    rejected = {reason: 0 if duplicate else row.rejected.get(reason, 0) for reason in REASONS}
+    rejected = {reason: 0 if duplicate else row.rejected.get(reason, 0) for reason in REJECT_REASONS}
     return {
         "import_id": row.id,
         "file": str(path),
@@ -238,7 +236,7 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
     run(conn, "steps/insert_top", **params)
 
     outcome = fetch(conn, "steps/import_outcome", **params)
-    rejected = {_REASON_KEY.get(r["reason"], r["reason"]): r["records"] for r in outcome if r["own"]}
+    rejected = {r["reason"]: r["records"] for r in outcome if r["own"]}
     _drop_temporary(conn)
     return {
         "accepted": sums.records - sum(rejected.values()),

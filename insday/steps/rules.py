@@ -15,6 +15,28 @@ from insday.campaign import Badges, Campaign, Region, text_key
 
 MAX_WINDOW_DAYS = 16  # a participant's days are bits of a BIGINT; every mask (2**days) gets statistics
 
+# Why a donation record does not count -> what users read. A record gets the first reason that
+# applies in this order (StepCalendar.reason); ``repeat_same_day`` comes last, decided by
+# first_donation_order once a participant's records of a day are known. The keys are the
+# ``rejected`` counts of ``insday steps import --json`` and the reasons stored in step_rejects.
+REJECT_REASONS = {
+    "malformed": "格式错误",
+    "outside_window": "不在活动时间内",
+    "unknown_region": "地区无法识别",
+    "below_min_steps": "步数不足",
+    "repeat_same_day": "同日重复捐步",
+}
+
+
+def first_donation_order(donated_at: datetime, record: int) -> tuple[datetime, int]:
+    """"First donation of the day wins": of a participant's counted records on one local day,
+    the one with the least key counts: the earliest ``donated_at``, at equal times the earlier
+    record (earlier import, then earlier line); the others are ``repeat_same_day``. Applied by
+    :class:`insday.steps.tally.Tally` within a file (NumPy, a stable sort by time),
+    sql/steps/tmp_losers.sql across imports (``ORDER BY donated_at, record_id``) and the fake
+    platform (:mod:`insday.fake.platform`)."""
+    return donated_at, record
+
 
 class StepsError(ValueError):
     """A step-data problem the user must fix; the message is Chinese and says how."""
@@ -40,6 +62,15 @@ class StepCalendar:
 
     def factor(self, day: date) -> int:
         return self.double_factor if day in self.days and self.double_mask >> self.index(day) & 1 else 1
+
+    def reason(self, donated_at: datetime, region: str | None, steps: int) -> str | None:
+        """Why a well-formed record (its region resolved, None if unknown) does not count, the
+        first of REJECT_REASONS that applies; None: it counts (unless a same-day repeat)."""
+        if not self.start <= donated_at < self.end:
+            return "outside_window"
+        if region is None:
+            return "unknown_region"
+        return "below_min_steps" if steps < self.min_steps else None
 
 
 def step_calendar(campaign: Campaign) -> StepCalendar:

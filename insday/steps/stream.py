@@ -8,8 +8,9 @@ unknown_region, below_min_steps), gives participants numbers (polars Categories)
 counted records per day (:class:`tally.Tally`) and encodes the records for the database; the
 caller stores each chunk's records while the next ones are read. :meth:`FileStream.rejects`
 then gives the records that do not count, and :meth:`FileStream.result` settles same-day
-repeats (the first donation wins, the others are repeat_same_day) and gives what the counted
-records add up to per participant (day mask, counted steps) and per region and day.
+repeats (the first donation wins, :func:`rules.first_donation_order`; the others are
+repeat_same_day) and gives what the counted records add up to per participant (day mask,
+counted steps) and per region and day.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ import polars as pl
 from insday.campaign import Campaign
 from insday.steps.columns import read_chunk
 from insday.steps.records import Header, chunks
-from insday.steps.rules import RegionResolver, StepCalendar
+from insday.steps.rules import REJECT_REASONS, RegionResolver, StepCalendar
 from insday.steps.tally import Tally
 
-REASONS = ("malformed", "outside_window", "unknown_region", "below_min_steps")  # codes 1..4
+REASONS = tuple(REJECT_REASONS)[:4]  # codes 1..4, checked in this order (repeat_same_day: by result)
 _READERS = 2
 _AHEAD = 3  # chunks read and classified ahead of the caller
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

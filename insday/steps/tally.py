@@ -3,8 +3,8 @@
 While the file is read, each chunk's counted records (participant number, time, record, steps,
 region: 26 bytes) are appended to a temporary file per day of the step run, so memory does not
 grow with the file. At the end each day is settled on its own: a participant with two records
-that day keeps the earliest ``donated_at`` (equal times: the earlier record), the others lose
-(``repeat_same_day``); the winners are summed per participant (day mask, counted steps) and
+that day keeps the first (:func:`insday.steps.rules.first_donation_order`: the earliest
+``donated_at``, equal times the earlier record), the others lose (``repeat_same_day``); the winners are summed per participant (day mask, counted steps) and
 per region.
 """
 

@@ -1,5 +1,6 @@
 -- Grain: one row per candidate record that is not the first donation of its participant's
--- day (earliest donated_at wins; equal times: the earlier record, i.e. earlier file and line).
+-- day (insday.steps.rules.first_donation_order: earliest donated_at, equal times the earlier
+-- record, i.e. earlier file and line).
 CREATE TEMP TABLE tmp_steps_losers AS
 SELECT ranked.record_id AS record_id,
        ranked.participant_id AS participant_id,
