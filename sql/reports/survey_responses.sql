@@ -1,14 +1,7 @@
 -- Grain: one row per survey response in the latest accepted survey export received by
--- :as_of (replace mode: each export holds every response so far).
-SELECT r.response_id AS response_id,
-       r.submitted_at AS submitted_at,
-       r.company AS company,
-       r.q_claims AS q_claims,
-       r.q_sales AS q_sales,
-       r.q_counter AS q_counter,
-       r.q_phone AS q_phone,
-       r.q_overall AS q_overall,
-       r.comment AS comment
+-- :as_of (replace mode: each export holds every response so far). Every column of the row:
+-- the questions are the ones campaign.yaml names (survey.questions), not listed here.
+SELECT r.*
 FROM survey_rows r
 JOIN {{ ref('current_submissions') }} c ON c.submission_id = r.submission_id
 WHERE c.report_type = 'survey'
