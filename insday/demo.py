@@ -9,8 +9,9 @@ as deployed: SQLite, the .eml outbox, a temporary Prefect server (unless PREFECT
 points at one).
 
 The hourly ``deadline_watch`` runs only in the hours where a reminder or an overdue notice
-falls due (the others would find nothing to do); the national platform is a local HTTP
-server answering with the aggregates of the donation records received so far; the raw
+falls due (the others would find nothing to do); the national platform
+(``insday.fake.platform``) is a local HTTP server answering with the aggregates of the
+donation records received so far; the raw
 donation files arrive in the inbox each morning, as the association receives them, and the
 next run's collection imports them.
 """
