@@ -7,7 +7,7 @@ SELECT d.unit AS unit,
        CAST(SUM(COALESCE(d.photos, 0)) AS BIGINT) AS photos,
        CAST(SUM(COALESCE(d.videos, 0)) AS BIGINT) AS videos
 FROM daily_reports d
-JOIN {{ ref('current_submissions') }} c ON c.submission_id = d.submission_id
+JOIN {{ ref('staging/current_submissions') }} c ON c.submission_id = d.submission_id
 WHERE c.report_type = 'daily_report'
   AND d.report_date <= :through_date
 GROUP BY d.unit, d.report_date

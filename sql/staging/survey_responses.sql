@@ -10,6 +10,6 @@ SELECT r.response_id AS response_id,
        r.q_overall AS q_overall,
        r.comment AS comment
 FROM survey_rows r
-JOIN {{ ref('current_submissions') }} c ON c.submission_id = r.submission_id
+JOIN {{ ref('staging/current_submissions') }} c ON c.submission_id = r.submission_id
 WHERE c.report_type = 'survey'
 ORDER BY r.company, r.response_id

@@ -5,6 +5,6 @@ SELECT d.unit AS unit_code,
        SUM(d.participants) AS participants,
        COUNT(*) AS days_reported
 FROM daily_reports d
-JOIN {{ ref('current_submissions') }} c ON c.submission_id = d.submission_id
+JOIN {{ ref('staging/current_submissions') }} c ON c.submission_id = d.submission_id
 WHERE c.report_type = 'daily_report'
 GROUP BY d.unit

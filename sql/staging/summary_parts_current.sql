@@ -14,7 +14,7 @@ SELECT c.unit_code AS unit,
        p.sha256 AS sha256,
        p.link AS link
 FROM summary_parts p
-JOIN {{ ref('current_submissions') }} c ON c.submission_id = p.submission_id
+JOIN {{ ref('staging/current_submissions') }} c ON c.submission_id = p.submission_id
 JOIN submissions s ON s.id = p.submission_id
 WHERE c.report_type = 'summary'
 ORDER BY c.unit_code, p.row_no

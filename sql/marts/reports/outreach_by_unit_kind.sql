@@ -9,6 +9,6 @@ SELECT e.unit AS unit,
        COALESCE(SUM(e.posters), 0) AS posters,
        COALESCE(SUM(e.led_screens), 0) AS led_screens,
        COALESCE(SUM(e.service_desks), 0) AS service_desks
-FROM {{ ref('reports/events_current') }} e
+FROM {{ ref('staging/events_current') }} e
 GROUP BY e.unit, e.kind
 ORDER BY e.unit, e.kind

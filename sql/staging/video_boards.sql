@@ -9,6 +9,6 @@ SELECT b.board_date AS board_date,
        b.link AS link,
        c.received_at AS received_at
 FROM video_leaderboard_rows b
-JOIN {{ ref('current_submissions') }} c ON c.submission_id = b.submission_id
+JOIN {{ ref('staging/current_submissions') }} c ON c.submission_id = b.submission_id
 WHERE c.report_type = 'video_leaderboard'
 ORDER BY b.board_date, b.rank

@@ -8,7 +8,7 @@ SELECT c.unit_code AS unit,
        m.archive_path AS archive_path,
        c.received_at AS received_at
 FROM report_media m
-JOIN {{ ref('current_submissions') }} c ON c.submission_id = m.submission_id
+JOIN {{ ref('staging/current_submissions') }} c ON c.submission_id = m.submission_id
 WHERE c.report_type = 'daily_report'
   AND c.period = :day
   AND m.campaign = :campaign

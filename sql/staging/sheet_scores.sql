@@ -12,7 +12,7 @@ SELECT c.unit_code AS unit,
        r.s_emotion AS s_emotion,
        r.s_structure AS s_structure,
        r.s_language AS s_language
-FROM {{ ref('current_submissions') }} c
+FROM {{ ref('staging/current_submissions') }} c
 JOIN scoring_sheet_rows r ON r.submission_id = c.submission_id
 WHERE c.report_type = 'scoring_sheet'
 ORDER BY r.essay_id, c.unit_code

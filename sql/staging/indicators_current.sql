@@ -11,5 +11,5 @@ SELECT i.unit AS unit,
        c.timeliness AS timeliness,
        c.version AS version
 FROM indicator_rows i
-JOIN {{ ref('current_submissions') }} c ON c.submission_id = i.submission_id
+JOIN {{ ref('staging/current_submissions') }} c ON c.submission_id = i.submission_id
 WHERE c.report_type = 'indicators'
