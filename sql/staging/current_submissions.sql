@@ -1,3 +1,4 @@
+-- grain: report_type, unit_code, period_key
 -- Grain: one row per (report_type, unit_code, period_key): the latest valid submission known
 -- at :as_of (accepted, not voided). Replace-mode reports are read through this; append-mode
 -- reports (events, videos, projects) read every valid submission instead.

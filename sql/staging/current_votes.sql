@@ -1,3 +1,4 @@
+-- grain: essay_id
 -- Grain: one row per essay in the latest accepted online vote export received by :as_of.
 SELECT v.essay_id AS essay_id,
        v.votes AS votes,

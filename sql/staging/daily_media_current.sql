@@ -1,3 +1,4 @@
+-- grain: unit, path
 -- Grain: one row per photo or video file sent with a unit's current daily report (its latest
 -- accepted version received by :as_of) for :day.
 SELECT c.unit_code AS unit,

@@ -1,3 +1,4 @@
+-- grain: unit, event_date, kind, place
 -- Grain: one row per outreach event (unit, event_date, kind, place): the latest report of
 -- it received by :as_of. Events are append-mode: a later row with the same unit, date,
 -- kind and place replaces the earlier one, so a resent cumulative list counts once.

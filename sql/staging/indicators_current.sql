@@ -1,3 +1,4 @@
+-- grain: unit
 -- Grain: one row per company: the figures of its latest accepted indicators report
 -- received by :as_of (replace mode; one row per file).
 SELECT i.unit AS unit,

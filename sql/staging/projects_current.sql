@@ -1,3 +1,4 @@
+-- grain: project_id
 -- Grain: one row per poverty-relief project: the latest report of it received by :as_of
 -- (append mode: a later row for the same project id updates it). The claimant is the
 -- company that reports it (intake refuses a project id claimed by another company).

@@ -1,3 +1,4 @@
+-- grain: unit, row_no
 -- Grain: one row per (scoring company, essay row) of each company's latest accepted scoring
 -- sheet received by :as_of. Rows left blank are included (criteria NULL): the caller decides
 -- what counts.

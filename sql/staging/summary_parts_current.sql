@@ -1,3 +1,4 @@
+-- grain: unit, row_no
 -- Grain: one row per part row (member and part, or link) of each unit's latest accepted
 -- campaign-summary bundle received by :as_of, with the submission it came in.
 SELECT c.unit_code AS unit,

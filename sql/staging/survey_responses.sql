@@ -1,3 +1,4 @@
+-- grain: response_id
 -- Grain: one row per survey response in the latest accepted survey export received by
 -- :as_of (replace mode: each export holds every response so far).
 SELECT r.response_id AS response_id,

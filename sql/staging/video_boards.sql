@@ -1,3 +1,4 @@
+-- grain: board_date, rank
 -- Grain: one row per (board_date, rank): each day's leaderboard as of :as_of, from the
 -- latest accepted leaderboard file for that day (replace mode).
 SELECT b.board_date AS board_date,

@@ -1,3 +1,4 @@
+-- grain: unit, link
 -- Grain: one row per short video (unit, link): the latest report of it received by :as_of
 -- (append mode: a later row with the same unit and link updates the video).
 SELECT v.unit AS unit,

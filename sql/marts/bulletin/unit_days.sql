@@ -1,3 +1,4 @@
+-- grain: unit, report_date
 -- Grain: one row per (unit, report_date) up to :through_date: the figures of the unit's
 -- latest accepted daily report for that day received by :as_of.
 SELECT d.unit AS unit,

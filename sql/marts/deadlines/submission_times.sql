@@ -1,3 +1,4 @@
+-- grain: report_type, period_key, unit_code
 -- Grain: one row per (report_type, period_key, unit_code) with any file received by :as_of:
 -- when its first and latest valid files arrived (accepted and not voided by then), and how many
 -- files were valid and rejected. Meeting a deadline is about the first valid file; a rejected

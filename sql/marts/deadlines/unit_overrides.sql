@@ -1,3 +1,4 @@
+-- grain: deadline_id, unit_code
 -- Grain: one row per (deadline, unit) with an exception known at :as_of in campaign :campaign:
 -- the newest extension (its own due time) or exemption recorded by then.
 SELECT o.deadline_id AS deadline_id,

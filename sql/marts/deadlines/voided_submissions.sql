@@ -1,3 +1,4 @@
+-- grain: submission_id
 -- Grain: one row per submission voided by :as_of (`insday void`): what it was and why.
 SELECT s.id AS submission_id,
        s.report_type AS report_type,

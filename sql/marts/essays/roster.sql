@@ -1,3 +1,4 @@
+-- grain: id
 -- Grain: one row per essay on the campaign's roster (active), with its unit's name.
 SELECT e.id AS id,
        e.title AS title,

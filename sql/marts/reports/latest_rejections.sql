@@ -1,3 +1,4 @@
+-- grain: report_type, unit
 -- Grain: one row per (report_type, unit) whose latest submission received by :as_of was
 -- rejected, with its errors (what the unit still has to fix).
 SELECT s.report_type AS report_type,

@@ -1,3 +1,4 @@
+-- grain: unit, kind
 -- Grain: one row per (unit, kind) with at least one event known by :as_of: number of
 -- events, people reached, materials handed out and, for workplace publicity, posters, LED
 -- screens and service desks (blank figures count as 0). The unit may be the association.

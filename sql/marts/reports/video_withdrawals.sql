@@ -1,3 +1,4 @@
+-- grain: link
 -- Grain: one row per video the association withdrew (campaign, link) by :as_of: from then on
 -- it is on no board and no certificate list.
 SELECT w.link AS link,

@@ -1,3 +1,4 @@
+-- grain: id
 -- Grain: one row per roster change of campaign :campaign recorded by :as_of (`insday units add`,
 -- `insday units retire`): which unit joins or leaves, from when, why, and (add) the unit itself.
 SELECT r.id AS id,

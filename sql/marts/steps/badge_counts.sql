@@ -1,3 +1,4 @@
+-- grain: one row
 -- Grain: one row: how many participants hold each badge, as known by :as_of.
 SELECT COALESCE(SUM(CASE WHEN p.first_donation_import_id <= k.cutoff THEN 1 ELSE 0 END), 0) AS first_donation,
        COALESCE(SUM(CASE WHEN p.five_donations_import_id <= k.cutoff THEN 1 ELSE 0 END), 0) AS five_donations,

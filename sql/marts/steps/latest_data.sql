@@ -1,3 +1,4 @@
+-- grain: one row
 -- Grain: one row: the latest moment step data (an import or a pull) was recorded, by :as_of
 -- (NULL: none yet).
 SELECT MAX(x.moment) AS latest_at

@@ -1,3 +1,4 @@
+-- grain: region_code, day
 -- Grain: one row per (region, day) with figures known by :as_of: from raw records (sum of the
 -- imports' changes) and from the platform (the latest pull that has that region and day).
 -- Steps are as donated (not doubled); NULL where a source has nothing.

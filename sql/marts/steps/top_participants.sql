@@ -1,3 +1,4 @@
+-- grain: rank
 -- Grain: one row per place of the top list as known by :as_of (the list made by the latest
 -- import received by then).
 SELECT t.rank AS rank, t.participant_id AS participant_id, t.steps AS steps

@@ -1,3 +1,4 @@
+-- grain: unit_code, day
 -- Grain: one row per (member unit, day) the platform gave figures for, by :as_of: the steps of
 -- the unit's registered staff as donated (not doubled), from the latest pull that has that unit and day.
 SELECT u.unit_code AS unit_code, u.day AS day, CAST(u.steps AS BIGINT) AS steps

@@ -1,3 +1,4 @@
+-- grain: unit_code
 -- Grain: one row per member unit with accepted daily reports received by :as_of (the latest
 -- version of each day's report): steps, participants (summed over days) and days reported.
 SELECT d.unit AS unit_code,

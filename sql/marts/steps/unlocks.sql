@@ -1,3 +1,4 @@
+-- grain: region_code
 -- Grain: one row per helped region with an unlock recorded by :as_of: the latest row (a later
 -- row corrects the day to an earlier one).
 SELECT u.region_code AS region_code,

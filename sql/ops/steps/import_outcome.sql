@@ -1,3 +1,4 @@
+-- ops: reads the import's outcome from step_rejects, grain: reason, own
 -- Grain: one row per (reason, whose record) decided by the import being loaded: own = 1 for
 -- its own records, 0 for earlier imports' records it superseded.
 SELECT j.reason AS reason,

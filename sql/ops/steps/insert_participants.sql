@@ -1,3 +1,4 @@
+-- ops: writes step_participants
 -- Grain: one row per participant first seen in the import being loaded (in id order, which
 -- keeps the primary key's pages in order).
 INSERT INTO step_participants (campaign, participant_id, days_mask, total_steps, first_donation_import_id,

@@ -1,3 +1,4 @@
+-- ops: writes step_region_days
 -- Grain: one row per (region, day) whose counted records the import being loaded changed:
 -- donations and steps (not doubled) it adds, net of same-day repeats it took out.
 INSERT INTO step_region_days (campaign, import_id, region_code, day, donations, steps)

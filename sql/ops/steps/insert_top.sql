@@ -1,3 +1,4 @@
+-- ops: writes step_top_entries
 -- Grain: one row per place of the top list right after the import being loaded: counted steps,
 -- ties in participant id order.
 INSERT INTO step_top_entries (campaign, import_id, rank, participant_id, steps)

@@ -1,3 +1,4 @@
+-- ops: writes tmp_steps_changes
 -- Grain: one row per participant with same-day repeats: their counted steps leave the
 -- import's changes.
 UPDATE tmp_steps_changes

@@ -1,3 +1,4 @@
+-- ops: writes tmp_steps_changes
 -- Grain: one row per (region code, day index) with same-day repeats: negative changes that take
 -- them out of the region's figures.
 INSERT INTO tmp_steps_changes (participant_id, region, idx, mask, donations, steps, counted)

@@ -1,3 +1,4 @@
+-- ops: creates temp table tmp_steps_candidates, grain: record_id
 -- Grain: one row per counted record of a participant in tmp_steps_problem on one of their
 -- overlap days: the import being loaded's first donation of that day and the one counted
 -- before it (a record counts unless it has a row in step_rejects).

@@ -1,3 +1,4 @@
+-- ops: creates temp table tmp_steps_losers, grain: record_id
 -- Grain: one row per candidate record that is not the first donation of its participant's
 -- day (earliest donated_at wins; equal times: the earlier record, i.e. earlier file and line).
 CREATE TEMP TABLE tmp_steps_losers AS

@@ -1,3 +1,4 @@
+-- ops: creates temp table tmp_steps_problem, grain: participant_id
 -- Grain: one row per participant with a counted record in the import being loaded on a day
 -- already counted before it (late data, overlapping files); overlap: those days as bits.
 CREATE TEMP TABLE tmp_steps_problem AS

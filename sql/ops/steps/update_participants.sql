@@ -1,3 +1,4 @@
+-- ops: writes step_participants
 -- Grain: one row per participant known before the import being loaded and having valid
 -- records in it: the carried state moves on. Days = old | new; a badge earned with the new
 -- day mask (tmp_steps_mask_stats has every mask) keeps the import it was first known from.

@@ -1,3 +1,4 @@
+-- ops: writes step_participants
 -- Grain: one row per participant with valid records in the import being loaded: the carried
 -- state moves on (update_participants), and participants first seen are added
 -- (insert_participants). PostgreSQL: one MERGE, so the state table is joined once (a hash
