@@ -24,7 +24,7 @@ from insday.intake.service import ingest_paths
 from insday.paths import SQL_DIR
 from insday.reports.withdrawals import withdraw_video
 from insday.sql import fetch, header, sql_text
-from insday.steps import import_aggregates_file, import_donations
+from insday.steps import import_aggregates_file, import_donations, importer
 from insday.templates import DATA_SHEET, write_templates
 
 FILES = sorted((p.relative_to(SQL_DIR).as_posix().split(".")[0], "postgresql" if ".postgresql." in p.name else "sqlite")
@@ -125,12 +125,11 @@ def _fill(env: Env, tmp_path, monkeypatch) -> dict[str, list[dict]]:
     ingest(write_xlsx(files / "votes.xlsx", [["AL01", 11], ["AL02", 7]], header=["作品编号", "票数"],
                       title_rows=[["网络投票结果导出"]]), "2019-07-01 12:00")
 
-    import insday.steps.importer as importer
-
     seen: dict[str, list[dict]] = {}
     real_run, real_fetch = importer.run, importer.fetch
 
-    def run(conn, name, **params):  # the importer's statement, then a look at the table it made
+    # The importer runs its own statements as ever; these only look at what each one made.
+    def run(conn, name, **params):
         real_run(conn, name, **params)
         verb, _, table = header(name, conn.dialect.name).ops.rpartition(" ")
         if verb == "creates temp table":

@@ -8,7 +8,7 @@ SQLite: batches of inserts). The client settles same-day repeats within the file
 donation wins), so the database then receives only small things: the rejects with their
 reasons (``step_rejects``) and, per participant and per region and day, what the file's counted
 records add up to (``tmp_steps_changes``). Then a fixed number of set-based statements
-(sql/steps/), whatever the size of the history:
+(sql/ops/steps/), whatever the size of the history:
 
 1. only when the file has days that earlier imports had counted (late data, overlapping
    files): participants with a counted donation on such a day have those days' records
