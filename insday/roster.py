@@ -33,7 +33,7 @@ def display_name(name: str, short_names: tuple[str, ...] = (), display: str | No
 
 
 def apply(campaign: Campaign, rows: list[dict], as_of: datetime | None = None) -> Campaign:
-    """``campaign`` with the roster changes ``rows`` (``sql/roster/roster_changes``) applied to
+    """``campaign`` with the roster changes ``rows`` (``sql/marts/roster/roster_changes``) applied to
     its units.csv roster: added units appended (``since``), retired ones given ``until``."""
     base = campaign.roster_base if campaign.roster_base is not None else campaign.units
     units = {u.code: u for u in base}
@@ -63,7 +63,7 @@ def effective(conn: Connection, campaign: Campaign, as_of: datetime | None = Non
     as_of = as_of or datetime.now(timezone.utc)
     if campaign.roster_as_of == as_of:
         return campaign
-    return apply(campaign, fetch(conn, "roster/roster_changes", campaign=campaign.name, as_of=as_of), as_of)
+    return apply(campaign, fetch(conn, "marts/roster/roster_changes", campaign=campaign.name, as_of=as_of), as_of)
 
 
 def current(env, as_of: datetime | None = None) -> Campaign:

@@ -20,7 +20,7 @@ def test_current_submissions_as_of(env, tmp_path):
 
     def current(moment):
         with env.engine.connect() as conn:
-            return fetch(conn, "current_submissions", as_of=moment, campaign=env.campaign.name)
+            return fetch(conn, "staging/current_submissions", as_of=moment, campaign=env.campaign.name)
 
     assert current(t1 - timedelta(seconds=1)) == []
     [row] = current(t1)

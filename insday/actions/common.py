@@ -27,7 +27,7 @@ def find_deadline(env, deadline_id: str, as_of: datetime) -> Deadline:
     from insday.roster import effective
 
     with env.engine.connect() as conn:
-        projects = fetch(conn, "reports/projects_current", as_of=as_of, campaign=env.campaign.name)
+        projects = fetch(conn, "staging/projects_current", as_of=as_of, campaign=env.campaign.name)
         campaign = effective(conn, env.campaign, as_of)  # the roster as known then (insday units add/retire)
     deadlines = {d.id: d for d in tracked_deadlines(campaign, projects)}
     if deadline_id not in deadlines:

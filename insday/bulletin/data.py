@@ -55,7 +55,7 @@ def _figures(env: Env, this: Edition, knows: datetime) -> dict:
     days = [d for d in run_days(env.campaign) if this.final or d <= this.day]
     with env.engine.connect() as conn:
         campaign = effective(conn, env.campaign, knows)  # the roster as known at the knowledge time
-        rows = fetch(conn, "bulletin/unit_days", as_of=knows, through_date=days[-1], campaign=campaign.name)
+        rows = fetch(conn, "marts/bulletin/unit_days", as_of=knows, through_date=days[-1], campaign=campaign.name)
         states = evaluate(conn, campaign, knows)
     covered = [s for s in states if (s.deadline.period is not None and s.deadline.period <= days[-1])
                or (s.deadline.period is None and s.deadline.closes <= knows)]

@@ -13,7 +13,7 @@ from insday.deadlines import Deadline, ProjectClaim
 
 
 def claims_of(rows: list[dict]) -> list[ProjectClaim]:
-    """The claims in ``sql/reports/projects_current.sql`` rows, for ``insday.deadlines.registry``."""
+    """The claims in ``sql/staging/projects_current.sql`` rows, for ``insday.deadlines.registry``."""
     return [ProjectClaim(project_id=r["project_id"], unit=r["unit"], completed_on=r["completed_on"])
             for r in sorted(rows, key=lambda r: r["project_id"])]
 

@@ -73,7 +73,7 @@ _PROJECT_STATE = {"met": "on_time", "met_late": "late", "overdue": "missing", "o
 
 def tracked_deadlines(campaign: Campaign, projects: list[dict]) -> list[Deadline]:
     """Every deadline the association tracks, given the project reports known so far (the
-    per-project deadlines come from them; ``reports/projects_current``)."""
+    per-project deadlines come from them; ``staging/projects_current``)."""
     return [d for d in registry(campaign, claims_of(projects)) if d.who != "association"]
 
 
@@ -84,15 +84,15 @@ def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[Dead
     from insday.roster import effective
 
     campaign = effective(conn, campaign, as_of)  # units.csv plus the roster changes known by then
-    projects = fetch(conn, "reports/projects_current", as_of=as_of, campaign=campaign.name)
+    projects = fetch(conn, "staging/projects_current", as_of=as_of, campaign=campaign.name)
     deadlines = tracked_deadlines(campaign, projects)
     files: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (report type, unit) -> per period
-    for row in fetch(conn, "deadlines/submission_times", as_of=as_of, campaign=campaign.name):
+    for row in fetch(conn, "marts/deadlines/submission_times", as_of=as_of, campaign=campaign.name):
         files[(row["report_type"], row["unit_code"])].append(row)
     project_states = claimant_states(project_items(campaign, projects, as_of)) if projects else {}
     reported = {r["unit"]: r["received_at"] for r in projects}
     overrides = {(o["deadline_id"], o["unit_code"]): o
-                 for o in fetch(conn, "deadlines/unit_overrides", as_of=as_of, campaign=campaign.name)}
+                 for o in fetch(conn, "marts/deadlines/unit_overrides", as_of=as_of, campaign=campaign.name)}
 
     states = []
     for d in deadlines:
@@ -137,7 +137,7 @@ def deadline_status(env: Env, as_of: datetime) -> dict:
     with env.engine.connect() as conn:
         campaign = effective(conn, env.campaign, as_of)
         states = evaluate(conn, campaign, as_of)
-        voided = fetch(conn, "deadlines/voided_submissions", as_of=as_of, campaign=campaign.name)
+        voided = fetch(conn, "marts/deadlines/voided_submissions", as_of=as_of, campaign=campaign.name)
     return status_document(campaign, as_of, states, voided)
 
 

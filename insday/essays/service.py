@@ -55,7 +55,7 @@ class Contest:
 def roster(engine: Engine, campaign: Campaign) -> list[dict]:
     """The campaign's essays on the roster (as loaded by `insday init`)."""
     with engine.connect() as conn:
-        return fetch(conn, "essays/roster", campaign=campaign.name)
+        return fetch(conn, "marts/essays/roster", campaign=campaign.name)
 
 
 def contest(campaign: Campaign, engine: Engine, as_of: datetime, *, final: bool = True) -> Contest:
@@ -71,10 +71,10 @@ def contest(campaign: Campaign, engine: Engine, as_of: datetime, *, final: bool 
     frozen = shortlist_at is not None and as_of > shortlist_at
     with engine.connect() as conn:
         key = campaign.name
-        essays = fetch(conn, "essays/roster", campaign=key)
-        rows = fetch(conn, "essays/sheet_scores", as_of=shortlist_at if frozen else as_of, campaign=key)
-        later = fetch(conn, "essays/sheet_scores", as_of=as_of, campaign=key) if frozen else []
-        votes = fetch(conn, "essays/current_votes", as_of=as_of, campaign=key) if final else []
+        essays = fetch(conn, "marts/essays/roster", campaign=key)
+        rows = fetch(conn, "staging/sheet_scores", as_of=shortlist_at if frozen else as_of, campaign=key)
+        later = fetch(conn, "staging/sheet_scores", as_of=as_of, campaign=key) if frozen else []
+        votes = fetch(conn, "staging/current_votes", as_of=as_of, campaign=key) if final else []
 
     standings, own = _standings(campaign, essays, rows)
     categories = {c.name: [s for s in standings.values() if s.category == c.name] for c in rules.categories}

@@ -24,7 +24,7 @@ SHOWN = {"photos": {".jpg", ".jpeg", ".png", ".gif", ".webp"}, "videos": {".mp4"
 
 def day_media(env: Env, day: date, as_of: datetime) -> list[dict]:
     """Every photo and video of the day's current daily reports as known at ``as_of``, by unit."""
-    return fetch_as_of(env, "reports/daily_media_current", as_of, day=day)
+    return fetch_as_of(env, "staging/daily_media_current", as_of, day=day)
 
 
 def _link(day: date, rows: list[dict]) -> dict:

@@ -58,7 +58,7 @@ def outreach_summary(env: Env, as_of: datetime) -> dict:
     campaign = env.campaign
     order = kinds(env)
     association = campaign.association.code
-    rows = fetch_as_of(env, "reports/outreach_by_unit_kind", as_of)
+    rows = fetch_as_of(env, "marts/reports/outreach_by_unit_kind", as_of)
     by_kind = {k: _zeros(FIGURES + WORKPLACE) for k in order}
     lines: dict[str, dict] = {}
 

@@ -28,7 +28,7 @@ def project_claims(conn: Connection, campaign: Campaign, as_of: datetime) -> lis
     """Every project of the campaign claimed as of ``as_of``."""
     from insday.sql import fetch
 
-    return claims_of(fetch(conn, "reports/projects_current", as_of=as_of, campaign=campaign.name))
+    return claims_of(fetch(conn, "staging/projects_current", as_of=as_of, campaign=campaign.name))
 
 
 def _latest(*days: date | None) -> date | None:
@@ -37,11 +37,11 @@ def _latest(*days: date | None) -> date | None:
 
 def projects(env: Env, as_of: datetime) -> list[dict]:
     """Every project as last reported by ``as_of``, with its deadlines and their state."""
-    return project_items(env.campaign, fetch_as_of(env, "reports/projects_current", as_of), as_of)
+    return project_items(env.campaign, fetch_as_of(env, "staging/projects_current", as_of), as_of)
 
 
 def project_items(campaign: Campaign, rows: list[dict], as_of: datetime) -> list[dict]:
-    """The projects of ``sql/reports/projects_current.sql`` rows, with their deadlines' states."""
+    """The projects of ``sql/staging/projects_current.sql`` rows, with their deadlines' states."""
     claims = claims_of(rows)
     deadlines = {d.id: d for d in registry(campaign, claims) if d.report_type == "project"}
     donation_spec = next((s for s in campaign.deadlines if s.report_type == "project" and s.due), None)

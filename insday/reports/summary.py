@@ -38,8 +38,8 @@ def summary_status(env: Env, as_of: datetime) -> dict:
 
     rt = _bundle_type(env)
     outreach = outreach_summary(env, as_of)
-    rows = fetch_as_of(env, "reports/summary_parts_current", as_of)
-    refused = {r["unit"]: r for r in fetch_as_of(env, "reports/latest_rejections", as_of)
+    rows = fetch_as_of(env, "staging/summary_parts_current", as_of)
+    refused = {r["unit"]: r for r in fetch_as_of(env, "marts/reports/latest_rejections", as_of)
                if r["report_type"] == rt.key}
     units = []
     for unit in env.campaign.members(rt.who):
@@ -71,7 +71,7 @@ def summary_status(env: Env, as_of: datetime) -> dict:
 def extract_summary(env: Env, unit: str, out: Path, as_of: datetime) -> Path:
     """Extract the unit's current summary bundle (as of ``as_of``) from the archive into
     ``out/<code>-<short name>/``; member paths are checked again, nothing lands outside."""
-    rows = [r for r in fetch_as_of(env, "reports/summary_parts_current", as_of) if r["unit"] == unit]
+    rows = [r for r in fetch_as_of(env, "staging/summary_parts_current", as_of) if r["unit"] == unit]
     if not rows:
         raise LookupError(f"no accepted summary from {unit} as of {as_of.isoformat()}")
     info = unit_info(env.campaign, unit)

@@ -81,7 +81,7 @@ def survey_results(env: Env, as_of: datetime) -> dict:
     columns = {c.key: c for c in campaign.report_type("survey").columns}
     questions = list(rules.questions)
     overall = rules.overall or questions[-1]
-    rows = fetch_as_of(env, "reports/survey_responses", as_of)
+    rows = fetch_as_of(env, "staging/survey_responses", as_of)
     per_company: dict[str, list[dict]] = {}
     for r in rows:
         per_company.setdefault(r["company"], []).append(r)
@@ -164,7 +164,7 @@ def write_survey_report(env: Env, as_of: datetime, out: Path | None = None) -> d
                      c["rate_low"], c["rate_high"], *[c["questions"][q["key"]] for q in questions],
                      "是" if c["flagged"] else ""] for c in data["companies"]]
     scores = {i: SCORE for i in (3, 4, 5, *range(9, 9 + len(questions)))}
-    rows = fetch_as_of(env, "reports/survey_responses", as_of)
+    rows = fetch_as_of(env, "staging/survey_responses", as_of)
     lo, hi = data["scale"]
     tables = [
         Table("公司满意度", company_head, company_rows,

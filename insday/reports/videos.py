@@ -30,7 +30,7 @@ def _boards(env: Env, as_of: datetime) -> tuple[list[dict], list[dict]]:
     """Every day's board as known at ``as_of`` without the withdrawn videos, and those."""
     from insday.reports.withdrawals import withdrawn_test, withdrawn_videos
 
-    rows = fetch_as_of(env, "reports/video_boards", as_of)
+    rows = fetch_as_of(env, "staging/video_boards", as_of)
     withdrawn = withdrawn_videos(env, as_of)
     if not withdrawn:
         return rows, withdrawn
@@ -73,7 +73,7 @@ def video_leaderboard(env: Env, as_of: datetime, day: date | None = None) -> dic
     champions = [{"day": r["board_date"], **_entry(env, r)} for r in rows
                  if r["rank"] == 1 and day is not None and r["board_date"] <= day]
     gone = withdrawn_test(withdrawn)
-    videos = [v for v in fetch_as_of(env, "reports/videos_current", as_of) if not gone(v)]
+    videos = [v for v in fetch_as_of(env, "staging/videos_current", as_of) if not gone(v)]
     per_unit: dict[str, int] = {}
     for v in videos:
         per_unit[v["unit"]] = per_unit.get(v["unit"], 0) + 1

@@ -65,7 +65,7 @@ def whitepaper_data(env: Env, as_of: datetime) -> dict:
     campaign = env.campaign
     rt = campaign.report_type("indicators")
     metric_list = metrics(env)
-    reported = {r["unit"]: r for r in fetch_as_of(env, "reports/indicators_current", as_of)}
+    reported = {r["unit"]: r for r in fetch_as_of(env, "staging/indicators_current", as_of)}
     expected = campaign.members(rt.who)
     companies, missing = [], []
     for unit in expected:

@@ -96,7 +96,7 @@ def withdraw_video(env: Env, link_or_id: str | int, reason: str, actor: str, *, 
 
 def withdrawn_videos(env: Env, as_of: datetime) -> list[dict]:
     """The videos withdrawn by ``as_of``, oldest first."""
-    return fetch_as_of(env, "reports/video_withdrawals", as_of)
+    return fetch_as_of(env, "marts/reports/video_withdrawals", as_of)
 
 
 def withdrawn_test(withdrawn: list[dict]):

@@ -30,19 +30,19 @@ def run(conn: Connection, name: str, **params) -> None:
 
 def check_time_order(conn: Connection, campaign: Campaign, moment: datetime) -> None:
     """Step data is recorded in time order, so "as of" answers never change after the fact."""
-    [row] = fetch(conn, "steps/latest_event", campaign=campaign.name)
+    [row] = fetch(conn, "marts/steps/latest_event", campaign=campaign.name)
     if row["latest_at"] is not None and moment < row["latest_at"]:
         raise StepsOutOfOrder(f"步数数据须按时间顺序记录：已有 {row['latest_at'].isoformat()} 的数据，"
                          f"不能再记为更早的 {moment.isoformat()}")
 
 
 def region_figures(conn: Connection, campaign: Campaign, as_of: datetime) -> list[RegionDayFigure]:
-    rows = fetch(conn, "steps/region_day_figures", as_of=as_of, campaign=campaign.name)
+    rows = fetch(conn, "marts/steps/region_day_figures", as_of=as_of, campaign=campaign.name)
     return [RegionDayFigure(**row) for row in rows]
 
 
 def unlocked(conn: Connection, campaign: Campaign, as_of: datetime) -> dict[str, dict]:
-    return {row["region_code"]: row for row in fetch(conn, "steps/unlocks", as_of=as_of, campaign=campaign.name)}
+    return {row["region_code"]: row for row in fetch(conn, "marts/steps/unlocks", as_of=as_of, campaign=campaign.name)}
 
 
 def refresh_unlocks(conn: Connection, campaign: Campaign, at: datetime, trigger: str) -> list[dict]:

@@ -8,7 +8,7 @@ SQLite: batches of inserts). The client settles same-day repeats within the file
 donation wins), so the database then receives only small things: the rejects with their
 reasons (``step_rejects``) and, per participant and per region and day, what the file's counted
 records add up to (``tmp_steps_changes``). Then a fixed number of set-based statements
-(sql/steps/), whatever the size of the history:
+(sql/ops/steps/), whatever the size of the history:
 
 1. only when the file has days that earlier imports had counted (late data, overlapping
    files): participants with a counted donation on such a day have those days' records
@@ -220,22 +220,22 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
                                 counted=pl.lit(None, pl.Int64)))
     _analyze(conn, TMP_CHANGES.name)
     if sums.first_idx is not None and _days_counted_before(conn, campaign, import_id, cal.days[sums.first_idx]):
-        run(conn, "steps/tmp_problem", **params)  # late data, or a file overlapping an earlier one
-        [problems] = fetch(conn, "steps/problem_counts")
+        run(conn, "ops/steps/tmp_problem", **params)  # late data, or a file overlapping an earlier one
+        [problems] = fetch(conn, "ops/steps/problem_counts")
         if problems["participants"]:
             _analyze(conn, "tmp_steps_problem")
             for name in ("tmp_candidates", "tmp_losers", "reject_losers", "subtract_losers_participants",
                          "subtract_losers_regions"):
-                run(conn, f"steps/{name}", **params)
+                run(conn, f"ops/steps/{name}", **params)
     if conn.dialect.name == "postgresql":
-        run(conn, "steps/upsert_participants", **params, **{f"{name}_masks": earned[name] for name in BADGES})
+        run(conn, "ops/steps/upsert_participants", **params, **{f"{name}_masks": earned[name] for name in BADGES})
     else:
-        run(conn, "steps/update_participants", **params)
-        run(conn, "steps/insert_participants", **params)
-    run(conn, "steps/insert_region_days", **params)
-    run(conn, "steps/insert_top", **params)
+        run(conn, "ops/steps/update_participants", **params)
+        run(conn, "ops/steps/insert_participants", **params)
+    run(conn, "ops/steps/insert_region_days", **params)
+    run(conn, "ops/steps/insert_top", **params)
 
-    outcome = fetch(conn, "steps/import_outcome", **params)
+    outcome = fetch(conn, "ops/steps/import_outcome", **params)
     rejected = {r["reason"]: r["records"] for r in outcome if r["own"]}
     _drop_temporary(conn)
     return {

@@ -30,11 +30,11 @@ def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = Fals
         latest = _latest(conn, campaign, as_of)
         figures = region_figures(conn, campaign, as_of)
         unlocks = unlocked(conn, campaign, as_of)
-        [badges] = fetch(conn, "steps/badge_counts", as_of=as_of, campaign=key)
-        top = fetch(conn, "steps/top_participants", as_of=as_of, campaign=key)
-        reports = {r["unit_code"]: r for r in fetch(conn, "steps/unit_reports", as_of=as_of, campaign=key)}
+        [badges] = fetch(conn, "marts/steps/badge_counts", as_of=as_of, campaign=key)
+        top = fetch(conn, "marts/steps/top_participants", as_of=as_of, campaign=key)
+        reports = {r["unit_code"]: r for r in fetch(conn, "marts/steps/unit_reports", as_of=as_of, campaign=key)}
         unit_days: dict[str, dict[str, int]] = defaultdict(dict)
-        for r in fetch(conn, "steps/unit_platform_days", as_of=as_of, campaign=key):
+        for r in fetch(conn, "marts/steps/unit_platform_days", as_of=as_of, campaign=key):
             unit_days[r["unit_code"]][r["day"].isoformat()] = int(r["steps"])
     units = []
     for unit in campaign.units:
@@ -68,7 +68,7 @@ def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = Fals
 
 
 def _latest(conn, campaign, as_of: datetime) -> datetime | None:
-    [row] = fetch(conn, "steps/latest_data", as_of=as_of, campaign=campaign.name)
+    [row] = fetch(conn, "marts/steps/latest_data", as_of=as_of, campaign=campaign.name)
     return row["latest_at"]
 
 
@@ -77,7 +77,7 @@ def latest_step_data(env: Env, as_of: datetime | None = None) -> datetime | None
     figures) was recorded, by ``as_of`` (default: ever); None when there is none."""
     with env.engine.connect() as conn:
         if as_of is None:
-            [row] = fetch(conn, "steps/latest_event", campaign=env.campaign.name)
+            [row] = fetch(conn, "marts/steps/latest_event", campaign=env.campaign.name)
             return row["latest_at"]
         return _latest(conn, env.campaign, _moment(as_of))
 

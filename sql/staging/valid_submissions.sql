@@ -1,3 +1,4 @@
+-- grain: submission_id
 -- Grain: one row per submission that counts as known at :as_of: accepted by then and not voided
 -- by then (`insday void`: a wrongly accepted file stops counting from the moment it is voided).
 SELECT s.id AS submission_id,

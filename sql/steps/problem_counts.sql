@@ -1,4 +1,0 @@
--- Grain: one row: how many participants have a counted record in the import being loaded on a
--- day already counted before it.
-SELECT COUNT(*) AS participants
-FROM tmp_steps_problem
