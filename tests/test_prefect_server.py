@@ -44,6 +44,7 @@ class Served:
     home: Path
     logs: Path
     smtp: SMTPServer
+    serve: subprocess.Popen
 
     def post(self, path: str, body: dict | None = None):
         response = httpx.post(f"{self.api}{path}", json=body or {}, timeout=30)
@@ -118,7 +119,7 @@ def served(tmp_path_factory, artifacts_dir):
         with serve_log.open("wb") as out:
             processes.append(subprocess.Popen([INSDAY, "serve"], env=env, cwd=parent, stdout=out,
                                               stderr=subprocess.STDOUT, start_new_session=True))
-        s = Served(api, api.removesuffix("/api"), env, tmp / "home", serve_log, smtp)
+        s = Served(api, api.removesuffix("/api"), env, tmp / "home", serve_log, smtp, processes[-1])
         _wait(lambda: len(s.deployments()) == len(ALL), 120, f"insday serve did not register {len(ALL)} deployments",
               serve_log)
         yield s
@@ -351,6 +352,9 @@ def test_the_ui_lists_the_deployments(served, artifacts_dir):
 
 
 def test_prefect_yaml_deploys_every_campaign_onto_a_process_work_pool_that_two_workers_serve(served, tmp_path, artifacts_dir):
+    # as when moving from `insday serve` to workers: serve stops first, or its runner, polling the
+    # same deployments, would take their runs before the workers do
+    _stop(served.serve)
     pool = served.prefect("work-pool", "create", "insday", "--type", "process")
     assert pool.returncode == 0, pool.stdout + pool.stderr
     deployed = served.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "prefect.yaml"))
