@@ -35,6 +35,7 @@ Step data (in the order it arrives, as ``insday.steps`` requires):
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -566,7 +567,8 @@ def test_prefect_task_publishes_and_creates_its_artifacts(env, tmp_path, monkeyp
     result = run(at("2019-06-27 10:30"))
     assert result["mail"]["queued"] == MEMBERS + 1 and "bulletin" not in result
     assert result["approval"]["state"] == "approved" and "INSDAY_AUTO_APPROVE" in result["approval"]["by"]
-    assert Path(result["files"]["html"]).exists()
+    page = html.unescape(Path(result["files"]["html"]).read_text(encoding="utf-8"))
+    assert result["title"] in page and "人保财险" in page  # the page published is the approved bulletin
     with get_client(sync_client=True) as client:
         [md] = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["jilin-2019-daily-bulletin"])),
                                      sort="CREATED_DESC", limit=1)

@@ -212,8 +212,3 @@ def test_serve_refuses_without_a_prefect_server(tmp_path):
     assert done.returncode == 2
     assert "未设置 PREFECT_API_URL" in done.stderr and "prefect server start" in done.stderr
 
-
-@pytest.mark.parametrize("command", ["collect", "schedule", "serve"])
-def test_help(command):
-    result = CliRunner().invoke(app, [command, "--help"])
-    assert result.exit_code == 0 and "Usage" in result.output

@@ -475,7 +475,8 @@ def test_cli_results_and_shortlist(final_round, tmp_path):
 
     result = run("essays", "results", "--as-of", "2019-07-08T18:00", "--out", str(tmp_path / "r"))
     assert result.exit_code == 0 and "essay-results.html" in result.output and "RW01" in result.output
-    assert (tmp_path / "r" / "certificates" / "RW01.html").exists()
+    certificate = (tmp_path / "r" / "certificates" / "RW01.html").read_text(encoding="utf-8")
+    assert "人物风采" in certificate and "一等奖" in certificate  # RW01's category and prize
 
     result = run("essays", "shortlist", "--as-of", "2019-06-26", "--json")
     payload = json.loads(result.stdout)

@@ -38,7 +38,8 @@ def test_report_commands_json(env, tmp_path):
 
     survey = json.loads(run("survey", "report", "--out", str(tmp_path / "s"), "--json").stdout)
     assert survey["responses"] == 3 and survey["companies"][0]["flagged"] is True
-    assert (tmp_path / "s" / "survey.html").exists()
+    page = (tmp_path / "s" / "survey.html").read_text(encoding="utf-8")
+    assert survey["companies"][0]["name"] in page
 
     outreach = json.loads(run("outreach", "--json").stdout)
     assert set(outreach) == {"as_of", "kinds", "totals", "by_kind", "by_unit", "members", "association", "workplace"}
@@ -79,7 +80,7 @@ def test_bundle_folder_and_summary_commands(env, tmp_path):
     assert late["timeliness"] == "late"
     extracted = run("summary", "extract", "人保财险", "--out", str(tmp_path / "x"))
     assert extracted.exit_code == 0
-    assert (tmp_path / "x" / "P01-人保财险" / "人保财险" / "活动方案.docx").exists()
+    assert (tmp_path / "x" / "P01-人保财险" / "人保财险" / "活动方案.docx").read_bytes() == b"PK plan"  # the member as sent
     assert run("summary", "extract", "平安财险", "--out", str(tmp_path / "x")).exit_code == 1
 
 
