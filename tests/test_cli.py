@@ -68,10 +68,14 @@ def test_ingest_table_output(env, tmp_path):
     assert "退回" in result.output and "不是数字" in result.output
 
 
-@pytest.mark.parametrize("args", [("ingest", "/no/such/file.xlsx"), ("ingest", "--received-at", "yesterday", "."),
-                                  ("no-such-command",)])
-def test_usage_errors_exit_2(env, args):
-    assert run(*args).exit_code == 2
+@pytest.mark.parametrize(("args", "said"), [
+    (("ingest", "/no/such/file.xlsx"), "找不到「/no/such/file.xlsx」，请检查路径"),
+    (("ingest", "--received-at", "yesterday", "."), "yesterday"),
+    (("no-such-command",), "没有「no-such-command」这个命令")])
+def test_usage_errors_exit_2_with_one_chinese_line_naming_the_mistake(env, args, said):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.output.startswith("错误：") and said in result.output
 
 
 def test_docs_gx_builds_great_expectations_data_docs_beside_the_reports(env, tmp_path):
