@@ -361,7 +361,7 @@ def chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
     return subprocess.run([binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                            "--disable-component-update", "--no-first-run", "--disable-sync",
-                           f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120,
+                           f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=300,
                           check=True)
 
 
