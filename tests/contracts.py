@@ -10,7 +10,8 @@ from __future__ import annotations
 import types
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import (Any, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints,
+                    is_typeddict)
 
 
 def violations(value: Any, tp: Any, where: str = "$") -> list[str]:
@@ -30,10 +31,13 @@ def violations(value: Any, tp: Any, where: str = "$") -> list[str]:
     if is_typeddict(tp):
         if not isinstance(value, dict):
             return [f"{where}: {type(value).__name__} is not an object ({tp.__name__})"]
-        hints = get_type_hints(tp)
-        problems = [f"{where}: missing key {k!r} ({tp.__name__})" for k in sorted(tp.__required_keys__ - set(value))]
+        hints = get_type_hints(tp, include_extras=True)
+        # (not tp.__required_keys__: under ``from __future__ import annotations`` Python 3.11 misses NotRequired)
+        optional = {k for k, h in hints.items() if get_origin(h) is NotRequired or not tp.__total__}
+        hints = {k: get_args(h)[0] if get_origin(h) in (NotRequired, Required) else h for k, h in hints.items()}
+        problems = [f"{where}: missing key {k!r} ({tp.__name__})" for k in sorted(hints.keys() - optional - set(value))]
         problems += [f"{where}: undeclared key {k!r} ({tp.__name__})" for k in sorted(set(value) - set(hints))]
-        for k in value.keys() & hints.keys():
+        for k in (k for k in hints if k in value):
             problems += violations(value[k], hints[k], f"{where}.{k}")
         return problems
     if origin in (list, tuple) or tp in (list, tuple):
