@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime
+from typing import TypedDict
 
 from insday.bulletin.editions import Edition, edition, previous, rules, run_days
 from insday.campaign import Campaign
@@ -24,6 +25,78 @@ from insday.steps.rules import step_calendar
 TOP_PARTICIPANTS = 10
 TOP_OUTREACH_UNITS = 10
 STATE_FIELDS = ("on_time", "late", "missing", "open", "excused")
+class HomeRegion(TypedDict):
+    """The campaign's own region in the step run."""
+
+    name: str
+    code: str
+    own_steps: int
+    group_steps: int | None
+    progress: float | None  # percent of the unlock threshold
+    unlocked_on: str | None
+
+
+class Headline(TypedDict):
+    """The bulletin's headline figures."""
+
+    units: int  # on the roster at the knowledge time
+    units_reporting: int  # that day (daily) or ever (final)
+    participants_day: int | None  # None in the final bulletin
+    steps_day: int | None
+    participants: int
+    steps: int
+    counted_steps: int
+    photos: int
+    videos: int
+    events: int
+    people_reached: int
+    video_submissions: int
+    regions_unlocked: int
+    home_region: HomeRegion
+
+
+class PreviousEdition(TypedDict):
+    kind: str
+    day: str
+    as_of: str
+    title: str
+
+
+class UnitDeadline(TypedDict):
+    unit: str
+    name: str
+    deadline: str
+    title: str
+
+
+class NewUnlock(TypedDict):
+    name: str
+    unlocked_on: str
+
+
+class Changes(TypedDict):
+    """Since the previous bulletin: the headline totals' growth and the units whose standing changed."""
+
+    previous: PreviousEdition
+    participants: int
+    steps: int
+    photos: int
+    videos: int
+    events: int
+    people_reached: int
+    video_submissions: int
+    newly_unlocked: list[NewUnlock]
+    became_missing: list[UnitDeadline]
+    became_late: list[UnitDeadline]
+    caught_up: list[UnitDeadline]  # missing before, late now
+
+
+class FirstEdition(TypedDict):
+    """The first bulletin: nothing to compare with."""
+
+    previous: None
+
+
 HEADLINE_TOTALS = ("participants", "steps", "photos", "videos", "events", "people_reached", "video_submissions")
 
 
@@ -65,7 +138,7 @@ def _figures(env: Env, this: Edition, knows: datetime) -> dict:
     outreach = _outreach(env, knows)
     totals = {f: sum(u[f] for u in units) for f in ("participants", "steps", "counted_steps", "photos", "videos")}
     day_rows = [r for r in rows if r["report_date"] == this.day]
-    headline = {
+    headline: Headline = {
         "units": sum(u.on_roster(knows) for u in campaign.units),
         "units_reporting": len({r["unit"] for r in (rows if this.final else day_rows)}),
         "participants_day": None if this.final else sum(r["participants"] for r in day_rows),
@@ -318,7 +391,7 @@ def _outreach(env: Env, knows: datetime) -> dict:
 # ----- changes since the previous bulletin ------------------------------------------------
 
 
-def _changes(doc: dict, prior: dict | None) -> dict:
+def _changes(doc: dict, prior: dict | None) -> Changes | FirstEdition:
     if prior is None:
         return {"previous": None}
     now_h, before_h = doc["headline"], prior["headline"]
