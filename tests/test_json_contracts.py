@@ -15,6 +15,12 @@ from contracts import check, violations
 from filemaker import daily_row, write_csv, write_xlsx
 from typer.testing import CliRunner
 
+from insday.actions.deadline import OverrideDone
+from insday.actions.resend import ResendDone
+from insday.actions.roster import RosterChangeDone, RosterUnit
+from insday.actions.void import VoidDone
+from insday.audit import LogEntry
+from insday.campaigns import CampaignInvalid, CampaignListed
 from insday.cli import app
 from insday.collect.inbox import CollectReport
 from insday.deadlines.reminders import RemindReport
@@ -69,14 +75,21 @@ def test_intake_deadlines_and_mail(env, tmp_path):
     [later] = run_json("ingest", str(late), "--received-at", "2019-06-27T11:00")["files"]
     assert later["timeliness"] == "late"
 
-    run_json("extend", "人保寿险", "daily_report:2019-06-26", "--until", "2019-06-28T12:00", "--reason", "系统故障")
-    run_json("excuse", "中华财险", "daily_report:2019-06-26", "--reason", "无人参加")
-    run_json("void", str(later["submission"]), "--reason", "误报")
-    run_json("units", "retire", "长春市协会", "--from", "2019-06-26T12:00", "--reason", "撤销")
+    check(run_json("extend", "人保寿险", "daily_report:2019-06-26", "--until", "2019-06-28T12:00", "--reason", "系统故障"),
+          OverrideDone)
+    check(run_json("excuse", "中华财险", "daily_report:2019-06-26", "--reason", "无人参加"), OverrideDone)
+    check(run_json("void", str(later["submission"]), "--reason", "误报"), VoidDone)
+    check(run_json("units", "retire", "长春市协会", "--from", "2019-06-26T12:00", "--reason", "撤销"), RosterChangeDone)
+    added = run_json("units", "add", "P40", "--name", "吉林新保险股份有限公司", "--kind", "property", "--contact", "王五",
+                     "--email", "wang@xin.example.com", "--from", "2019-06-27T00:00", "--reason", "新会员")
+    check(added, RosterChangeDone)
+    units = run_json("units")
+    check(units, list[RosterUnit])
+    assert [u["changes"][0]["kind"] for u in units if "changes" in u] == ["retire", "add"]
     status = run_json("status")  # now: the decisions above are known (recorded now)
     check(status, StatusReport)
     day = next(d for d in status["deadlines"] if d["id"] == "daily_report:2019-06-26")
-    assert {x["kind"] for x in day["exceptions"]} == {"extend", "excuse", "retire"}
+    assert {x["kind"] for x in day["exceptions"]} == {"extend", "excuse", "retire", "add"}
     assert [v["reason"] for v in day["voided"]] == ["误报"] and day["rejected_units"] == ["L01"]
 
     reminded = run_json("remind", "--as-of", "2019-06-27T11:30")
@@ -84,9 +97,13 @@ def test_intake_deadlines_and_mail(env, tmp_path):
     assert reminded["counts"]["queued"] > 0 and reminded["delivery"]["transport"] == "eml"
     check(run_json("remind", "--as-of", "2019-06-27T11:30", "--dry-run"), RemindReport)
     check(run_json("send"), DeliveryReport)
+    check(run_json("resend", "receipt", str(later["submission"]), "--reason", "没收到"), ResendDone)
+    log = run_json("log")
+    check(log, list[LogEntry])
+    assert [e["action"] for e in log] == ["resend", "unit_add", "unit_retire", "void", "excuse", "extend"]
     outbox = run_json("outbox", "--limit", "5")
     check(outbox, OutboxListing)
-    assert outbox["counts"]["receipt"] == {"sent": 3} and len(outbox["messages"]) == 5
+    assert outbox["counts"]["receipt"] == {"sent": 3, "queued": 1} and len(outbox["messages"]) == 5  # 1: resent
     docs = run_json("docs")
     check(docs, DocsReport)
     assert docs["files"] == 3 and docs["rejected"] == 1
@@ -124,3 +141,9 @@ def test_collect(env, tmp_path):
     assert [f["status"] for f in collected["inbox"]["files"]] == ["accepted"]
     assert collected["inbox"]["donations"]["imported"] == 1 and collected["imap"] == {"enabled": False}
 
+
+
+def test_campaigns():
+    campaigns = run_json("campaigns")
+    check(campaigns, list[CampaignListed | CampaignInvalid])
+    assert [c["name"] for c in campaigns] == ["guangdong-2020", "jilin-2019"]
