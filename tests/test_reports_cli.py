@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 
+from contracts import check
 from reportmaker import (BOARD_HEADER, EVENT_HEADER, INDICATOR_HEADER, PROJECT_HEADER, SURVEY_HEADER, board_rows,
                          event_row, indicator_row, make_zip, project_row, summary_members, survey_row, write)
 from typer.testing import CliRunner
 
 from insday.cli import app
+from insday.reports.outreach import OutreachReport
+from insday.reports.summary import SummaryStatus
+from insday.reports.videos import CertificateList, VideoBoard
 
 runner = CliRunner()
 
@@ -41,13 +45,14 @@ def test_report_commands_json(env, tmp_path):
     assert (tmp_path / "s" / "survey.html").exists()
 
     outreach = json.loads(run("outreach", "--json").stdout)
-    assert set(outreach) == {"as_of", "kinds", "totals", "by_kind", "by_unit", "members", "association", "workplace"}
+    check(outreach, OutreachReport)
     assert outreach["totals"]["events"] == 1
 
     board = json.loads(run("videos", "board", "--day", "2019-06-22", "--json").stdout)
-    assert set(board) == {"as_of", "day", "size", "entries", "champion", "champions", "days", "submissions", "withdrawn"}
+    check(board, VideoBoard)
     assert board["champion"]["title"] == "作品1"
     certs = json.loads(run("videos", "certificates", "--out", str(tmp_path / "v"), "--json").stdout)
+    check(certs, CertificateList)
     assert len(certs["certificates"]) == 10 and certs["file"].endswith("短视频达人证书名单.xlsx")
 
     projects = json.loads(run("projects", "--as-of", "2019-11-09T00:00", "--json").stdout)
@@ -74,6 +79,7 @@ def test_bundle_folder_and_summary_commands(env, tmp_path):
     ingest(str(tmp_path / "z"), "--received-at", "2019-07-12T17:00")
 
     status = json.loads(run("summary", "status", "--json").stdout)
+    check(status, SummaryStatus)
     assert (status["submitted"], status["missing"]) == (2, 61)
     late = next(u for u in status["units"] if u["unit"] == "P04")
     assert late["timeliness"] == "late"
