@@ -11,8 +11,11 @@ from typer.testing import CliRunner
 
 from insday.cli import app
 from insday.reports.outreach import OutreachReport
+from insday.reports.projects import ProjectsReport
 from insday.reports.summary import SummaryStatus
+from insday.reports.survey import SurveyReport
 from insday.reports.videos import CertificateList, VideoBoard
+from insday.reports.whitepaper import WhitepaperReport
 
 runner = CliRunner()
 
@@ -37,10 +40,11 @@ def test_report_commands_json(env, tmp_path):
     assert ingest(str(files), "--received-at", "2019-07-02T10:00")["accepted"] == 5
 
     wp = json.loads(run("whitepaper", "--as-of", "2019-07-05T00:00", "--out", str(tmp_path / "wp"), "--json").stdout)
-    assert {"as_of", "totals", "companies", "missing", "by_kind", "files"} <= set(wp)
+    check(wp, WhitepaperReport)
     assert wp["reported"] == 1 and wp["totals"]["employees"] == 2100 and (tmp_path / "wp" / "whitepaper.xlsx").exists()
 
     survey = json.loads(run("survey", "report", "--out", str(tmp_path / "s"), "--json").stdout)
+    check(survey, SurveyReport)
     assert survey["responses"] == 3 and survey["companies"][0]["flagged"] is True
     assert (tmp_path / "s" / "survey.html").exists()
 
@@ -56,6 +60,7 @@ def test_report_commands_json(env, tmp_path):
     assert len(certs["certificates"]) == 10 and certs["file"].endswith("短视频达人证书名单.xlsx")
 
     projects = json.loads(run("projects", "--as-of", "2019-11-09T00:00", "--json").stdout)
+    check(projects, ProjectsReport)
     [p] = projects["projects"]
     assert (p["project_id"], p["unit"], projects["overdue"]) == ("JL-2019-01", "P01", 1)
     assert p["deadlines"] == [{"id": "project_donation", "title": "保险扶贫项目捐赠并公布",
