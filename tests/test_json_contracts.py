@@ -25,10 +25,13 @@ from insday.cli import app
 from insday.collect.inbox import CollectReport
 from insday.deadlines.reminders import RemindReport
 from insday.deadlines.status import StatusReport
+from insday.essays.service import EssayListed
+from insday.fake.generate import ArrivalRecord
 from insday.intake.pages import DocsReport
 from insday.intake.pipeline import IngestReport
 from insday.mail.delivery import DeliveryReport
 from insday.mail.outbox import OutboxListing
+from insday.orchestration import DeploymentSchedule
 from insday.steps.importer import ImportReport
 from insday.steps.pull import PullReport
 from insday.steps.summary import Reconciliation, StepSummary
@@ -147,3 +150,16 @@ def test_campaigns():
     campaigns = run_json("campaigns")
     check(campaigns, list[CampaignListed | CampaignInvalid])
     assert [c["name"] for c in campaigns] == ["guangdong-2020", "jilin-2019"]
+
+
+def test_schedule_essays_and_fake(env, tmp_path):
+    schedule = run_json("schedule")
+    check(schedule, list[DeploymentSchedule])
+    assert {d["flow"] for d in schedule} >= {"daily_run", "deadline_watch", "final_bulletin", "essay_awards"}
+    essays = run_json("essays", "list")
+    check(essays, list[EssayListed])
+    assert len(essays) == 62
+    arrivals = run_json("fake", "generate", "--out", str(tmp_path / "fake"), "--until", "2019-06-21",
+                        "--participants", "10")
+    check(arrivals, list[ArrivalRecord])
+    assert arrivals and all(a["at"] <= "2019-06-22" for a in arrivals)

@@ -140,6 +140,15 @@ def shortlisted_ids(campaign: Campaign, engine: Engine, as_of: datetime) -> set[
     return {s.id for group in c.categories.values() for s in group if s.shortlisted}
 
 
+class EssayListed(TypedDict):
+    """An essay of the roster (``insday essays list --json``)."""
+
+    id: str
+    title: str
+    category: str
+    unit: str  # the submitting member unit's code
+
+
 class PanelStanding(TypedDict):
     """An essay by panel score (``insday essays shortlist --json``)."""
 
