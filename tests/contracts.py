@@ -2,14 +2,13 @@
 differs from the TypedDict (or other annotation) ``T``: a missing or undeclared key, a value of
 the wrong type. Stricter than pydantic's default: no coercion (``"1"`` is not an int, ``1`` not
 a bool), no extra keys. ``datetime`` and ``date`` are ISO strings in JSON (``print_json`` writes
-them with ``str()``), ``Path`` a string.
+them with ``str()``).
 """
 
 from __future__ import annotations
 
 import types
 from datetime import date, datetime
-from pathlib import Path
 from typing import (Any, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints,
                     is_typeddict)
 
@@ -33,23 +32,23 @@ def violations(value: Any, tp: Any, where: str = "$") -> list[str]:
             return [f"{where}: {type(value).__name__} is not an object ({tp.__name__})"]
         hints = get_type_hints(tp, include_extras=True)
         # (not tp.__required_keys__: under ``from __future__ import annotations`` Python 3.11 misses NotRequired)
-        optional = {k for k, h in hints.items() if get_origin(h) is NotRequired or not tp.__total__}
+        optional = {k for k, h in hints.items()
+                    if get_origin(h) is NotRequired or (not tp.__total__ and get_origin(h) is not Required)}
         hints = {k: get_args(h)[0] if get_origin(h) in (NotRequired, Required) else h for k, h in hints.items()}
         problems = [f"{where}: missing key {k!r} ({tp.__name__})" for k in sorted(hints.keys() - optional - set(value))]
         problems += [f"{where}: undeclared key {k!r} ({tp.__name__})" for k in sorted(set(value) - set(hints))]
         for k in (k for k in hints if k in value):
             problems += violations(value[k], hints[k], f"{where}.{k}")
         return problems
-    if origin in (list, tuple) or tp in (list, tuple):
+    if origin is list:
         if not isinstance(value, list):
             return [f"{where}: {type(value).__name__} is not a list"]
-        args = get_args(tp)
-        item = args[0] if args else Any
+        [item] = get_args(tp)
         return [p for i, v in enumerate(value) for p in violations(v, item, f"{where}[{i}]")]
-    if origin is dict or tp is dict:
+    if origin is dict:
         if not isinstance(value, dict):
             return [f"{where}: {type(value).__name__} is not an object"]
-        key, item = get_args(tp) or (Any, Any)
+        key, item = get_args(tp)
         return [p for k, v in value.items() for p in (*violations(k, key, f"{where} key"),
                                                        *violations(v, item, f"{where}[{k!r}]"))]
     if tp in (datetime, date):
@@ -58,8 +57,6 @@ def violations(value: Any, tp: Any, where: str = "$") -> list[str]:
         except ValueError:
             ok = False
         return [] if ok else [f"{where}: {value!r} is not an ISO {tp.__name__}"]
-    if tp is Path:
-        return [] if isinstance(value, str) else [f"{where}: {value!r} is not a path"]
     if tp is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         return [] if ok else [f"{where}: {value!r} is not a number"]
