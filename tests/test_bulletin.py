@@ -53,7 +53,7 @@ from typer.testing import CliRunner
 
 from insday.bulletin import BulletinError, build_bulletin, edition, latest_day, publish_bulletin
 from insday.bulletin.editions import previous
-from insday.bulletin.data import Changes, Headline
+from insday.bulletin.data import BulletinDocument, Changes
 from insday.bulletin.publish import BulletinReport, DecisionReport, decide_bulletin
 from insday.cli import app
 from insday.db import get_engine, session_scope
@@ -277,7 +277,7 @@ def test_next_day_shows_late_arrivals_as_caught_up(world):
     assert (h["units_reporting"], h["participants_day"], h["steps_day"]) == (2, 270, 3_300_000)
     assert (h["participants"], h["steps"]) == (900, 10_800_000)
     c = doc["changes"]
-    check(h, Headline)
+    check(json.loads(json.dumps(doc)), BulletinDocument)
     check(c, Changes)
     assert (c["participants"], c["steps"]) == (420, 5_100_000)
     assert [(x["unit"], x["deadline"]) for x in c["caught_up"]] == [("L01", "daily_report:2019-06-26")]
@@ -290,6 +290,7 @@ def test_next_day_shows_late_arrivals_as_caught_up(world):
 
 def test_final_bulletin_covers_the_whole_campaign_and_the_summaries(world):
     doc = build_bulletin(world, None, final=True)
+    check(json.loads(json.dumps(doc)), BulletinDocument)
     assert doc["kind"] == "final" and doc["as_of"] == "2019-07-12T17:00:00+08:00" and doc["title"].endswith("总结通报")
     h = doc["headline"]
     assert (h["units_reporting"], h["participants"], h["steps"]) == (3, 1000, 11_700_000)

@@ -19,11 +19,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from insday.bulletin.charts import bulletin_charts
 from insday.bulletin.checks import check_bulletin
-from insday.bulletin.data import Changes, FirstEdition, Headline, build_bulletin
+from insday.bulletin.data import BulletinDocument, Changes, FirstEdition, Headline, build_bulletin
 from insday.bulletin.editions import BulletinError, Edition, edition
 from insday.bulletin.render import _jinja, markdown, overview_rows, render, render_index, write_xlsx
 from insday.db import session_scope
@@ -99,7 +99,7 @@ class BulletinReport(TypedDict):
     approval: ApprovalReport | None  # None for a what-if, a dry run or --out
     published: bool
     mail: BulletinMail | None
-    bulletin: NotRequired[dict[str, Any]]  # the document (bulletin.json); the CLI and the task take it out
+    bulletin: NotRequired[BulletinDocument]  # bulletin.json; the CLI and the task take it out
     delivery: NotRequired[DeliveryReport | None]  # insday bulletin: the delivery after --send
 
 
