@@ -15,6 +15,7 @@ import pytest
 import typer
 from contracts import check
 
+from insday.bulletin.data import BulletinDocument
 from insday.campaign import get_campaign
 from insday.cli import app
 from insday.deadlines.reminders import RemindReport
@@ -31,6 +32,7 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 # What each tag says its JSON is: a command's output type, or an input the code must accept.
 OUTPUTS = {
+    "bulletin.json": BulletinDocument,
     "insday status --json": StatusReport,
     "insday remind --json": RemindReport,
     "insday ingest --json": IngestReport,
