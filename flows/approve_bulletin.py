@@ -6,6 +6,7 @@ from typing import Literal
 
 from prefect import flow
 
+from insday.bulletin.publish import DecisionReport
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import EditionChoice, actor
 from insday.env import load_env
@@ -14,7 +15,7 @@ from insday.tasks.mail import deliver_mail
 
 @flow(name="approve_bulletin", flow_run_name="approve_bulletin {edition}", **ADMIN_HOOKS)
 def approve_bulletin(edition: EditionChoice, decision: Literal["批准发布", "退回"], note: str = "",
-                     operator: str = "") -> dict:
+                     operator: str = "") -> DecisionReport:
     """审批通报：批准后发布到网站并发送给各会员单位联系人；退回则不发布、不发送。
     Approve or send back a bulletin.
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from prefect import flow
 
+from insday.actions.roster import RosterChangeDone
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import RosterUnitChoice, actor, code
 from insday.env import load_env
@@ -19,7 +20,7 @@ KINDS = {"财产险公司": "property", "人身险公司": "life", "地市协会
 def change_roster(action: Literal["新增", "退出"], effective: datetime, reason: str,
                   unit: RosterUnitChoice | None = None, unit_code: str = "", name: str = "", display_name: str = "",
                   unit_kind: Literal["财产险公司", "人身险公司", "地市协会"] | None = None, contact: str = "",
-                  email: str = "", phone: str = "", operator: str = "") -> dict:
+                  email: str = "", phone: str = "", operator: str = "") -> RosterChangeDone:
     """名单变更：新增或退出会员单位，自生效时间起计算报送情况、提醒、逾期通知和通报；此前的截止事项不变。
     Add a unit to the roster or retire one, from a moment on.
 

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
 from prefect import get_run_logger
 from prefect.input import RunInput
 from pydantic import Field
 
+from insday.bulletin.publish import BulletinReport
+from insday.collect.imap import ImapOff, ImapReport
+from insday.collect.inbox import InboxReport
+from insday.deadlines.reminders import RemindReport
+from insday.deadlines.status import StatusReport
 from insday.env import load_env
+from insday.mail.delivery import DeliveryReport
 from insday.orchestration import check_as_of, failure_alert, parse_as_of, run_name
+from insday.steps.pull import PullReport, PullSkipped
+from insday.steps.summary import StepSummary
 from insday.tasks.collect import collect_imap, collect_inbox
+from insday.tasks.essays import EssayStage
+from insday.tasks.steps import StepsDeferred
 
 
 # The type of every scheduled flow's ``as_of``: a date-time (JSON schema ``format: date-time``;
@@ -29,6 +39,21 @@ AsOf = Annotated[datetime | None, Field(json_schema_extra={"pattern": AS_OF_PATT
 # A run may wait for a bulletin's approval (campaign.yaml publishing: timeout, up to a day or
 # two): the flow's own time limit leaves room for that; every task keeps its own limit.
 APPROVAL_WAIT = 3 * 24 * 3600
+
+
+class StageResults(TypedDict, total=False):
+    """What a scheduled flow returns: each stage's result by task name; a stage that did not run
+    (failed, skipped, or not one of the flow's) is absent."""
+
+    collect_inbox: InboxReport
+    collect_imap: ImapReport | ImapOff
+    pull_steps: PullReport | PullSkipped | StepsDeferred
+    step_summary: StepSummary
+    deadline_status: StatusReport
+    send_reminders: RemindReport
+    publish_bulletin: BulletinReport  # with what the approval decided (published, sent back)
+    publish_essays: EssayStage
+    deliver_mail: DeliveryReport  # delivered before and after an approval: the sums
 
 
 class StagesFailed(RuntimeError):
@@ -71,7 +96,7 @@ class Stages:
         from insday.actions import ActionError
 
         self.flow, self.dry_run = flow, dry_run
-        self.results: dict[str, Any] = {}
+        self.results: StageResults = {}
         self.failed: list[str] = []
         self.errors: dict[str, str] = {}
         self.skipped: list[str] = []
@@ -132,7 +157,7 @@ class Stages:
                                  description=f"{FLOWS.get(self.flow, self.flow)}"
                                              f"（{env.campaign.local(self.moment):%Y-%m-%d %H:%M}）运行报告：{said}")
 
-    def outcome(self) -> dict[str, Any]:
+    def outcome(self) -> StageResults:
         self._artifact()
         if self.failed:
             skipped = f"; skipped: {', '.join(self.skipped)}" if self.skipped else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from insday.flows.common import APPROVAL_WAIT, HOOKS, AsOf, Stages, named, wait_for_approval
+from insday.flows.common import APPROVAL_WAIT, HOOKS, AsOf, Stages, StageResults, named, wait_for_approval
 from insday.env import load_env
 from insday.orchestration import report_day
 from insday.tasks.bulletin import publish_bulletin
@@ -14,7 +14,7 @@ from insday.tasks.steps import pull_steps, step_summary
 
 
 @flow(name="daily_run", flow_run_name=named("daily_run"), timeout_seconds=APPROVAL_WAIT, **HOOKS)
-def daily_run(as_of: AsOf = None, dry_run: bool = False) -> dict:
+def daily_run(as_of: AsOf = None, dry_run: bool = False) -> StageResults:
     """每日运行：收取报表并入库、拉取步数、汇总、提醒、每日通报、发送邮件。
     Collect and ingest reports, pull steps, aggregates, reminders, the daily bulletin, mail.
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from prefect import flow
 
-from insday.flows.common import HOOKS, AsOf, Stages, named
+from insday.flows.common import HOOKS, AsOf, Stages, StageResults, named
 from insday.tasks.deadlines import deadline_status, send_reminders
 from insday.tasks.mail import deliver_mail
 
 
 @flow(name="deadline_watch", flow_run_name=named("deadline_watch"), timeout_seconds=3600, **HOOKS)
-def deadline_watch(as_of: AsOf = None, dry_run: bool = False) -> dict:
+def deadline_watch(as_of: AsOf = None, dry_run: bool = False) -> StageResults:
     """截止时间监控：收取报表，发送截止前提醒和逾期通知。
     Collect what arrived, then send the reminders and overdue notices due by now.
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from prefect import flow
 
-from insday.flows.common import HOOKS, AsOf, Stages, named
+from insday.flows.common import HOOKS, AsOf, Stages, StageResults, named
 from insday.env import load_env
 from insday.tasks.essays import publish_essays
 from insday.tasks.mail import deliver_mail
@@ -14,7 +14,7 @@ from insday.tasks.mail import deliver_mail
 
 @flow(name="essay_awards", flow_run_name=named("essay_awards", detail="stage"), timeout_seconds=3600, **HOOKS)
 def essay_awards(as_of: AsOf = None, dry_run: bool = False,
-                 stage: Literal["shortlist", "results"] | None = None) -> dict:
+                 stage: Literal["shortlist", "results"] | None = None) -> StageResults:
     """征文评奖：收取最新的打分表和投票，公布入围名单或获奖结果。
     Collect the latest scoring sheets and votes, then publish the shortlist or the results.
 

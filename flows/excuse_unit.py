@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from prefect import flow
 
+from insday.actions.deadline import OverrideDone
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import DeadlineChoice, UnitChoice, actor, code
 from insday.env import load_env
 
 
 @flow(name="excuse_unit", flow_run_name="excuse_unit {unit}", **ADMIN_HOOKS)
-def excuse_unit(unit: UnitChoice, deadline: DeadlineChoice, reason: str, operator: str = "") -> dict:
+def excuse_unit(unit: UnitChoice, deadline: DeadlineChoice, reason: str, operator: str = "") -> OverrideDone:
     """单位免报：不再列为未报送，显示“免报”及原因。Excuse one unit from one deadline.
 
     Args:

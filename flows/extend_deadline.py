@@ -6,6 +6,7 @@ from datetime import datetime
 
 from prefect import flow
 
+from insday.actions.deadline import OverrideDone
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import DeadlineChoice, UnitChoice, actor, code
 from insday.env import load_env
@@ -13,7 +14,7 @@ from insday.env import load_env
 
 @flow(name="extend_deadline", flow_run_name="extend_deadline {unit}", **ADMIN_HOOKS)
 def extend_deadline(unit: UnitChoice, deadline: DeadlineChoice, until: datetime, reason: str,
-                    operator: str = "") -> dict:
+                    operator: str = "") -> OverrideDone:
     """给单位延期：该单位按自己的截止时间计算报送情况、提醒和逾期通知。Give one unit more time.
 
     Args:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from insday.flows.common import APPROVAL_WAIT, HOOKS, AsOf, Stages, named, wait_for_approval
+from insday.flows.common import APPROVAL_WAIT, HOOKS, AsOf, Stages, StageResults, named, wait_for_approval
 from insday.env import load_env
 from insday.tasks.bulletin import publish_bulletin
 from insday.tasks.mail import deliver_mail
@@ -12,7 +12,7 @@ from insday.tasks.steps import pull_steps
 
 
 @flow(name="final_bulletin", flow_run_name=named("final_bulletin"), timeout_seconds=APPROVAL_WAIT, **HOOKS)
-def final_bulletin(as_of: AsOf = None, dry_run: bool = False) -> dict:
+def final_bulletin(as_of: AsOf = None, dry_run: bool = False) -> StageResults:
     """最终通报：收取最后的报表、拉取步数，生成并发送活动总结通报。
     Collect the last reports, pull steps, publish the final bulletin and email it.
 

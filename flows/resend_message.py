@@ -6,6 +6,7 @@ from typing import Literal
 
 from prefect import flow
 
+from insday.actions.resend import ResendDone
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import DeadlineChoice, EditionChoice, UnitChoice, actor, code
 from insday.env import load_env
@@ -17,7 +18,7 @@ KINDS = {"回执": "receipt", "提醒或逾期通知": "reminder", "通报": "bu
 @flow(name="resend_message", flow_run_name="resend_message {kind}", **ADMIN_HOOKS)
 def resend_message(kind: Literal["回执", "提醒或逾期通知", "通报"], submission: int | None = None,
                    unit: UnitChoice | None = None, deadline: DeadlineChoice | None = None,
-                   day: EditionChoice | None = None, reason: str = "", operator: str = "") -> dict:
+                   day: EditionChoice | None = None, reason: str = "", operator: str = "") -> ResendDone:
     """重发邮件：回执（填文件编号）、提醒（填单位和截止事项）或通报（填通报和单位），每次运行发一封。
     Send a receipt, a reminder or a bulletin again.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from insday.actions.void import VoidDone
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import actor
 from insday.env import load_env
@@ -11,7 +12,7 @@ from insday.tasks.mail import deliver_mail
 
 
 @flow(name="void_submission", flow_run_name="void_submission {submission}", **ADMIN_HOOKS)
-def void_submission(submission: int, reason: str, operator: str = "") -> dict:
+def void_submission(submission: int, reason: str, operator: str = "") -> VoidDone:
     """作废文件：已受理的文件不再计入（此前的版本重新计入），并邮件通知报送单位。Void a file.
 
     Args:

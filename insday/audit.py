@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 from datetime import datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,8 +39,21 @@ def record(session: Session, campaign: str, *, action: str, actor: str, unit: st
     return entry
 
 
-def entries(session: Session, campaign: str, *, unit: str | None = None, limit: int | None = None) -> list[dict]:
-    """The campaign's log, newest first (``at`` as an aware UTC datetime)."""
+class LogEntry(TypedDict):
+    """One decision or admin action (``insday log --json``)."""
+
+    at: datetime  # aware UTC (``insday log`` prints it in campaign time)
+    actor: str
+    action: str  # extend, excuse, void, resend, approve, reject, video_withdraw, unit_add, unit_retire
+    unit: str | None
+    deadline: str | None
+    submission: int | None
+    reason: str | None
+    detail: dict[str, Any]  # what else the action recorded (e.g. extend: until)
+
+
+def entries(session: Session, campaign: str, *, unit: str | None = None, limit: int | None = None) -> list[LogEntry]:
+    """The campaign's log, newest first."""
     query = (select(AuditEntry).where(AuditEntry.campaign == campaign)
              .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
     if unit:

@@ -12,7 +12,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -401,6 +401,19 @@ class WhitePaper(_Model):
     data_year: int
 
 
+class UnitRecord(TypedDict):
+    """A unit as units.csv describes it (``insday units --json``)."""
+
+    code: str
+    name: str  # the full (legal) name
+    display_name: str
+    short_names: list[str]
+    kind: UnitKind
+    contact: str
+    email: str
+    phone: str
+
+
 class Unit(_Model):
     code: str
     name: str  # the full (legal) name
@@ -424,7 +437,7 @@ class Unit(_Model):
         """Whether the unit is on the roster at ``moment`` (files, bulletins, recipients)."""
         return (self.since is None or moment >= self.since) and (self.until is None or moment < self.until)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> UnitRecord:
         return {"code": self.code, "name": self.name, "display_name": self.display_name,
                 "short_names": list(self.short_names),
                 "kind": self.kind, "contact": self.contact, "email": self.email, "phone": self.phone}

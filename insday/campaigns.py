@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal, TypedDict
 
 from insday.campaign import CampaignError
 from insday.paths import CAMPAIGNS_DIR
@@ -36,10 +37,30 @@ def campaign_folder(selected: str | Path | None, root: Path = CAMPAIGNS_DIR) -> 
     raise CampaignError(f"没有名为「{selected}」的活动（已安装：{names}；也可写活动文件夹的路径）")
 
 
-def listing(root: Path = CAMPAIGNS_DIR, now: datetime | None = None) -> list[dict]:
-    """Every installed campaign: ``{"name", "title", "year", "start", "end", "timezone",
-    "state" (upcoming/running/closed), "folder"}``; a folder whose definition is broken is
-    listed with ``state: "invalid"`` and its ``error``."""
+class CampaignListed(TypedDict):
+    """An installed campaign (``insday campaigns --json``)."""
+
+    name: str
+    title: str
+    year: int
+    start: str  # its first day
+    end: str  # its last day
+    timezone: str
+    state: Literal["upcoming", "running", "closed"]
+    folder: str
+
+
+class CampaignInvalid(TypedDict):
+    """A campaign folder whose definition is broken."""
+
+    name: str
+    state: Literal["invalid"]
+    error: str  # what is wrong, in Chinese
+    folder: str
+
+
+def listing(root: Path = CAMPAIGNS_DIR, now: datetime | None = None) -> list[CampaignListed | CampaignInvalid]:
+    """Every installed campaign, by name."""
     from insday.campaign import get_campaign
     from insday.orchestration import campaign_state
 

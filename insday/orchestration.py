@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from html import escape
+from typing import Any, Literal, TypedDict
 
 from insday.campaign import Campaign
 from insday.deadlines import registry
@@ -119,6 +120,26 @@ class Planned:
     name: str
     description: str
     schedules: tuple[ScheduleLine, ...]
+
+
+class ScheduleRuns(TypedDict):
+    """A schedule line and the runs it makes."""
+
+    rrule: str  # DTSTART and RRULE, in the campaign's time zone
+    timezone: str
+    parameters: dict[str, Any]  # of every run it starts
+    runs: int
+    first: str
+    last: str
+
+
+class DeploymentSchedule(TypedDict):
+    """``insday schedule --json``: one deployment and when it runs."""
+
+    flow: str
+    deployment: str  # <flow>/<campaign>
+    state: Literal["upcoming", "running", "closed"]  # the campaign's
+    schedules: list[ScheduleRuns]
 
 
 def _stamp(moment: datetime) -> str:

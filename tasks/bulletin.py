@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 
 from prefect import get_run_logger, task
 
+from insday.bulletin.publish import BulletinReport
 from insday.tasks.common import RETRIES, current_env
 
 
@@ -14,7 +15,7 @@ class BulletinBlocked(RuntimeError):
 
 
 @task(name="publish_bulletin", timeout_seconds=1800, **RETRIES)
-def publish_bulletin(day: date, as_of: datetime, final: bool = False, dry_run: bool = False) -> dict:
+def publish_bulletin(day: date, as_of: datetime, final: bool = False, dry_run: bool = False) -> BulletinReport:
     """Build and check the bulletin of ``day`` (or the final one); publish and mail it once it is
     approved (campaign.yaml ``publishing:``), else ask the association's contact. A markdown and
     a table artifact show it in the Prefect UI.

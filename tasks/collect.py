@@ -6,11 +6,13 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
+from insday.collect.imap import ImapOff, ImapReport
+from insday.collect.inbox import InboxReport
 from insday.tasks.common import RETRIES, current_env, run_label
 
 
 @task(name="collect_inbox", timeout_seconds=1800, **RETRIES)
-def collect_inbox(as_of: datetime | None = None, dry_run: bool = False) -> dict:
+def collect_inbox(as_of: datetime | None = None, dry_run: bool = False) -> InboxReport:
     """Archive and ingest the complete files in INSDAY_HOME/inbox/ modified by ``as_of``
     (all, if None), then move them to INSDAY_HOME/processed/<date>/."""
     from insday.collect.inbox import collect_inbox as collect
@@ -41,7 +43,7 @@ def _log_donations(block: dict) -> None:
 
 
 @task(name="collect_imap", timeout_seconds=900, **RETRIES)
-def collect_imap(as_of: datetime | None = None, dry_run: bool = False) -> dict:
+def collect_imap(as_of: datetime | None = None, dry_run: bool = False) -> ImapReport | ImapOff:
     """Archive and ingest the attachments of unseen messages in the IMAP mailbox, then flag them seen."""
     from insday.collect.imap import collect_imap as collect
     from insday.runreport import imap_line

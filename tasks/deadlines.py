@@ -6,11 +6,13 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
+from insday.deadlines.reminders import RemindReport
+from insday.deadlines.status import StatusReport
 from insday.tasks.common import RETRIES, current_env
 
 
 @task(name="send_reminders", timeout_seconds=900, **RETRIES)
-def send_reminders(as_of: datetime, dry_run: bool = False) -> dict:
+def send_reminders(as_of: datetime, dry_run: bool = False) -> RemindReport:
     """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most
     once); the flow's deliver_mail stage sends them."""
     from insday.deadlines.reminders import run_reminders
@@ -22,7 +24,7 @@ def send_reminders(as_of: datetime, dry_run: bool = False) -> dict:
 
 
 @task(name="deadline_status", timeout_seconds=300, **RETRIES)
-def deadline_status(as_of: datetime) -> dict:
+def deadline_status(as_of: datetime) -> StatusReport:
     """Per deadline due by ``as_of``: expected, on time, late, missing; also a table in the Prefect UI
     (titles, unit names, local times)."""
     from prefect.artifacts import create_table_artifact

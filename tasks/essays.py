@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, TypedDict
 
 from prefect import get_run_logger, task
 
 from insday.tasks.common import RETRIES, current_env
 
 
+class EssayStage(TypedDict):
+    """What the ``publish_essays`` task wrote."""
+
+    stage: Literal["shortlist", "results"]
+    files: list[str]
+    late_sheets: bool  # scoring sheets arrived after the shortlist was fixed (not counted)
+    sheets: int  # scoring sheets counted
+    folder: str
+    dry_run: bool
+    finalists: dict[str, int]  # category -> finalists
+
+
 @task(name="publish_essays", timeout_seconds=1800, **RETRIES)
-def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
+def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> EssayStage:
     """Check and write the shortlist or the results (ranking, results page, certificates) as of
     ``as_of``, under INSDAY_HOME/public/essays/<stage>/ (INSDAY_HOME/dry-run/<campaign>/essays/<stage>/ on a
     dry run); a Markdown artifact reports it in the Prefect UI."""
@@ -37,7 +50,7 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> dict:
     if c.ties:
         lines += ["", "**并列情况**：" + "；".join(t.message for t in c.ties)]
     create_markdown_artifact("\n".join(lines), key=artifact_key(env.campaign, f"essay-{stage}"), description=f"征文{what}")
-    result = {"stage": stage, "files": [str(p) for p in files], "late_sheets": c.late is not None,
+    result: EssayStage = {"stage": stage, "files": [str(p) for p in files], "late_sheets": c.late is not None,
               "sheets": len(c.sheet_units), "folder": str(out_dir), "dry_run": dry_run,
               "finalists": {name: len(c.finalists(name)) for name in c.categories}}
     get_run_logger().info(essays_line(result))

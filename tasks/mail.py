@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from prefect import task
 
+from insday.mail.delivery import DeliveryReport
 from insday.tasks.common import RETRIES, current_env, run_label
 
 
 @task(name="deliver_mail", timeout_seconds=1800, **RETRIES)
-def deliver_mail() -> dict:
+def deliver_mail() -> DeliveryReport:
     """Send the queued messages (SMTP, or .eml files without SMTP), one delivery at a time."""
     from prefect import get_run_logger
 

@@ -46,6 +46,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PG_URL, _drop_postgres_database, _fresh_postgres_database, empty_database
+from contracts import check
 from filemaker import daily_row, write_csv, write_xlsx
 from openpyxl import load_workbook
 from reportmaker import BOARD_HEADER, EVENT_HEADER, VIDEO_HEADER, at, event_row, make_zip, summary_members, video_row
@@ -53,7 +54,8 @@ from typer.testing import CliRunner
 
 from insday.bulletin import BulletinError, build_bulletin, edition, latest_day, publish_bulletin
 from insday.bulletin.editions import previous
-from insday.bulletin.publish import decide_bulletin
+from insday.bulletin.data import BulletinDocument, Changes
+from insday.bulletin.publish import BulletinReport, DecisionReport, decide_bulletin
 from insday.cli import app
 from insday.db import get_engine, session_scope
 from insday.db.migrate import load_reference_data, upgrade
@@ -276,6 +278,8 @@ def test_next_day_shows_late_arrivals_as_caught_up(world):
     assert (h["units_reporting"], h["participants_day"], h["steps_day"]) == (2, 270, 3_300_000)
     assert (h["participants"], h["steps"]) == (900, 10_800_000)
     c = doc["changes"]
+    check(json.loads(json.dumps(doc)), BulletinDocument)
+    check(c, Changes)
     assert (c["participants"], c["steps"]) == (420, 5_100_000)
     assert [(x["unit"], x["deadline"]) for x in c["caught_up"]] == [("L01", "daily_report:2019-06-26")]
     assert c["became_late"] == []
@@ -287,6 +291,7 @@ def test_next_day_shows_late_arrivals_as_caught_up(world):
 
 def test_final_bulletin_covers_the_whole_campaign_and_the_summaries(world):
     doc = build_bulletin(world, None, final=True)
+    check(json.loads(json.dumps(doc)), BulletinDocument)
     assert doc["kind"] == "final" and doc["as_of"] == "2019-07-12T17:00:00+08:00" and doc["title"].endswith("总结通报")
     h = doc["headline"]
     assert (h["units_reporting"], h["participants"], h["steps"]) == (3, 1000, 11_700_000)
@@ -482,6 +487,7 @@ def test_email_reaches_every_contact_once_with_inline_charts_and_the_workbook(en
     result = run_cli("--date", "2019-06-26", "--send", "--json")  # not yet approved: nothing for the units
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
+    check(out, BulletinReport)
     assert out["approval"] == {"state": "pending", "by": None, "at": None, "note": None} and not out["published"]
     assert out["mail"]["queued"] == 0 and out["mail"]["awaiting"] == "待审批" and out["delivery"] is None
     assert [c["success"] for c in out["checks"]] == [True] * len(out["checks"]) and len(out["checks"]) >= 10
@@ -490,6 +496,7 @@ def test_email_reaches_every_contact_once_with_inline_charts_and_the_workbook(en
     decided = CliRunner().invoke(app, ["bulletin", "approve", "2019-06-26", "--note", "数字已核对", "--json"])
     assert decided.exit_code == 0, decided.output
     out = json.loads(decided.stdout)
+    check(out, DecisionReport)
     assert out["approval"]["state"] == "approved" and out["approval"]["note"] == "数字已核对"
     assert out["mail"] == {"queued": MEMBERS + 1, "exists": 0, "planned": 0, "unreachable": []}
     sent = CliRunner().invoke(app, ["send", "--json"])  # the next send takes the bulletin and the approval request
@@ -522,6 +529,7 @@ def test_email_reaches_every_contact_once_with_inline_charts_and_the_workbook(en
 def test_dry_run_writes_aside_and_sends_nothing(env, tmp_path):
     ingest(env, tmp_path, "2019-06-26 21:00", daily("p26.xlsx", "人保财险", "2019-06-26", 120, 1_500_000, 3, 1))
     result = publish_bulletin(env, date(2019, 6, 26), send=True, dry_run=True)
+    check(json.loads(json.dumps(result, default=str)), BulletinReport)
     assert result["folder"] == str(env.settings.path("dry-run", "jilin-2019", "2019-06-26"))
     assert (env.settings.path("dry-run", "jilin-2019") / "index.html").exists() and not env.public_dir.exists()
     assert result["mail"] == {"queued": 0, "exists": 0, "planned": MEMBERS + 1, "unreachable": []}

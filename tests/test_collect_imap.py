@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import free_port
+from contracts import check
 from faults import crash_at_insert
 from filemaker import daily_row, write_csv, write_xlsx
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from insday.collect.imap import collect_imap, parse_message, unit_for_sender
+from insday.collect.imap import ImapReport, collect_imap, parse_message, unit_for_sender
 from insday.db import session_scope
 from insday.db.models import Submission
 
@@ -191,6 +192,7 @@ def test_unseen_attachments_are_ingested_then_flagged_seen(env, mailbox, campaig
 
     result = collect_imap(env, as_of=datetime(2019, 6, 27, 10, 30, tzinfo=TZ))
 
+    check(result, ImapReport)
     assert (result["accepted"], result["rejected"], result["later"], result["without_attachments"]) == (3, 0, 1, 1)
     with session_scope(env.engine) as s:
         subs = {x.filename: x for x in s.scalars(select(Submission))}
@@ -230,6 +232,7 @@ def test_dry_run_stores_and_flags_nothing(env, mailbox, campaign, tmp_path):
                                  [attachment(rfc2231("人保财险0626.xlsx"), xlsx_bytes(tmp_path, "人保财险"))]),
                          datetime(2019, 6, 26, 21, 0, tzinfo=TZ))
     result = collect_imap(env, dry_run=True)
+    check(result, ImapReport)
     assert [f["filename"] for f in result["messages"][0]["files"]] == ["人保财险0626.xlsx"]
     assert mailbox.unseen() == {uid}
     with session_scope(env.engine) as s:
@@ -254,6 +257,7 @@ def test_attached_donation_exports_go_to_the_steps_import(env, mailbox, campaign
 
     result = collect_imap(env)
 
+    check(result, ImapReport)
     assert (result["accepted"], result["rejected"]) == (1, 0)  # the report; the export is counted apart
     files = {m["uid"]: m["files"] for m in result["messages"]}
     [stored] = files[both]

@@ -11,6 +11,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
+from contracts import check
 from filemaker import write_xlsx
 from openpyxl import load_workbook
 from sqlalchemy import select, update
@@ -22,7 +23,7 @@ from insday.db.models import Essay
 from insday.env import Env
 from insday.essays.publish import chromium, publish_essays
 from insday.essays.scoring import panel_score, rounded
-from insday.essays.service import essay_results, shortlist
+from insday.essays.service import ResultsReport, ShortlistReport, essay_results, shortlist
 from insday.intake.service import ingest_paths
 from insday.templates import DATA_SHEET, write_templates
 
@@ -470,6 +471,7 @@ def test_cli_results_and_shortlist(final_round, tmp_path):
     result = run("essays", "results", "--as-of", "2019-07-08T18:00", "--json")
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
+    check(payload, ResultsReport)
     assert payload == essay_results(final_round, RESULTS_AT)
     assert by_id(payload, "人物风采")["RW01"]["prize"] == "一等奖"
 
@@ -480,5 +482,6 @@ def test_cli_results_and_shortlist(final_round, tmp_path):
 
     result = run("essays", "shortlist", "--as-of", "2019-06-26", "--json")
     payload = json.loads(result.stdout)
+    check(payload, ShortlistReport)
     assert [e["id"] for e in payload["categories"]["人物风采"] if e["shortlisted"]] == [f"RW{i:02d}" for i in range(1, 9)]
     assert run("essays", "shortlist", "--as-of", "soon").exit_code == 2

@@ -3,6 +3,7 @@ replays with as_of, run names, failing stages, reruns, overlapping runs, retries
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from contracts import check
 from filemaker import daily_row, write_xlsx
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -200,6 +202,7 @@ def test_heartbeats_are_off_under_the_test_harness():
 def test_parameters_are_typed_and_described_for_the_custom_run_form():
     from insday.flows.daily_run import daily_run
     from insday.flows.deadline_watch import deadline_watch
+    from insday.flows.common import StageResults
     from insday.flows.essay_awards import essay_awards
     from insday.flows.final_bulletin import final_bulletin
 
@@ -254,6 +257,7 @@ def test_as_of_is_campaign_time_unless_it_says_otherwise(campaign):
 def test_daily_run_pulls_the_platform_and_a_backfill_skips_the_pull(home, monkeypatch):
     import stepdata
 
+    from insday.flows.common import StageResults
     from insday.flows.daily_run import daily_run
 
     platform = stepdata.Platform()
@@ -263,6 +267,9 @@ def test_daily_run_pulls_the_platform_and_a_backfill_skips_the_pull(home, monkey
     try:
         state = daily_run(as_of="2019-06-27T10:30", return_state=True)
         assert state.is_completed(), state.message
+        check(json.loads(json.dumps(state.result())), StageResults)
+        assert {"collect_inbox", "collect_imap", "pull_steps", "step_summary", "deadline_status", "send_reminders",
+                "publish_bulletin", "deliver_mail"} == set(state.result())
         jilin = next(r for r in state.result()["step_summary"]["regions"] if r["name"] == "吉林")
         assert jilin["own_steps"] == 12_345_678
         assert platform.hits["/aggregates"] == 1
@@ -270,6 +277,7 @@ def test_daily_run_pulls_the_platform_and_a_backfill_skips_the_pull(home, monkey
         backfill = daily_run(as_of="2019-06-26T10:30", return_state=True)
         assert backfill.is_completed(), backfill.message
         assert "按时间顺序" in backfill.result()["pull_steps"]["skipped"]
+        check(json.loads(json.dumps(backfill.result())), StageResults)
         assert platform.hits["/aggregates"] == 2  # asked, but today's figures are not recorded as of the past
     finally:
         platform.stop()
@@ -278,6 +286,7 @@ def test_daily_run_pulls_the_platform_and_a_backfill_skips_the_pull(home, monkey
 def test_essay_awards_publishes_the_shortlist_of_the_sheets_in_the_inbox(home):
     from openpyxl import load_workbook
 
+    from insday.flows.common import StageResults
     from insday.flows.essay_awards import essay_awards
     from insday.templates import DATA_SHEET, write_templates
 
@@ -297,6 +306,7 @@ def test_essay_awards_publishes_the_shortlist_of_the_sheets_in_the_inbox(home):
 
     state = essay_awards(as_of="2019-06-25T16:30", stage="shortlist", return_state=True)
     assert state.is_completed(), state.message
+    check(json.loads(json.dumps(state.result())), StageResults)
     assert flow_run(state).name == "essay_awards 2019-06-25 shortlist"
     page = (home.public_dir / "essays" / "shortlist" / "essay-shortlist.html").read_text(encoding="utf-8")
     assert all(f"AL{n:02d}" in page for n in range(24, 34))  # the ten highest

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 
+from contracts import check
 from reportmaker import (BOARD_HEADER, EVENT_HEADER, INDICATOR_HEADER, PROJECT_HEADER, SURVEY_HEADER, board_rows,
                          event_row, indicator_row, make_zip, project_row, summary_members, survey_row, write)
 from typer.testing import CliRunner
 
 from insday.cli import app
+from insday.reports.outreach import OutreachReport
+from insday.reports.projects import ProjectsReport
+from insday.reports.summary import SummaryStatus
+from insday.reports.survey import SurveyReport
+from insday.reports.videos import CertificateList, VideoBoard
+from insday.reports.whitepaper import WhitepaperReport
 
 runner = CliRunner()
 
@@ -33,25 +40,28 @@ def test_report_commands_json(env, tmp_path):
     assert ingest(str(files), "--received-at", "2019-07-02T10:00")["accepted"] == 5
 
     wp = json.loads(run("whitepaper", "--as-of", "2019-07-05T00:00", "--out", str(tmp_path / "wp"), "--json").stdout)
-    assert {"as_of", "totals", "companies", "missing", "by_kind", "files"} <= set(wp)
+    check(wp, WhitepaperReport)
     assert wp["reported"] == 1 and wp["totals"]["employees"] == 2100 and (tmp_path / "wp" / "whitepaper.xlsx").exists()
 
     survey = json.loads(run("survey", "report", "--out", str(tmp_path / "s"), "--json").stdout)
+    check(survey, SurveyReport)
     assert survey["responses"] == 3 and survey["companies"][0]["flagged"] is True
     page = (tmp_path / "s" / "survey.html").read_text(encoding="utf-8")
     assert survey["companies"][0]["name"] in page
 
     outreach = json.loads(run("outreach", "--json").stdout)
-    assert set(outreach) == {"as_of", "kinds", "totals", "by_kind", "by_unit", "members", "association", "workplace"}
+    check(outreach, OutreachReport)
     assert outreach["totals"]["events"] == 1
 
     board = json.loads(run("videos", "board", "--day", "2019-06-22", "--json").stdout)
-    assert set(board) == {"as_of", "day", "size", "entries", "champion", "champions", "days", "submissions", "withdrawn"}
+    check(board, VideoBoard)
     assert board["champion"]["title"] == "作品1"
     certs = json.loads(run("videos", "certificates", "--out", str(tmp_path / "v"), "--json").stdout)
+    check(certs, CertificateList)
     assert len(certs["certificates"]) == 10 and certs["file"].endswith("短视频达人证书名单.xlsx")
 
     projects = json.loads(run("projects", "--as-of", "2019-11-09T00:00", "--json").stdout)
+    check(projects, ProjectsReport)
     [p] = projects["projects"]
     assert (p["project_id"], p["unit"], projects["overdue"]) == ("JL-2019-01", "P01", 1)
     assert p["deadlines"] == [{"id": "project_donation", "title": "保险扶贫项目捐赠并公布",
@@ -75,6 +85,7 @@ def test_bundle_folder_and_summary_commands(env, tmp_path):
     ingest(str(tmp_path / "z"), "--received-at", "2019-07-12T17:00")
 
     status = json.loads(run("summary", "status", "--json").stdout)
+    check(status, SummaryStatus)
     assert (status["submitted"], status["missing"]) == (2, 61)
     late = next(u for u in status["units"] if u["unit"] == "P04")
     assert late["timeliness"] == "late"

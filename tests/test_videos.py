@@ -3,9 +3,11 @@ so far, submissions per unit, and the certificate list of everyone who made a bo
 
 from __future__ import annotations
 
+import json
 from datetime import date, time
 
 import pytest
+from contracts import check
 from openpyxl import load_workbook
 from reportmaker import BOARD_HEADER, VIDEO_HEADER, at, board_rows, video_row, write
 from sqlalchemy import select
@@ -13,7 +15,8 @@ from sqlalchemy import select
 from insday.db import session_scope
 from insday.db.models.reports import VideoRow
 from insday.intake.service import ingest_paths
-from insday.reports.videos import video_certificates, video_leaderboard, write_certificates
+from insday.reports.videos import VideoBoard, video_certificates, video_leaderboard, write_certificates
+from insday.reports.withdrawals import WithdrawalDone
 
 BOARDS = {
     "2019-06-20": [("理赔小故事", "人保财险", "张三、李四", 900), ("车险那些事", "国寿财险", "王五", 800),
@@ -158,10 +161,12 @@ def test_a_withdrawn_video_leaves_the_boards_and_the_certificates(reported_video
     env = reported_videos
     share = "复制打开抖音，看看【中国人寿的作品】健康守护 https://v.douyin.com/health/ 复制此链接"
     done = withdraw_video(env, share, "含负面信息", "刘璐", at=WITHDRAWN_AT)
+    check(json.loads(json.dumps(done, default=str)), WithdrawalDone)  # as `insday videos withdraw --json` prints it
     assert (done["link"], done["unit"], done["title"], done["author"], done["created"]) == (
         "https://v.douyin.com/health/", "L01", "健康守护", "赵六", True)
 
     after = video_leaderboard(env, at("2019-06-24 10:00"))
+    check(after, VideoBoard)
     assert [(e["rank"], e["title"]) for e in after["entries"]] == [(2, "扶贫路上"), (3, "新作品")]  # ranks as published
     assert after["champion"] is None  # the day's champion was withdrawn: that day has none
     assert [(c["day"], c["title"]) for c in after["champions"]] == [("2019-06-20", "理赔小故事"), ("2019-06-21", "车险那些事")]

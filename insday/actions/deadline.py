@@ -8,6 +8,7 @@ anything asked as of an earlier moment is unchanged, so published bulletins stay
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Literal, TypedDict
 
 from insday.actions import ActionError
 from insday.actions.common import find_deadline, find_unit
@@ -18,21 +19,37 @@ from insday.env import Env
 from insday.roster import current
 
 
+class OverrideDone(TypedDict):
+    """``insday extend|excuse --json``: the decision recorded."""
+
+    action: Literal["extend", "excuse"]
+    unit: str
+    name: str
+    deadline: str
+    title: str
+    due: str  # the deadline's own due time
+    until: str | None  # extend: the unit's own due time
+    reason: str
+    actor: str
+    at: str  # when it was recorded
+    log: int  # its entry in the audit log
+
+
 def extend(env: Env, unit: str, deadline: str, until: datetime, reason: str, actor: str,
-           at: datetime | None = None) -> dict:
+           at: datetime | None = None) -> OverrideDone:
     """Give ``unit`` until ``until`` for ``deadline`` (a later time than the deadline's own)."""
     if until.tzinfo is None:
         until = until.replace(tzinfo=env.campaign.tz)
     return _override(env, "extend", unit, deadline, until.astimezone(timezone.utc), reason, actor, at)
 
 
-def excuse(env: Env, unit: str, deadline: str, reason: str, actor: str, at: datetime | None = None) -> dict:
+def excuse(env: Env, unit: str, deadline: str, reason: str, actor: str, at: datetime | None = None) -> OverrideDone:
     """Excuse ``unit`` from ``deadline``: shown as 免报 with the reason, never as missing."""
     return _override(env, "excuse", unit, deadline, None, reason, actor, at)
 
 
 def _override(env: Env, kind: str, written_unit: str, deadline_id: str, until: datetime | None, reason: str,
-              actor: str, at: datetime | None) -> dict:
+              actor: str, at: datetime | None) -> OverrideDone:
     at = at or datetime.now(timezone.utc)
     campaign = current(env, at)  # units added by `insday units add` too
     reason = (reason or "").strip()

@@ -5,7 +5,7 @@ message (``<key>:resend:<log entry>``) with the original's body and attachments.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Literal, TypedDict
 
 from sqlalchemy import select
 
@@ -19,12 +19,27 @@ from insday.mail.outbox import enqueue
 from insday.roster import current
 
 Kind = Literal["receipt", "reminder", "bulletin"]
+
+
+class ResendDone(TypedDict):
+    """``insday resend --json``: the copy queued (the next send delivers it)."""
+
+    action: Literal["resend"]
+    kind: Kind
+    key: str  # the copy's outbox key
+    original: str  # the original message's key
+    to: str
+    subject: str
+    unit: str | None
+    actor: str
+    at: str
+    log: int
 KIND_ZH = {"receipt": "回执", "reminder": "提醒", "bulletin": "通报"}
 
 
 def resend(env: Env, kind: Kind, actor: str, *, submission: int | None = None, unit: str | None = None,
            deadline: str | None = None, day: str | None = None, reason: str | None = None,
-           at: datetime | None = None) -> dict:
+           at: datetime | None = None) -> ResendDone:
     """Queue one more copy of a message: ``receipt`` of ``submission``; ``reminder`` (or overdue
     notice) of ``unit`` for ``deadline``; ``bulletin`` of ``day`` (a date or ``final``) to ``unit``."""
     campaign = env.campaign

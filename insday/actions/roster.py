@@ -10,13 +10,14 @@ again records nothing and returns the first one (``repeated``).
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Literal, NotRequired, TypedDict
 
 from sqlalchemy import select
 
 from insday.actions import ActionError
 from insday.actions.common import find_unit
 from insday.audit import record
-from insday.campaign import KIND_TITLES, Campaign, Unit, _check_roster, text_key
+from insday.campaign import KIND_TITLES, Campaign, Unit, UnitKind, UnitRecord, _check_roster, text_key
 from insday.db import session_scope
 from insday.db.models import RosterChange, Unit as UnitRow
 from insday.env import Env
@@ -50,7 +51,34 @@ def _same(session, campaign: Campaign, kind: str, code: str) -> RosterChange | N
         .order_by(RosterChange.id).limit(1)).first()
 
 
-def _result(campaign: Campaign, row: RosterChange, unit: Unit, repeated: bool, log: int | None) -> dict:
+# ``insday units add|retire --json``: the roster change recorded ("from" is a keyword).
+RosterChangeDone = TypedDict("RosterChangeDone", {
+    "action": Literal["unit_add", "unit_retire"],
+    "unit": str,
+    "name": str,
+    "full_name": str,
+    "kind": UnitKind,
+    "contact": str,
+    "email": str,
+    "from": str,  # when the change takes effect
+    "reason": str,
+    "actor": str,
+    "at": str,  # when it was recorded
+    "repeated": bool,  # the same change was recorded before: nothing new
+    "log": int | None,  # its entry in the audit log (None when repeated)
+})
+
+# A roster change as ``insday units --json`` lists it under its unit.
+UnitChange = TypedDict("UnitChange", {"kind": Literal["add", "retire"], "from": str, "reason": str})
+
+
+class RosterUnit(UnitRecord):
+    """``insday units --json``: one unit of the roster in effect."""
+
+    changes: NotRequired[list[UnitChange]]  # only for a unit added or retired
+
+
+def _result(campaign: Campaign, row: RosterChange, unit: Unit, repeated: bool, log: int | None) -> RosterChangeDone:
     return {"action": f"unit_{row.kind}", "unit": unit.code, "name": unit.display_name, "full_name": unit.name,
             "kind": unit.kind, "contact": unit.contact, "email": unit.email,
             "from": campaign.local(row.effective_at).isoformat(), "reason": row.reason, "actor": row.actor,
@@ -59,7 +87,7 @@ def _result(campaign: Campaign, row: RosterChange, unit: Unit, repeated: bool, l
 
 def add_unit(env: Env, code: str, name: str, *, kind: str, contact: str, email: str, effective: datetime,
              reason: str, actor: str, display: str | None = None, short_names: tuple[str, ...] | list[str] = (),
-             phone: str = "", at: datetime | None = None) -> dict:
+             phone: str = "", at: datetime | None = None) -> RosterChangeDone:
     """Add unit ``code`` to the roster from ``effective`` on: expected for the deadlines due after
     it, reminded, chased and shown in the bulletins like any member."""
     at = at or datetime.now(timezone.utc)
@@ -114,7 +142,7 @@ def add_unit(env: Env, code: str, name: str, *, kind: str, contact: str, email: 
 
 
 def retire_unit(env: Env, written_unit: str, effective: datetime, reason: str, actor: str,
-                at: datetime | None = None) -> dict:
+                at: datetime | None = None) -> RosterChangeDone:
     """Retire a unit (its code or any name the roster knows) from ``effective`` on: not expected,
     reminded, chased or counted missing for the deadlines due after it; what it did before stays."""
     at = at or datetime.now(timezone.utc)
@@ -140,12 +168,11 @@ def retire_unit(env: Env, written_unit: str, effective: datetime, reason: str, a
         return _result(campaign, row, unit, False, entry.id)
 
 
-def roster(env: Env, as_of: datetime | None = None) -> list[dict]:
+def roster(env: Env, as_of: datetime | None = None) -> list[RosterUnit]:
     """The effective roster as ``insday units list --json`` prints it: every unit of units.csv
-    and every added one, each as units.csv describes a unit, those changed with ``changes``
-    (``[{"kind": "add|retire", "from", "reason"}]``)."""
+    and every added one, each as units.csv describes a unit, those changed with ``changes``."""
     campaign = current(env, as_of)
-    changes: dict[str, list[dict]] = {}
+    changes: dict[str, list[UnitChange]] = {}
     for c in campaign.roster_changes:
         changes.setdefault(c.unit, []).append({"kind": c.kind, "from": campaign.local(c.effective).isoformat(),
                                                "reason": c.reason})

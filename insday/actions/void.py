@@ -6,6 +6,7 @@ transaction."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Literal, TypedDict
 
 from sqlalchemy import select
 
@@ -18,7 +19,24 @@ from insday.mail.compose import association_context, render, unit_recipient, whe
 from insday.mail.outbox import enqueue, usable_address
 
 
-def void(env: Env, submission: int, reason: str, actor: str, at: datetime | None = None) -> dict:
+class VoidDone(TypedDict):
+    """``insday void --json``: the file voided."""
+
+    action: Literal["void"]
+    submission: int
+    unit: str | None
+    name: str | None
+    report: str  # the report it was, in Chinese
+    filename: str
+    reason: str
+    actor: str
+    at: str
+    counts_again: int | None  # the previous version, which counts again
+    told: bool  # the unit was emailed (False: no usable address)
+    log: int
+
+
+def void(env: Env, submission: int, reason: str, actor: str, at: datetime | None = None) -> VoidDone:
     """Void accepted submission ``submission`` (its id, as ``insday ingest --json`` prints it)."""
     campaign = env.campaign
     at = at or datetime.now(timezone.utc)

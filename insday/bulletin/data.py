@@ -12,24 +12,316 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime
+from typing import Literal, NotRequired, TypedDict
 
 from insday.bulletin.editions import Edition, edition, previous, rules, run_days
-from insday.campaign import Campaign
+from insday.campaign import Campaign, UnitKind
+from insday.deadlines.status import RosterNote
 from insday.env import Env
 from insday.reports.common import day_text
-from insday.reports.media import media_gallery
+from insday.reports.media import GalleryLink, media_gallery
+from insday.reports.outreach import Counts, KindCounts
 from insday.safe import mask_phone, safe_url
 from insday.steps.rules import step_calendar
+from insday.steps.summary import Badges, TopParticipant
 
 TOP_PARTICIPANTS = 10
 TOP_OUTREACH_UNITS = 10
 STATE_FIELDS = ("on_time", "late", "missing", "open", "excused")
+class HomeRegion(TypedDict):
+    """The campaign's own region in the step run."""
+
+    name: str
+    code: str
+    own_steps: int
+    group_steps: int | None
+    progress: float | None  # percent of the unlock threshold
+    unlocked_on: str | None
+
+
+class Headline(TypedDict):
+    """The bulletin's headline figures."""
+
+    units: int  # on the roster at the knowledge time
+    units_reporting: int  # that day (daily) or ever (final)
+    participants_day: int | None  # None in the final bulletin
+    steps_day: int | None
+    participants: int
+    steps: int
+    counted_steps: int
+    photos: int
+    videos: int
+    events: int
+    people_reached: int
+    video_submissions: int
+    regions_unlocked: int
+    home_region: HomeRegion
+
+
+class PreviousEdition(TypedDict):
+    kind: str
+    day: str
+    as_of: str
+    title: str
+
+
+class UnitDeadline(TypedDict):
+    unit: str
+    name: str
+    deadline: str
+    title: str
+
+
+class NewUnlock(TypedDict):
+    name: str
+    unlocked_on: str
+
+
+class Changes(TypedDict):
+    """Since the previous bulletin: the headline totals' growth and the units whose standing changed."""
+
+    previous: PreviousEdition
+    participants: int
+    steps: int
+    photos: int
+    videos: int
+    events: int
+    people_reached: int
+    video_submissions: int
+    newly_unlocked: list[NewUnlock]
+    became_missing: list[UnitDeadline]
+    became_late: list[UnitDeadline]
+    caught_up: list[UnitDeadline]  # missing before, late now
+
+
+class FirstEdition(TypedDict):
+    """The first bulletin: nothing to compare with."""
+
+    previous: None
+
+
+class BulletinUnit(TypedDict):
+    """A member unit in the bulletin's table, ranked by steps (equal steps share a rank)."""
+
+    rank: int
+    unit: str
+    name: str
+    full_name: str
+    kind: UnitKind
+    participants_day: int | None  # None: no report that day, and in the final bulletin
+    steps_day: int | None
+    participants: int
+    steps: int  # as reported (walked)
+    counted_steps: int  # the double days counted double, as the platform counts them
+    photos: int
+    videos: int
+    days_reported: int
+    on_time: int  # its deadlines covered by the bulletin, per state
+    late: int
+    missing: int
+    open: int
+    excused: int
+
+
+class DayTotals(TypedDict):
+    day: str
+    units: int
+    participants: int
+    steps: int
+
+
+class BulletinRegion(TypedDict):
+    """A helped region toward the unlock line (own + helper's steps, double days counted)."""
+
+    rank: int
+    name: str
+    code: str
+    own_steps: int
+    helper: str | None
+    helper_steps: int | None
+    group_steps: int
+    progress: float  # percent of the threshold
+    unlocked_on: str | None
+    change: NotRequired[int]  # since the previous bulletin (none for the first)
+
+
+class ReconcileRow(TypedDict):
+    region: str
+    day: str
+    raw_steps: int
+    pulled_steps: int
+
+
+class ReconcileNote(TypedDict):
+    """Region-days where both sources have a figure and they differ (the first 10)."""
+
+    mismatches: int
+    rows: list[ReconcileRow]
+
+
+class BulletinSteps(TypedDict):
+    has_data: bool
+    threshold: int
+    regions: list[BulletinRegion]
+    unlocks: list[NewUnlock]
+    home: HomeRegion
+    home_days: dict[str, int]  # the platform's figures for the home region, as donated
+    unit_days: dict[str, dict[str, int]]  # unit -> day -> the platform's figure for its staff
+    badges: Badges
+    top: list[TopParticipant]
+    reconcile: ReconcileNote
+
+
+class MemberShare(TypedDict):
+    unit: str
+    name: str
+    steps: int
+    counted_steps: int
+    platform_steps: int | None
+    share: float | None  # percent of the home region's steps; None when the figures contradict each other
+
+
+class DayOver(TypedDict):
+    day: str
+    members_steps: int
+    region_steps: int
+
+
+class UnitOver(TypedDict):
+    unit: str
+    name: str
+    day: str
+    reported: int
+    platform: int
+
+
+class HomeShare(TypedDict):
+    """The member units' reported steps inside the home region's platform total."""
+
+    region: str
+    region_steps: int
+    members: list[MemberShare]
+    members_steps: int
+    members_share: float | None
+    others_steps: int | None
+    consistent: bool  # the members' steps fit inside the region's: shares are given
+    days_over: list[DayOver]  # days the members reported more than the region's total
+    units_over: list[UnitOver]  # unit days reported above the platform's figure for the unit
+
+
+class VideoEntry(TypedDict):
+    rank: int
+    title: str
+    author: str
+    unit: str
+    unit_name: str
+    votes: int
+    link: str | None  # None: not an http(s) address, not linked
+
+
+class VideoChampion(VideoEntry):
+    day: str
+
+
+class BulletinVideos(TypedDict):
+    day: str | None
+    entries: list[VideoEntry]
+    champion: VideoEntry | None
+    champions: list[VideoChampion]
+    submissions: int
+    units: int
+
+
+class OutreachUnit(TypedDict):
+    name: str
+    unit: str
+    events: int
+    people_reached: int
+    materials: int
+
+
+class BulletinOutreach(TypedDict):
+    totals: Counts
+    by_kind: list[KindCounts]
+    by_unit: list[OutreachUnit]  # the first 10
+
+
+# A unit given more time or excused, or a roster change before the deadline was due.
+ReportException = TypedDict("ReportException", {
+    "unit": str,
+    "name": str,
+    "until": str | None,
+    "reason": str,
+    "kind": NotRequired[Literal["add", "retire"]],
+    "from": NotRequired[str],
+})
+
+
+class DeadlineRow(TypedDict):
+    """A deadline the bulletin covers, with its counts and units."""
+
+    id: str
+    title: str
+    due: str
+    closed: bool
+    expected: int
+    on_time: int
+    late: int
+    missing: int
+    open: int
+    excused: int
+    late_units: list[str]
+    missing_units: list[str]
+    open_units: list[str]
+    excused_units: list[str]
+    exceptions: list[ReportException]
+    this_edition: bool  # first covered by this bulletin
+
+
+class LateMissing(TypedDict):
+    """What a unit sent late and never sent (daily reports grouped by day)."""
+
+    unit: str
+    name: str
+    contact: str
+    phone: str | None  # masked
+    late: list[str]
+    missing: list[str]
+    late_count: int
+    missing_count: int
+
+
+class BulletinDocument(TypedDict):
+    """The bulletin's document (``bulletin.json``; what the page, workbook and email show)."""
+
+    kind: Literal["daily", "final"]
+    title: str
+    day: str
+    days: list[str]  # the run days it covers
+    as_of: str  # its knowledge time
+    cutoff: str
+    what_if: bool
+    headline: Headline
+    units: list[BulletinUnit]
+    daily: list[DayTotals]
+    steps: BulletinSteps
+    home_share: HomeShare
+    videos: BulletinVideos | None  # None: no video submitted and no board published
+    outreach: BulletinOutreach
+    reports: list[DeadlineRow]
+    roster_changes: list[RosterNote]
+    late_missing: list[LateMissing]
+    media: GalleryLink | None  # the day's gallery (None in the final bulletin or without media)
+    changes: Changes | FirstEdition
+
+
 HEADLINE_TOTALS = ("participants", "steps", "photos", "videos", "events", "people_reached", "video_submissions")
 
 
-def build_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: datetime | None = None) -> dict:
+def build_bulletin(env: Env, day: date | None, *, final: bool = False,
+                   as_of: datetime | None = None) -> BulletinDocument:
     """The bulletin document of ``day`` (or the final one) as known at its cut-off, or at
-    ``as_of`` when given (what-if). See docs/bulletins.md for its shape."""
+    ``as_of`` when given (what-if)."""
     campaign = env.campaign
     this = edition(campaign, day, final)
     knows = as_of or this.cutoff
@@ -65,7 +357,7 @@ def _figures(env: Env, this: Edition, knows: datetime) -> dict:
     outreach = _outreach(env, knows)
     totals = {f: sum(u[f] for u in units) for f in ("participants", "steps", "counted_steps", "photos", "videos")}
     day_rows = [r for r in rows if r["report_date"] == this.day]
-    headline = {
+    headline: Headline = {
         "units": sum(u.on_roster(knows) for u in campaign.units),
         "units_reporting": len({r["unit"] for r in (rows if this.final else day_rows)}),
         "participants_day": None if this.final else sum(r["participants"] for r in day_rows),
@@ -318,7 +610,7 @@ def _outreach(env: Env, knows: datetime) -> dict:
 # ----- changes since the previous bulletin ------------------------------------------------
 
 
-def _changes(doc: dict, prior: dict | None) -> dict:
+def _changes(doc: dict, prior: dict | None) -> Changes | FirstEdition:
     if prior is None:
         return {"previous": None}
     now_h, before_h = doc["headline"], prior["headline"]

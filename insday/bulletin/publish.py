@@ -19,10 +19,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Literal, NotRequired, TypedDict
 
 from insday.bulletin.charts import bulletin_charts
 from insday.bulletin.checks import check_bulletin
-from insday.bulletin.data import build_bulletin
+from insday.bulletin.data import BulletinDocument, Changes, FirstEdition, Headline, build_bulletin
 from insday.bulletin.editions import BulletinError, Edition, edition
 from insday.bulletin.render import _jinja, markdown, overview_rows, render, render_index, write_xlsx
 from insday.db import session_scope
@@ -30,7 +31,9 @@ from insday.env import Env
 from insday.mail.compose import association_context
 from insday.mail.compose import render as render_mail
 from insday.mail.outbox import enqueue, usable_address
-from insday.publishing.approval import STATE_ZH, approval_json, decide, latest, request
+from insday.mail.delivery import DeliveryReport
+from insday.publishing.approval import STATE_ZH, ApprovalReport, approval_json, decide, latest, request
+from insday.publishing.checks import CheckReport
 from insday.reports.common import data_uri, day_text, local_text
 from insday.reports.media import write_media_gallery
 from insday.roster import current
@@ -48,9 +51,75 @@ class RunInfo:
 OUTPUT = {False: "daily_bulletin", True: "final_bulletin"}  # campaign.yaml publishing: keys
 
 
+class BulletinFiles(TypedDict):
+    """The bulletin's files (paths)."""
+
+    html: str
+    xlsx: str
+    md: str
+    json: str  # the document, bulletin.json
+    charts: list[str]
+    list: NotRequired[str]  # the campaign's list of bulletins (public/<campaign>/index.html once published)
+    campaigns: NotRequired[str]  # once published: the list of campaigns, public/index.html
+
+
+class MailRecipient(TypedDict):
+    unit: str
+    name: str
+    email: str
+
+
+class BulletinMail(TypedDict):
+    """The bulletin's email: each recipient at most once, ever."""
+
+    queued: int
+    exists: int  # queued before
+    planned: int  # dry run
+    unreachable: list[MailRecipient]  # no usable address
+    awaiting: NotRequired[str]  # not approved yet: its state (Chinese), nothing queued
+
+
+class BulletinReport(TypedDict):
+    """``insday bulletin --json`` and the ``publish_bulletin`` task: one bulletin built, checked and
+    (once approved) published."""
+
+    kind: Literal["daily", "final"]
+    day: str
+    edition: str  # the day, or "final"
+    title: str
+    as_of: str  # the knowledge time: what was received by then counts
+    cutoff: str  # the bulletin's own knowledge time (as_of differs: a what-if)
+    what_if: bool
+    dry_run: bool
+    folder: str  # where its files are: preview/, public/ once published, what-if/, dry-run/ or --out
+    files: BulletinFiles
+    headline: Headline
+    changes: Changes | FirstEdition
+    checks: list[CheckReport]
+    approval: ApprovalReport | None  # None for a what-if, a dry run or --out
+    published: bool
+    mail: BulletinMail | None
+    bulletin: NotRequired[BulletinDocument]  # bulletin.json; the CLI and the task take it out
+    delivery: NotRequired[DeliveryReport | None]  # insday bulletin: the delivery after --send
+
+
+class DecisionReport(TypedDict):
+    """``insday bulletin approve|reject --json``: the decision on the newest version."""
+
+    edition: str
+    title: str
+    approval: ApprovalReport
+    flow_run_id: str | None  # the run that waits for it
+    published: bool
+    mail: BulletinMail | None
+    folder: NotRequired[str]  # approved: public/<campaign>/<day>/
+    files: NotRequired[BulletinFiles]
+    resumed: NotRequired[bool]  # the CLI: the waiting run was resumed
+
+
 def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: datetime | None = None,
                      send: bool = False, dry_run: bool = False, out: Path | None = None,
-                     run: RunInfo | None = None) -> dict:
+                     run: RunInfo | None = None) -> BulletinReport:
     """Build the bulletin of ``day`` (``final``: the final one) from what was received by its
     cut-off and check its figures (``expectations/outputs/bulletin.json``).
 
@@ -81,11 +150,12 @@ def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: 
     files = _write_files(env, doc, body, folder, charts)
     roster = current(env, as_of or this.cutoff)  # the units the bulletin lists: the roster known then
     checks = check_bulletin(roster, doc, Path(files["html"]).read_text(encoding="utf-8"), Path(files["xlsx"]))
-    result = {"kind": doc["kind"], "day": doc["day"], "edition": this.key, "title": doc["title"], "as_of": doc["as_of"],
-              "cutoff": doc["cutoff"], "what_if": doc["what_if"], "dry_run": dry_run, "folder": str(folder),
-              "files": files, "headline": doc["headline"], "changes": doc["changes"],
-              "checks": [c.as_dict() for c in checks], "approval": None, "published": False, "mail": None,
-              "bulletin": doc}
+    result: BulletinReport = {
+        "kind": doc["kind"], "day": doc["day"], "edition": this.key, "title": doc["title"], "as_of": doc["as_of"],
+        "cutoff": doc["cutoff"], "what_if": doc["what_if"], "dry_run": dry_run, "folder": str(folder),
+        "files": files, "headline": doc["headline"], "changes": doc["changes"],
+        "checks": [c.as_dict() for c in checks], "approval": None, "published": False, "mail": None,
+        "bulletin": doc}
     if not official:
         if out is None:
             files["list"] = str(write_index(env, folder.parent))
@@ -108,12 +178,12 @@ def publish_bulletin(env: Env, day: date | None, *, final: bool = False, as_of: 
     return result
 
 
-def decide_bulletin(env: Env, this: Edition, *, approve: bool, actor: str, note: str | None = None) -> dict:
+def decide_bulletin(env: Env, this: Edition, *, approve: bool, actor: str, note: str | None = None) -> DecisionReport:
     """Approve (then publish it and queue its email) or send back the newest version of a
     bulletin; raises ApprovalError (Chinese) when that decision cannot be taken."""
     with session_scope(env.engine) as session:
         approval = decide(session, env, OUTPUT[this.final], this.key, approve=approve, actor=actor, note=note)
-        result = {"edition": this.key, "title": approval.title, "approval": approval_json(env, approval),
+        result: DecisionReport = {"edition": this.key, "title": approval.title, "approval": approval_json(env, approval),
                   "flow_run_id": approval.flow_run_id, "published": False, "mail": None}
     if approve:
         result.update(release(env, this, send=True))
@@ -172,7 +242,7 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _write_files(env: Env, doc: dict, body: bytes, folder: Path, charts: dict[str, bytes]) -> dict:
+def _write_files(env: Env, doc: dict, body: bytes, folder: Path, charts: dict[str, bytes]) -> BulletinFiles:
     """The bulletin's files in ``folder``; the document time (its knowledge time) is the only
     time inside them, so the same figures give the same bytes."""
     campaign = env.campaign
@@ -230,7 +300,7 @@ def recipients(env: Env, at: datetime | None = None) -> list[tuple[str, str, str
             if u.on_roster(at)]
 
 
-def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> dict:
+def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> BulletinMail:
     """Queue the bulletin in ``folder`` to every recipient in one transaction; a key already in
     the outbox (an earlier run) is left alone, so nobody gets it twice. The attachment and the
     inline charts are copies kept for the messages (INSDAY_HOME/mail/bulletin-<key>/), so a

@@ -16,10 +16,7 @@ been known earlier, or an earlier collection would have taken it. A run asked ab
 earlier moment (``as_of``) than that leaves the file for a later run (``deferred``: it stays
 in the inbox, the message stays unseen).
 
-Each file's entry in the collect summary (``donations.files``): ``sha256``, ``received_at``
-(as recorded), ``status`` (``imported``, ``duplicate``, ``rejected``: the import refused it,
-``error`` says why in Chinese; ``deferred``; None in a dry run) and ``import``: what
-``insday steps import --json`` prints for it.
+Each file's entry in the collect summary (``donations.files``) is a :class:`DonationFile`.
 """
 
 from __future__ import annotations
@@ -27,22 +24,48 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import Literal, NotRequired, TypedDict
 
 from sqlalchemy import select
 
 from insday.env import Env
+from insday.steps.importer import ImportReport
 
 log = logging.getLogger("insday.collect.donations")
 
 STATUSES = ("imported", "duplicate", "rejected", "deferred")
 
 
-def new_block() -> dict:
+# A donation export taken from the inbox or the mailbox ("import" is a keyword: the functional form).
+DonationFile = TypedDict("DonationFile", {
+    "path": NotRequired[str],  # inbox: its path in the inbox
+    "uid": NotRequired[str],  # mailbox: the message's IMAP uid
+    "filename": str,
+    "sha256": str,
+    "received_at": str,  # as recorded (campaign time)
+    "status": Literal["imported", "duplicate", "rejected", "deferred"] | None,  # None in a dry run
+    "error": str | None,  # rejected or deferred: why, in Chinese
+    "import": ImportReport | None,  # imported or duplicate: what `insday steps import --json` prints for it
+    "moved_to": NotRequired[str | None],  # inbox: its place under INSDAY_HOME/processed/, once moved
+})
+
+
+class DonationBlock(TypedDict):
+    """The ``donations`` part of a collect summary: every export and the count per status."""
+
+    files: list[DonationFile]
+    imported: int
+    duplicate: int
+    rejected: int
+    deferred: int
+
+
+def new_block() -> DonationBlock:
     """The ``donations`` part of a collect summary."""
     return {"files": [], **{status: 0 for status in STATUSES}}
 
 
-def count(block: dict, entry: dict) -> None:
+def count(block: DonationBlock, entry: DonationFile) -> None:
     block["files"].append(entry)
     if entry["status"]:
         block[entry["status"]] += 1
@@ -56,14 +79,14 @@ def _known(env: Env, sha256: str) -> bool:
 
 
 def take_export(env: Env, archived: Path, filename: str, sha256: str, arrived: datetime,
-                cutoff: datetime | None) -> dict:
+                cutoff: datetime | None) -> DonationFile:
     """Import one archived donation export that arrived at ``arrived``; ``cutoff`` is the
     run's ``as_of`` (None: now). Returns its entry for the collect summary."""
     from insday.steps import StepsError, StepsOutOfOrder, import_donations, latest_step_data
 
     moment = arrived
-    entry = {"filename": filename, "sha256": sha256, "received_at": env.campaign.local(moment).isoformat(),
-             "status": None, "error": None, "import": None}
+    entry: DonationFile = {"filename": filename, "sha256": sha256, "received_at": env.campaign.local(moment).isoformat(),
+                           "status": None, "error": None, "import": None}
     if not _known(env, sha256):  # (a duplicate is answered as such, whenever it comes)
         latest = latest_step_data(env)
         if latest is not None and latest > moment:

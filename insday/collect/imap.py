@@ -32,12 +32,13 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import collapse_rfc2231_value, parseaddr
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Literal, TypedDict
 
 from insday.campaign import Campaign
-from insday.collect.donations import count, new_block, take_export
+from insday.collect.donations import DonationBlock, count, new_block, take_export
 from insday.env import Env
 from insday.intake.files import archive
-from insday.intake.pipeline import Received
+from insday.intake.pipeline import Outcome, Received
 from insday.lease import lease
 from insday.settings import Settings
 from insday.steps.records import first_line_of, looks_like_export
@@ -187,13 +188,55 @@ class Mailbox:
         self._ok(self.conn.uid("STORE", uid, "+FLAGS", "(\\Seen)"), "STORE")
 
 
+class ImapFile(TypedDict):
+    """A report file attached to a message (status None in a dry run)."""
+
+    filename: str
+    status: Outcome | None
+    report_type: str | None
+    unit: str | None
+    submission: int | None
+    errors: list[str]  # the first three errors' sentences
+
+
+ImapMessage = TypedDict("ImapMessage", {  # "from" is a keyword
+    "uid": str,
+    "from": str | None,  # the sender's address
+    "sender_unit": str | None,  # the member unit that address belongs to
+    "subject": str,
+    "received_at": str,
+    "files": list[ImapFile],  # its report files (donation exports are under ``donations``)
+})
+
+
+class ImapOff(TypedDict):
+    """No ``INSDAY_IMAP_HOST``: the mailbox is not collected."""
+
+    enabled: Literal[False]
+
+
+class ImapReport(TypedDict):
+    """``insday collect --json``'s ``imap`` and the ``collect_imap`` task, when a mailbox is set."""
+
+    enabled: Literal[True]
+    as_of: str | None  # only messages that arrived by then were taken
+    dry_run: bool
+    messages: list[ImapMessage]
+    accepted: int
+    rejected: int
+    duplicate: int
+    later: int  # unseen messages that arrived after ``as_of``: left unseen
+    without_attachments: int
+    donations: DonationBlock
+
+
 def collect_imap(env: Env, as_of: datetime | None = None, *, dry_run: bool = False, wait: float = 120.0,
-                 label: str | None = None) -> dict:
-    """Ingest the attachments of unseen messages, then flag them seen. A JSON-ready summary."""
+                 label: str | None = None) -> ImapReport | ImapOff:
+    """Ingest the attachments of unseen messages, then flag them seen."""
     settings = env.settings
     if not settings.imap_host:
         return {"enabled": False}
-    summary: dict = {"enabled": True, "as_of": as_of.isoformat() if as_of else None, "dry_run": dry_run,
+    summary: ImapReport = {"enabled": True, "as_of": as_of.isoformat() if as_of else None, "dry_run": dry_run,
                      "messages": [], "accepted": 0, "rejected": 0, "duplicate": 0, "later": 0,
                      "without_attachments": 0, "donations": new_block()}
     if dry_run:
@@ -202,7 +245,7 @@ def collect_imap(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fal
         return _collect(env, summary, as_of, dry_run)
 
 
-def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool) -> dict:
+def _collect(env: Env, summary: ImapReport, as_of: datetime | None, dry_run: bool) -> ImapReport:
     settings = env.settings
     now = datetime.now(timezone.utc)
     with Mailbox(settings) as box:

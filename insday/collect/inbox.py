@@ -33,11 +33,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from insday.collect import donations
+from insday.collect.donations import DonationBlock
+from insday.collect.imap import ImapOff, ImapReport
 from insday.env import Env
 from insday.intake.files import archive, archive_file, is_temporary
-from insday.intake.pipeline import Received
+from insday.intake.pipeline import Outcome, Received
 from insday.lease import lease
 from insday.steps.records import file_sha256, first_line, looks_like_export
 
@@ -150,16 +153,52 @@ def _batches(files: list[Dropped]) -> Iterator[list[Dropped]]:
         yield batch
 
 
+class InboxFile(TypedDict):
+    """A report file taken from the inbox (a dry run gives only the first four keys, status None)."""
+
+    path: str  # relative to the inbox
+    sha256: str
+    received_at: str  # the file's modification time (UTC)
+    status: Outcome | None
+    report_type: NotRequired[str | None]
+    unit: NotRequired[str | None]
+    submission: NotRequired[int | None]
+    errors: NotRequired[list[str]]  # the first three errors' sentences
+    moved_to: NotRequired[str | None]  # relative to INSDAY_HOME; None: changed meanwhile, left in place
+
+
+class InboxReport(TypedDict):
+    """``insday collect --json``'s ``inbox`` and the ``collect_inbox`` task."""
+
+    as_of: str | None  # only files modified by then were taken; None: every complete file
+    dry_run: bool
+    files: list[InboxFile]
+    accepted: int
+    rejected: int
+    duplicate: int
+    waiting: list[str]  # still being written (or changed while read): left for a later run
+    later: list[str]  # modified after ``as_of``
+    unreadable: list[str]  # unreadable files and symbolic links, left in place
+    donations: DonationBlock
+
+
+class CollectReport(TypedDict):
+    """``insday collect --json``: the inbox folder, then the mailbox."""
+
+    inbox: InboxReport
+    imap: ImapReport | ImapOff
+
+
 def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = False, wait: float = 120.0,
-                  label: str | None = None, sleep: Callable[[float], None] = time.sleep) -> dict:
+                  label: str | None = None, sleep: Callable[[float], None] = time.sleep) -> InboxReport:
     """Take the complete files in the inbox (modified by ``as_of``, if given), ingest and move them.
 
-    With ``dry_run`` only report what would be taken. Returns a JSON-ready summary.
+    With ``dry_run`` only report what would be taken.
     """
     if as_of is not None and as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
     inbox = env.inbox_dir
-    summary: dict = {"as_of": as_of.isoformat() if as_of else None, "dry_run": dry_run, "files": [],
+    summary: InboxReport = {"as_of": as_of.isoformat() if as_of else None, "dry_run": dry_run, "files": [],
                      "accepted": 0, "rejected": 0, "duplicate": 0, "waiting": [], "later": [], "unreadable": [],
                      "donations": donations.new_block()}
     if not inbox.is_dir():
@@ -172,8 +211,8 @@ def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fa
         return _collect(env, summary, as_of, dry_run, sleep)
 
 
-def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool,
-             sleep: Callable[[float], None]) -> dict:
+def _collect(env: Env, summary: InboxReport, as_of: datetime | None, dry_run: bool,
+             sleep: Callable[[float], None]) -> InboxReport:
     settings = env.settings
     now = datetime.now(timezone.utc)
     due: list[Dropped] = []

@@ -23,14 +23,55 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal, TypedDict
 
 from insday.db import session_scope
 from insday.deadlines.status import DeadlineState, evaluate
 from insday.deadlines import duration_label, duration_text
 from insday.env import Env
+from insday.mail.delivery import DeliveryReport
 from insday.mail.compose import association_context, blank_template, render, unit_recipient, when, when_short
 from insday.mail.outbox import enqueue, existing_keys, usable_address
 from insday.templates import template_filename
+
+
+MessageState = Literal["planned", "queued", "exists"]
+
+
+class PlannedMessage(TypedDict):
+    """A reminder, overdue notice or digest due at the moment."""
+
+    key: str  # unique in the outbox: reminder:<deadline>:<unit>:<offset>, overdue:<deadline>:<unit>, digest:<deadline>
+    kind: Literal["reminder", "overdue", "digest"]
+    deadline_id: str
+    unit: str | None  # None for the digest (to the association's contact)
+    to_name: str
+    to: str
+    subject: str
+    state: MessageState  # queued: by this run; exists: queued before (never twice); planned: dry run
+
+
+class Unreachable(TypedDict):
+    """A message that could not be queued: the unit (or the association) has no usable address."""
+
+    deadline_id: str
+    kind: Literal["reminder", "overdue", "digest"]
+    unit: str
+    name: str
+    contact: str
+    phone: str
+    email: str
+
+
+class RemindReport(TypedDict):
+    """``insday remind --json`` and the ``send_reminders`` task."""
+
+    as_of: str
+    dry_run: bool
+    messages: list[PlannedMessage]
+    counts: dict[MessageState, int]  # every state, 0 included
+    unreachable: list[Unreachable]
+    delivery: DeliveryReport | None  # None when nothing was sent (dry run, or ``send=False``)
 
 
 @dataclass
@@ -47,7 +88,7 @@ class Planned:
     attachments: list[Path] = field(default_factory=list)
     state: str = "planned"  # planned (dry run) | queued (by this run) | exists (already in the outbox)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> PlannedMessage:
         return {"key": self.key, "kind": self.kind, "deadline_id": self.deadline_id, "unit": self.unit_code,
                 "to_name": self.to_name, "to": self.to_addr, "subject": self.subject, "state": self.state}
 
@@ -59,7 +100,7 @@ class _Planner:
         self.env, self.campaign, self.as_of, self.states = env, campaign or env.campaign, as_of, states
         self.write_templates = write_templates
         self.messages: list[Planned] = []
-        self.unreachable: list[dict] = []
+        self.unreachable: list[Unreachable] = []
         self._templates: dict[str, Path] = {}
         self._common = association_context(self.campaign)
 
@@ -163,14 +204,11 @@ def plan_reminders(env: Env, as_of: datetime, write_templates: bool = True) -> t
     return planner.messages, planner.unreachable
 
 
-def run_reminders(env: Env, as_of: datetime, dry_run: bool = False, *, send: bool = True) -> dict:
+def run_reminders(env: Env, as_of: datetime, dry_run: bool = False, *, send: bool = True) -> RemindReport:
     """Plan what is due at ``as_of``, queue it (each key at most once, ever) and deliver.
 
     ``dry_run`` queues and sends nothing and reports what would be queued; ``send=False``
-    queues without delivering (a later ``insday.mail.deliver`` sends it). Returns
-    ``{"as_of", "dry_run", "messages": [{"key", "kind", "deadline_id", "unit", "to_name", "to",
-    "subject", "state"}], "counts": {"planned", "queued", "exists"}, "unreachable": [{"deadline_id",
-    "kind", "unit", "name", "contact", "phone", "email"}], "delivery": deliver()'s report or None}``.
+    queues without delivering (a later ``insday.mail.deliver`` sends it).
     """
     messages, unreachable = plan_reminders(env, as_of, write_templates=not dry_run)
     with session_scope(env.engine) as session:

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal, NotRequired, TypedDict
 
 from sqlalchemy.engine import Connection
 
@@ -40,6 +41,68 @@ from insday.deadlines import Deadline, registry
 from insday.deadlines.projects import claimant_states, claims_of
 from insday.env import Env
 from insday.sql import fetch
+
+
+# What ``insday status --json`` prints (and the ``deadline_status`` task returns). Times are
+# ISO 8601 strings in the campaign's time zone; unit lists are member codes in roster order.
+
+# A unit measured differently from the deadline: extended, excused, added or retired.
+DeadlineException = TypedDict("DeadlineException", {
+    "unit": str,
+    "kind": Literal["extend", "excuse", "add", "retire"],
+    "until": str | None,  # the unit's own due time (extend); None otherwise
+    "reason": str,
+    "from": NotRequired[str],  # add / retire: when the roster change takes effect
+})
+
+
+class VoidedFile(TypedDict):
+    """A file of the deadline voided by the association (``insday void``): it counts for nothing."""
+
+    submission: int
+    unit: str
+    filename: str
+    voided_at: str
+    reason: str
+
+
+class DeadlineStatus(TypedDict):
+    """One deadline as of the moment: ``expected = on_time + late + missing + open + excused``."""
+
+    id: str  # e.g. daily_report:2019-06-26, scoring_sheet
+    report_type: str
+    title: str
+    due: str
+    closes: str  # due + grace: a file after it is late
+    closed: bool  # the moment is after ``closes``: units without a valid file are missing, not open
+    expected: int
+    on_time: int
+    late: int
+    missing: int
+    open: int
+    excused: int
+    missing_units: list[str]
+    open_units: list[str]
+    late_units: list[str]
+    excused_units: list[str]
+    rejected_units: list[str]  # units that sent only files that were rejected
+    exceptions: list[DeadlineException]
+    voided: list[VoidedFile]
+
+
+# A change to the roster (``insday units add`` / ``retire``), effective ``from``.
+RosterNote = TypedDict("RosterNote", {"unit": str, "name": str, "kind": Literal["add", "retire"], "from": str,
+                                      "reason": str})
+
+
+class StatusReport(TypedDict):
+    """``insday status --json``: every tracked deadline as of ``as_of``."""
+
+    as_of: str
+    deadlines: list[DeadlineStatus]
+    units: dict[str, str]  # code -> the roster's display name, for every unit named above
+    roster_changes: list[RosterNote]
+
 
 @dataclass(frozen=True)
 class UnitProgress:
@@ -119,18 +182,9 @@ def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[Dead
     return states
 
 
-def deadline_status(env: Env, as_of: datetime) -> dict:
-    """The ``insday status --json`` document.
-
-    ``{"as_of", "deadlines": [{"id", "report_type", "due", "expected", "on_time", "late",
-    "missing", "missing_units", "title", "closes", "closed", "open", "open_units",
-    "late_units", "rejected_units", "excused", "excused_units", "exceptions": [{"unit", "kind":
-    "extend|excuse|add|retire", "until", "reason"} (add/retire also "from": the roster change's
-    effective moment)], "voided": [{"submission", "unit", "filename", "voided_at", "reason"}]}],
-    "units": {code: name}, "roster_changes": [{"unit", "name", "kind": "add|retire", "from",
-    "reason"}]}``; times are ISO 8601 in the campaign's time zone, unit lists are member codes in
-    roster order, names the roster's display names. The roster is the effective one
-    (:mod:`insday.roster`): units.csv plus the changes recorded by ``as_of``.
+def deadline_status(env: Env, as_of: datetime) -> StatusReport:
+    """The ``insday status --json`` document (:class:`StatusReport`). The roster is the effective
+    one (:mod:`insday.roster`): units.csv plus the changes recorded by ``as_of``.
     """
     from insday.roster import effective
 
@@ -142,7 +196,7 @@ def deadline_status(env: Env, as_of: datetime) -> dict:
 
 
 def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineState],
-                    voided: list[dict] = ()) -> dict:
+                    voided: list[dict] = ()) -> StatusReport:
     from insday.roster import notes
 
     local = lambda t: campaign.local(t).isoformat()  # noqa: E731

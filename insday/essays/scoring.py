@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
+from typing import Literal, TypedDict
 
 NO_PRIZE = "未获奖"
 
@@ -76,6 +77,21 @@ class Standing:
     prize_pending: bool = False  # tied across a prize boundary: for the committee to decide
 
 
+class TieReport(TypedDict):
+    """Essays with equal scores where the order matters, as ``--json`` shows it."""
+
+    stage: Literal["shortlist", "final"]
+    kind: Literal["cutoff", "broken_by_panel_score", "unresolved"]  # shortlist: cutoff
+    category: str
+    essays: list[str]
+    places: list[int]  # the first and last position the tied essays occupy
+    score: float  # the shared panel (shortlist) or final score
+    decides: Literal["shortlist", "prize", "order"]
+    prizes: list[str | None]  # prize: the prizes at stake (None = no prize)
+    resolved: bool
+    message: str  # in Chinese, for the committee
+
+
 @dataclass
 class Tie:
     """Essays with equal scores where the order matters."""
@@ -91,7 +107,7 @@ class Tie:
     resolved: bool = False
     message: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> TieReport:
         return {"stage": self.stage, "kind": self.kind, "category": self.category, "essays": self.essays,
                 "places": list(self.places), "score": rounded(self.score), "decides": self.decides,
                 "prizes": self.prizes, "resolved": self.resolved, "message": self.message}

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import Engine
 
 from insday.campaign import Campaign
 from insday.env import Env
-from insday.essays.scoring import Standing, Tie, exact, panel_score, rank_final, rank_shortlist, rounded
+from insday.essays.scoring import Standing, Tie, TieReport, exact, panel_score, rank_final, rank_shortlist, rounded
 from insday.schedule import shortlist_run
 from insday.sql import fetch
 
@@ -139,7 +140,69 @@ def shortlisted_ids(campaign: Campaign, engine: Engine, as_of: datetime) -> set[
     return {s.id for group in c.categories.values() for s in group if s.shortlisted}
 
 
-def shortlist(env: Env, as_of: datetime) -> dict:
+class EssayListed(TypedDict):
+    """An essay of the roster (``insday essays list --json``)."""
+
+    id: str
+    title: str
+    category: str
+    unit: str  # the submitting member unit's code
+
+
+class PanelStanding(TypedDict):
+    """An essay by panel score (``insday essays shortlist --json``)."""
+
+    id: str
+    title: str
+    panel_score: float | None  # None: no sheet scored it (listed last)
+    sheets: int  # scoring sheets that scored it
+    rank: int | None
+    shortlisted: bool
+
+
+class ShortlistReport(TypedDict):
+    """``insday essays shortlist --json``: every essay of each category, by panel rank."""
+
+    as_of: str
+    per_category: int
+    categories: dict[str, list[PanelStanding]]
+    ties: list[TieReport]
+
+
+class FinalStanding(TypedDict):
+    """A finalist (``insday essays results --json``); before any vote export the vote-based keys are None."""
+
+    id: str
+    panel_score: float | None
+    sheets: int
+    votes: int | None
+    final_score: float | None
+    rank: int | None
+    prize: str | None  # None: no prize, or not decided yet
+
+
+class LateSheet(TypedDict):
+    unit: str
+    received_at: str
+
+
+class LateSheets(TypedDict):
+    """Scoring sheets received after the shortlist froze (not counted), and what they would have changed."""
+
+    sheets: list[LateSheet]
+    would_add: list[str]  # essays they would have shortlisted
+    would_drop: list[str]
+
+
+class ResultsReport(TypedDict):
+    """``insday essays results --json``."""
+
+    categories: dict[str, list[FinalStanding]]
+    ties: list[TieReport]
+    late_sheets: LateSheets | None
+
+
+def shortlist(env: Env, as_of: datetime) -> ShortlistReport:
     """`insday essays shortlist --json`: every essay's panel score and rank per category, whether
     it is shortlisted, and the ties at the cut-off."""
     c = contest(env.campaign, env.engine, as_of, final=False)
@@ -153,7 +216,7 @@ def shortlist(env: Env, as_of: datetime) -> dict:
     }
 
 
-def essay_results(env: Env, as_of: datetime) -> dict:
+def essay_results(env: Env, as_of: datetime) -> ResultsReport:
     """`insday essays results --json`: the finalists of each category with panel score, number
     of sheets, votes, final score, rank and prize (None until decided), and every tie that
     decides something. Before any vote export, votes, final score, rank and prize are None."""

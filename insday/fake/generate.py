@@ -16,6 +16,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 from insday.campaign import Campaign, ReportType, Unit
 from insday.fake.files import FORMATS, Sheet, full_width, write_table, zip_bytes
@@ -30,6 +31,16 @@ SURVEY_COMMENTS = ("理赔很快，服务热情", "希望简化理赔材料", "�
                    "柜面排队时间长", "总体满意")
 
 
+class ArrivalRecord(TypedDict):
+    """A file of the synthetic campaign (``insday fake generate --json``, manifest.json)."""
+
+    at: str  # when it arrives
+    path: str  # relative to the output folder
+    report_type: str
+    unit: str | None  # None: not a member unit's file (the vote export, the video boards, the platform's donations)
+    note: str  # what is special about it (a mistake, a correction), or ""
+
+
 @dataclass
 class Arrival:
     at: datetime
@@ -38,7 +49,7 @@ class Arrival:
     unit: str | None
     note: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> ArrivalRecord:
         return {**asdict(self), "at": self.at.isoformat()}
 
 

@@ -9,9 +9,20 @@ sentence, as receipts and the CLI print it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict
 
 Severity = Literal["error", "warning"]
+
+
+class IssueReport(TypedDict):
+    """An error or warning as ``insday ingest --json`` and the receipts give it."""
+
+    row: int | None  # as Excel shows it; None for a problem of the whole file
+    column: str | None  # as the template heads it
+    message: str  # the whole sentence
+    value: str | None  # the cell as written (shortened); None for a blank cell or a file-level issue
+    problem: str | None
+    fix: str | None
 
 
 @dataclass(frozen=True)
@@ -24,7 +35,7 @@ class Issue:
     problem: str | None = None
     fix: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> IssueReport:
         return {"row": self.row, "column": self.column, "message": self.message, "value": self.value,
                 "problem": self.problem, "fix": self.fix}
 

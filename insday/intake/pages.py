@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from sqlalchemy import select
 
@@ -150,7 +151,17 @@ def render_index(pages: list[FilePage], sections: list[dict], campaign_title: st
                                                          built=built)
 
 
-def build_pages(env: Env, out: Path) -> dict:
+class DocsReport(TypedDict):
+    """``insday docs --json``: the validation reports written."""
+
+    index: str  # index.html
+    files: int  # pages written, one per received file
+    rejected: int  # of them, files sent back
+    pages: list[str]
+    gx: NotRequired[str]  # with --gx: the Great Expectations Data Docs' index
+
+
+def build_pages(env: Env, out: Path) -> DocsReport:
     """Write the index and one page per received file under ``out``; what was written."""
     with session_scope(env.engine) as s:
         subs = list(s.scalars(select(Submission).where(Submission.campaign == env.campaign.name).order_by(Submission.received_at.desc(), Submission.id.desc())))

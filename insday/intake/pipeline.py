@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Literal, TypedDict
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -25,12 +26,41 @@ from insday.db.models import ROW_MODELS, ReportMedia, Submission
 from insday.deadlines import deadline_for
 from insday.intake.bundle import zip_folder
 from insday.intake.files import archive, collect_files
+from insday.intake.issues import IssueReport
 from insday.intake.media import archive_media, media_rows
 from insday.intake.parse import ParsedFile, Parser
 from insday.intake.senders import foreign_sender
 from insday.intake.validate import Validator
 
 log = logging.getLogger("insday.intake")
+
+Outcome = Literal["accepted", "rejected", "duplicate"]
+
+
+class FileReport(TypedDict):
+    """One received file, as ``insday ingest --json`` lists it."""
+
+    path: str
+    sha256: str
+    report_type: str | None  # None: the file could not be told
+    unit: str | None
+    period: str | None  # the day (daily report) or None
+    status: Outcome  # duplicate: the same bytes arrived before and changed nothing
+    timeliness: Literal["on_time", "late"] | None  # against the deadline's due + grace; None unless accepted
+    version: int | None  # 1, 2, ... per unit, report type and period
+    errors: list[IssueReport]
+    warnings: list[IssueReport]
+    submission: int | None  # the id ``insday void`` and ``insday resend receipt`` take
+
+
+class IngestReport(TypedDict):
+    """``insday ingest --json``: every file and the count of each outcome."""
+
+    files: list[FileReport]
+    accepted: int
+    rejected: int
+    duplicate: int
+
 
 @dataclass
 class FileResult:
@@ -40,16 +70,16 @@ class FileResult:
     report_type: str | None = None
     unit: str | None = None
     period: date | None = None
-    status: str = "rejected"
-    timeliness: str | None = None
+    status: Outcome = "rejected"
+    timeliness: Literal["on_time", "late"] | None = None
     version: int | None = None
-    errors: list[dict] = field(default_factory=list)
-    warnings: list[dict] = field(default_factory=list)
+    errors: list[IssueReport] = field(default_factory=list)
+    warnings: list[IssueReport] = field(default_factory=list)
     submission_id: int | None = None
     received_at: datetime | None = None
     deadline_id: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> FileReport:
         return {
             "path": self.path, "sha256": self.sha256, "report_type": self.report_type, "unit": self.unit,
             "period": self.period.isoformat() if self.period else None, "status": self.status,

@@ -43,6 +43,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
+from typing import Literal, TypedDict
 
 from sqlalchemy import func, or_, select, text, update
 
@@ -256,15 +257,22 @@ class _EmlTransport:
         pass
 
 
-def deliver(env: Env, limit: int | None = None, label: str | None = None) -> dict:
+class DeliveryReport(TypedDict):
+    """What one delivery did: ``insday send --json``, the ``deliver_mail`` task, ``remind``'s ``delivery``."""
+
+    transport: Literal["smtp", "eml"]  # eml: no SMTP host set, each message written to INSDAY_HOME/outbox/
+    sent: int
+    failed: int  # refused by the server (retried later)
+    requeued: int  # put back after a lost connection
+    recovered: int  # claims of gone runs settled as in doubt (failed, for a person to check)
+    pending: int  # still to send after this run
+    error: str | None  # why the run stopped early (server down), or None
+
+
+def deliver(env: Env, limit: int | None = None, label: str | None = None) -> DeliveryReport:
     """Send what is due in the campaign's outbox; returns what happened. The only way mail goes
     out: one delivery at a time per campaign across runs, workers and commands (the ``mail``
     lease, waited for up to 5 minutes; ``label`` names the holder for people, e.g. the flow run).
-
-    ``{"transport": "smtp"|"eml", "sent", "failed", "requeued", "recovered", "pending", "error"}``:
-    ``failed`` messages the server refused (retried later), ``requeued`` messages put back
-    after a lost connection, ``recovered`` claims of gone runs settled as in doubt, ``pending`` what is
-    still to send after this run, ``error`` why the run stopped early (server down), or None.
     """
     from insday.lease import lease
 
@@ -272,11 +280,11 @@ def deliver(env: Env, limit: int | None = None, label: str | None = None) -> dic
         return _deliver(env, limit)
 
 
-def _deliver(env: Env, limit: int | None) -> dict:
+def _deliver(env: Env, limit: int | None) -> DeliveryReport:
     settings, campaign = env.settings, env.campaign
     from_ = sender(settings, campaign)
     transport = _SmtpTransport(settings, from_[1]) if settings.smtp_host else _EmlTransport(settings.outbox_dir)
-    report = {"transport": transport.name, "sent": 0, "failed": 0, "requeued": 0, "recovered": 0, "pending": 0,
+    report: DeliveryReport = {"transport": transport.name, "sent": 0, "failed": 0, "requeued": 0, "recovered": 0, "pending": 0,
               "error": None}
     with env.engine.connect() as conn:  # one connection for the run: no pool round trip per message
         outbox = _Outbox(conn, settings, campaign.name)

@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import datetime
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TypedDict
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -154,6 +156,34 @@ def existing_keys(session: Session, campaign: str, keys: Iterable[str]) -> set[s
     return found
 
 
+class OutboxEntry(TypedDict):
+    """One message of the outbox, without its body (``datetime`` values print as ``str()`` in JSON)."""
+
+    id: int
+    key: str  # unique per campaign: a message is queued at most once, ever
+    kind: str  # receipt, reminder, overdue, digest, bulletin, alert
+    deadline_id: str | None
+    unit: str | None
+    to_name: str
+    to: str
+    subject: str
+    status: str  # queued, sending, sent, failed
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    message_id: str | None  # the Message-ID header, once sent
+    attachments: int
+    inline_images: int
+
+
+class OutboxListing(TypedDict):
+    """``insday outbox --json``."""
+
+    counts: dict[str, dict[str, int]]  # kind -> status -> messages, over the whole outbox
+    messages: list[OutboxEntry]  # the newest first, as filtered
+
+
 def outbox_counts(session: Session, campaign: str) -> dict[str, dict[str, int]]:
     """{kind: {status: count}} over the campaign's whole outbox."""
     counts: dict[str, dict[str, int]] = {}
@@ -165,7 +195,7 @@ def outbox_counts(session: Session, campaign: str) -> dict[str, dict[str, int]]:
 
 
 def list_messages(session: Session, campaign: str, *, status: str | None = None, kind: str | None = None,
-                  limit: int | None = 50) -> list[dict]:
+                  limit: int | None = 50) -> list[OutboxEntry]:
     """The newest messages first, without their bodies."""
     query = select(OutboxMessage).where(OutboxMessage.campaign == campaign).order_by(OutboxMessage.id.desc())
     if status:

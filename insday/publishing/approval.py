@@ -11,6 +11,7 @@ log in the same transaction.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,8 +95,16 @@ def _checks(row: Approval) -> list[Check]:
     return [Check(**c) for c in row.checks]
 
 
-def approval_json(env: Env, row: Approval | None) -> dict | None:
-    """``{"state": "pending|approved|rejected", "by", "at", "note"}`` (``at`` in campaign time)."""
+class ApprovalReport(TypedDict):
+    """The approval of an output's newest version."""
+
+    state: Literal["pending", "approved", "rejected"]
+    by: str | None  # who decided (the OS user, ``prefect：<审批人>``, or the auto-approval)
+    at: str | None  # when (campaign time)
+    note: str | None
+
+
+def approval_json(env: Env, row: Approval | None) -> ApprovalReport | None:
     if row is None:
         return None
     at: datetime | None = row.decided_at

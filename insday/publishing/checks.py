@@ -12,9 +12,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import TypedDict
 
 SHOWN = 8  # failing rows named in a check's detail
 _SECTION = re.compile(r'section\s*==\s*"([^"]+)"')
+
+
+class CheckReport(TypedDict):
+    """One expectation of an output's checks, as ``--json`` shows it."""
+
+    expectation: str  # its title
+    success: bool
+    detail: str  # in Chinese: what failed, naming the units, regions or figures
 
 
 @dataclass(frozen=True)
@@ -23,7 +32,7 @@ class Check:
     success: bool
     detail: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> CheckReport:
         return asdict(self)
 
 

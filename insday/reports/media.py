@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
+from typing import TypedDict
 
 from insday.env import Env
 from insday.reports.common import day_text, fetch_as_of, heading, local_text, render, unit_info
@@ -27,19 +28,25 @@ def day_media(env: Env, day: date, as_of: datetime) -> list[dict]:
     return fetch_as_of(env, "staging/daily_media_current", as_of, day=day)
 
 
-def _link(day: date, rows: list[dict]) -> dict:
+class GalleryLink(TypedDict):
+    """A bulletin's link to the day's photo and video gallery."""
+
+    day: str
+    href: str  # relative to the bulletin's own folder
+    photos: int
+    videos: int
+    units: int
+
+
+def _link(day: date, rows: list[dict]) -> GalleryLink:
     return {"day": day.isoformat(), "href": f"../{FOLDER}/{day.isoformat()}/index.html",
             "photos": sum(r["kind"] == "photos" for r in rows), "videos": sum(r["kind"] == "videos" for r in rows),
             "units": len({r["unit"] for r in rows})}
 
 
-def media_gallery(env: Env, day: date, as_of: datetime) -> dict | None:
+def media_gallery(env: Env, day: date, as_of: datetime) -> GalleryLink | None:
     """The field a bulletin of ``day`` links the gallery with, relative to the bulletin's own
-    folder (``<root>/<YYYY-MM-DD>/``)::
-
-        {"day": "2019-06-26", "href": "../media/2019-06-26/index.html", "photos": 12, "videos": 3, "units": 4}
-
-    None when no unit sent photos or videos for the day (no gallery to link)."""
+    folder (``<root>/<YYYY-MM-DD>/``); None when no unit sent photos or videos for the day (no gallery to link)."""
     rows = day_media(env, day, as_of)
     return _link(day, rows) if rows else None
 

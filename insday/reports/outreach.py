@@ -6,6 +6,7 @@ the association's own activities, counted as its own, never as a member unit's."
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 from insday.env import Env
 from insday.reports.common import fetch_as_of, unit_info
@@ -29,24 +30,74 @@ def _site_zeros() -> dict:
     return {"sites": 0, **dict.fromkeys(WORKPLACE, 0)}
 
 
-def outreach_summary(env: Env, as_of: datetime) -> dict:
-    """Counts of events, people reached and materials, as known at ``as_of``::
+class Counts(TypedDict):
+    events: int
+    people_reached: int
+    materials: int
+    units: int  # member units with events
 
-        {"as_of": "2019-07-12T08:00:00+00:00",
-         "kinds": ["进学校", ..., "媒体"],
-         "totals": {"events": 12, "people_reached": 5300, "materials": 2100, "units": 4},
-         "by_kind": [{"kind": "进学校", "events": 3, "people_reached": 900, "materials": 700,
-                      "posters": 0, "led_screens": 0, "service_desks": 0}, ...],
-         "by_unit": [{"unit": "P01", "name": "...", "short_name": "人保财险", "events": 5,
-                      "people_reached": 2000, "materials": 800, "by_kind": {"进学校": 2, ...},
-                      "workplace": {"sites": 2, "posters": 20, "led_screens": 2, "service_desks": 1}}, ...],
-         "members": {"events": 10, "people_reached": 4000, "materials": 2000, "units": 4},
-         "association": {"unit": "ASSOC", "name": "吉林省保险行业协会", "short_name": "省协会",
-                         "events": 2, "people_reached": 1300, "materials": 100, "by_kind": {...},
-                         "workplace": {...}},
-         "workplace": {"kind": "职场", "sites": 6, "units": 3, "posters": 60, "led_screens": 5,
-                       "service_desks": 6, "by_unit": [{"unit", "name", "short_name", "sites",
-                                                        "posters", "led_screens", "service_desks"}]}}
+
+class KindCounts(TypedDict):
+    """One kind of event, everyone's (the association's included)."""
+
+    kind: str
+    events: int
+    people_reached: int
+    materials: int
+    posters: int
+    led_screens: int
+    service_desks: int
+
+
+class Workplace(TypedDict):
+    """The workplace-publicity checklist (kind 职场): sites and what they show."""
+
+    sites: int
+    posters: int
+    led_screens: int
+    service_desks: int
+
+
+class UnitOutreach(TypedDict):
+    """A member unit's (or the association's) events."""
+
+    unit: str
+    name: str
+    short_name: str
+    events: int
+    people_reached: int
+    materials: int
+    by_kind: dict[str, int]  # events per kind, every kind of the campaign
+    workplace: Workplace
+
+
+class WorkplaceSites(Workplace):
+    unit: str
+    name: str
+    short_name: str
+
+
+class WorkplaceSummary(Workplace):
+    kind: str  # 职场
+    units: int  # member units with sites
+    by_unit: list[WorkplaceSites]
+
+
+class OutreachReport(TypedDict):
+    """``insday outreach --json``."""
+
+    as_of: str
+    kinds: list[str]  # the event kinds, in the campaign's order
+    totals: Counts
+    by_kind: list[KindCounts]
+    by_unit: list[UnitOutreach]  # the member units, most events first
+    members: Counts  # totals without the association
+    association: UnitOutreach  # its own events (zeros when it reported nothing)
+    workplace: WorkplaceSummary
+
+
+def outreach_summary(env: Env, as_of: datetime) -> OutreachReport:
+    """Counts of events, people reached and materials, as known at ``as_of``.
 
     ``totals`` and ``by_kind`` count every event, the association's included; ``by_unit`` and
     ``totals.units`` are the member units (the association is ``association``, zeros when it
@@ -97,7 +148,14 @@ def outreach_summary(env: Env, as_of: datetime) -> dict:
     }
 
 
-def unit_activities(summary: dict, code: str) -> dict:
+class UnitActivities(TypedDict):
+    events: int
+    people_reached: int
+    materials: int
+    workplace: Workplace
+
+
+def unit_activities(summary: OutreachReport, code: str) -> UnitActivities:
     """One unit's (or the association's) figures in ``outreach_summary``: events, people
     reached, materials and its workplace sites with what they show (zeros without events)."""
     lines = [summary["association"], *summary["by_unit"]]

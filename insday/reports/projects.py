@@ -12,6 +12,7 @@ publication dates for the first, the results publication date for the second.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal, TypedDict
 
 from sqlalchemy.engine import Connection
 
@@ -71,8 +72,45 @@ def project_items(campaign: Campaign, rows: list[dict], as_of: datetime) -> list
     return out
 
 
-def projects_report(env: Env, as_of: datetime) -> dict:
-    """JSON-ready: ``{"as_of", "projects": [...], "overdue": n}``."""
+class ProjectDeadline(TypedDict):
+    id: str  # project_donation, project_results:<project_id>
+    title: str
+    due: str
+    done_on: str | None  # the day the latest report says it was done
+    state: Literal["open", "met", "met_late", "overdue"]
+
+
+class Project(TypedDict):
+    """A project as last reported (:func:`projects`, in JSON)."""
+
+    project_id: str
+    unit: str  # the claimant
+    name: str
+    short_name: str
+    region: str
+    head_office: str | None
+    coverage: float | None  # yuan
+    people: int | None
+    term_months: int | None
+    donated_on: str | None
+    published_on: str | None
+    claims_paid: float | None
+    completed_on: str | None
+    results_published_on: str | None
+    link: str | None
+    reported_at: str
+    deadlines: list[ProjectDeadline]
+
+
+class ProjectsReport(TypedDict):
+    """``insday projects --json``."""
+
+    as_of: str
+    projects: list[Project]
+    overdue: int  # project deadlines overdue
+
+
+def projects_report(env: Env, as_of: datetime) -> ProjectsReport:
     items = projects(env, as_of)
     overdue = sum(1 for p in items for d in p["deadlines"] if d["state"] == "overdue")
     return jsonable({"as_of": as_of, "projects": items, "overdue": overdue})

@@ -7,28 +7,73 @@ import json
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from typing import Literal, TypedDict
 
 from insday.env import Env
 from insday.intake.bundle import member_name, safe_path
 from insday.reports.common import fetch_as_of, jsonable, unit_info
+from insday.reports.outreach import UnitActivities
 
 
 def _bundle_type(env: Env):
     return next(rt for rt in env.campaign.report_types.values() if rt.kind == "bundle")
 
 
-def summary_status(env: Env, as_of: datetime) -> dict:
-    """Every member unit's summary as known at ``as_of`` (JSON-ready)::
+class SummaryPart(TypedDict):
+    key: str  # e.g. plan
+    title: str  # e.g. 活动方案
+    required: bool
 
-        {"as_of", "expected": 63, "submitted": 40, "missing": 23,
-         "parts": [{"key": "plan", "title": "活动方案", "required": true}, ...],
-         "units": [{"unit", "name", "short_name", "status": "accepted" | "missing",
-                    "received_at", "timeliness", "version", "filename", "submission_id",
-                    "parts": {"plan": {"files": 1, "links": 0}, ...},
-                    "rejected": {"filename", "received_at", "errors": [...]} | None,
-                    "activities": {"events", "people_reached", "materials",
-                                   "workplace": {"sites", "posters", "led_screens", "service_desks"}}}, ...],
-         "association": {"unit": "ASSOC", "name", "short_name", "activities": {...}}}
+
+class PartCount(TypedDict):
+    files: int
+    links: int
+
+
+class Refusal(TypedDict):
+    filename: str
+    received_at: str
+    errors: list[str]  # the sentences the receipt gave
+
+
+class UnitSummary(TypedDict):
+    """A member unit's campaign summary; the file keys are None while it is missing."""
+
+    unit: str
+    name: str
+    short_name: str
+    status: Literal["accepted", "missing"]
+    received_at: str | None
+    timeliness: Literal["on_time", "late"] | None
+    version: int | None
+    filename: str | None
+    submission_id: int | None
+    parts: dict[str, PartCount]  # part key -> files and links sent for it
+    rejected: Refusal | None  # its latest attempt, when it was refused
+    activities: UnitActivities
+
+
+class OwnActivities(TypedDict):
+    unit: str
+    name: str
+    short_name: str
+    activities: UnitActivities
+
+
+class SummaryStatus(TypedDict):
+    """``insday summary status --json``."""
+
+    as_of: str
+    expected: int
+    submitted: int
+    missing: int
+    parts: list[SummaryPart]
+    units: list[UnitSummary]
+    association: OwnActivities  # the association's own events, beside the members'
+
+
+def summary_status(env: Env, as_of: datetime) -> SummaryStatus:
+    """Every member unit's summary as known at ``as_of``.
 
     ``rejected`` is the unit's latest attempt when it was refused (e.g. photos missing).
     ``activities`` is what the unit reported of its events and workplace publicity by then

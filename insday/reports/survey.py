@@ -15,6 +15,7 @@ import statistics
 from datetime import datetime
 from pathlib import Path
 from statistics import NormalDist
+from typing import TypedDict
 
 from insday.env import Env
 from insday.reports.common import (data_uri, day_text, fetch_as_of, jsonable, local_text, out_dir, render,
@@ -45,7 +46,60 @@ def wilson_interval(k: int, n: int, confidence: float) -> tuple[float, float, fl
     return p, max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _stats(scores: list[int], rules) -> dict:
+class Stats(TypedDict):
+    """Scores of one question (or of a company's overall question)."""
+
+    n: int
+    mean: float
+    ci_low: float | None  # the mean's t-interval; None for fewer than 2 scores
+    ci_high: float | None
+    satisfied: int  # scores of at least survey.satisfied_min
+    rate: float  # satisfied / n
+    rate_low: float  # Wilson score interval of the rate
+    rate_high: float
+    counts: dict[str, int]  # score -> answers, every score of the scale
+
+
+class QuestionStats(Stats):
+    key: str
+    title: str
+
+
+class CompanyStats(Stats):
+    """A company's answers: the stats are those of the overall question."""
+
+    unit: str
+    name: str
+    short_name: str
+    responses: int
+    rank: int | None  # None when flagged: fewer responses than survey.min_responses (not ranked)
+    flagged: bool
+    questions: dict[str, float]  # question -> mean
+    comments: int
+
+
+class SurveyResults(TypedDict):
+    as_of: str
+    responses: int
+    min_responses: int
+    confidence: float
+    satisfied_min: int
+    scale: list[int]  # lowest and highest score
+    overall: str  # the question companies are ranked by
+    questions: list[QuestionStats]
+    companies: list[CompanyStats]  # ranked ones by mean (ties share a rank), then flagged ones
+    ranked: int
+    flagged: int
+    not_rated: int  # companies without a response
+
+
+class SurveyReport(SurveyResults):
+    """``insday survey report --json``."""
+
+    files: dict[str, str]  # xlsx, md, html, charts ... -> path
+
+
+def _stats(scores: list[int], rules) -> Stats:
     mean, low, high = mean_interval(scores, rules.confidence)
     satisfied = sum(1 for s in scores if s >= rules.satisfied_min)
     rate, rate_low, rate_high = wilson_interval(satisfied, len(scores), rules.confidence)
@@ -62,16 +116,8 @@ def mask(text: str | None) -> str | None:
     return _EMAIL.sub("***@***", _PHONE.sub(lambda m: m.group(0)[:3] + "****", text))
 
 
-def survey_results(env: Env, as_of: datetime) -> dict:
-    """The survey as known at ``as_of`` (JSON-ready)::
-
-        {"as_of", "responses": 812, "min_responses": 30, "confidence": 0.95, "satisfied_min": 4,
-         "scale": [1, 5], "overall": "q_overall",
-         "questions": [{"key", "title", "n", "mean", "ci_low", "ci_high", "satisfied", "rate",
-                        "rate_low", "rate_high", "counts": {"1": n, ..., "5": n}}],
-         "companies": [{"unit", "name", "short_name", "responses", "rank" | None, "flagged",
-                        **stats of the overall question, "questions": {key: mean}, "comments": n}],
-         "ranked": n, "flagged": n, "not_rated": n}
+def survey_results(env: Env, as_of: datetime) -> SurveyResults:
+    """The survey as known at ``as_of``.
 
     Ranked companies come first by mean score (ties share a rank), then flagged ones by
     number of responses.
@@ -144,7 +190,7 @@ def _charts(data: dict) -> dict[str, bytes]:
     return charts
 
 
-def write_survey_report(env: Env, as_of: datetime, out: Path | None = None) -> dict:
+def write_survey_report(env: Env, as_of: datetime, out: Path | None = None) -> SurveyReport:
     """Write survey.xlsx, survey.md, survey.html (publishable, self-contained) and
     charts/*.png; return the results (JSON-ready) with ``files``."""
     from insday.reports.xlsx import INTEGER, PERCENT, SCORE, Table, write_workbook

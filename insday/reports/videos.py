@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal, TypedDict
 
 from insday.campaign import text_key
 from insday.env import Env
@@ -21,7 +22,84 @@ def authors(text: str) -> list[str]:
     return [a.strip() for a in _AUTHORS.split(text or "") if a.strip()]
 
 
-def _entry(env: Env, row: dict) -> dict:
+class BoardEntry(TypedDict):
+    """A video on a day's leaderboard (达人榜)."""
+
+    rank: int
+    title: str
+    author: str
+    unit: str
+    name: str
+    short_name: str
+    votes: int
+    link: str
+
+
+class Champion(BoardEntry):
+    day: str
+
+
+class UnitVideos(TypedDict):
+    unit: str
+    name: str
+    short_name: str
+    videos: int
+
+
+class Submissions(TypedDict):
+    videos: int  # not withdrawn
+    units: int
+    by_unit: list[UnitVideos]
+
+
+class Withdrawn(TypedDict):
+    link: str
+    title: str
+    author: str
+    unit: str
+    name: str
+    short_name: str
+    reason: str
+    withdrawn_at: str
+
+
+class VideoBoard(TypedDict):
+    """``insday videos board --json``."""
+
+    as_of: str
+    day: str | None  # None: no board yet
+    size: int  # places on a board
+    entries: list[BoardEntry]
+    champion: BoardEntry | None  # None without a board, or when the day's champion was withdrawn
+    champions: list[Champion]  # every day's up to ``day``
+    days: list[str]  # the days with a board
+    submissions: Submissions
+    withdrawn: list[Withdrawn]
+
+
+class Creator(TypedDict):
+    """A person (and unit) who made at least one daily leaderboard: one certificate."""
+
+    author: str
+    unit: str
+    name: str
+    short_name: str
+    titles: list[str]
+    days: list[str]
+    best_rank: int
+    champion_days: list[str]
+    award: Literal["短视频日冠军", "短视频达人榜上榜"]
+
+
+class CertificateList(TypedDict):
+    """``insday videos certificates --json``."""
+
+    as_of: str
+    certificates: list[Creator]
+    file: str  # the xlsx written
+
+
+def _entry(env: Env, row: dict) -> BoardEntry:
     return {"rank": row["rank"], "title": row["title"], "author": row["author"], **unit_info(env.campaign, row["unit"]),
             "votes": row["votes"], "link": row["link"]}
 
@@ -44,19 +122,9 @@ def _boards(env: Env, as_of: datetime) -> tuple[list[dict], list[dict]]:
     return kept, withdrawn
 
 
-def video_leaderboard(env: Env, as_of: datetime, day: date | None = None) -> dict:
+def video_leaderboard(env: Env, as_of: datetime, day: date | None = None) -> VideoBoard:
     """One day's leaderboard as known at ``as_of`` (default day: the latest day with a
-    board), every champion up to that day, and the units' video submissions::
-
-        {"as_of": "...", "day": "2019-06-22", "size": 10,
-         "entries": [{"rank": 1, "title": "...", "author": "张三", "unit": "P01", "name": "...",
-                      "short_name": "人保财险", "votes": 1200, "link": "https://..."}, ...],
-         "champion": {...the rank-1 entry...} | None,
-         "champions": [{"day": "2019-06-20", ...entry...}, ...],
-         "days": ["2019-06-20", ...],
-         "submissions": {"videos": 25, "units": 9,
-                         "by_unit": [{"unit": "P01", "name": "...", "short_name": "...", "videos": 4}, ...]},
-         "withdrawn": [{"link", "title", "author", "unit", "name", "short_name", "reason", "withdrawn_at"}]}
+    board), every champion up to that day, and the units' video submissions.
 
     ``day`` without a board gives empty ``entries`` and ``champion`` None. Withdrawn videos
     are on no board and not counted in ``submissions``; the others keep their published
@@ -90,12 +158,8 @@ def video_leaderboard(env: Env, as_of: datetime, day: date | None = None) -> dic
     })
 
 
-def video_certificates(env: Env, as_of: datetime) -> list[dict]:
-    """One line per creator (person and unit) who made at least one daily leaderboard::
-
-        {"author": "张三", "unit": "P01", "name": "...", "short_name": "...",
-         "titles": ["..."], "days": ["2019-06-21", ...], "best_rank": 1,
-         "champion_days": ["2019-06-21"], "award": "短视频日冠军" | "短视频达人榜上榜"}
+def video_certificates(env: Env, as_of: datetime) -> list[Creator]:
+    """One line per creator (person and unit) who made at least one daily leaderboard.
 
     Co-authors of a video each get a line. Sorted by unit code, then author. A withdrawn
     video earns nobody a line.

@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal, TypedDict
 
 from insday.campaign import KIND_TITLES
 from insday.env import Env
@@ -42,21 +43,85 @@ def _sums(metric_list: list[dict], companies: list[dict]) -> dict:
             for m in metric_list}
 
 
-def whitepaper_data(env: Env, as_of: datetime) -> dict:
-    """The white paper's figures as known at ``as_of``::
+class Metric(TypedDict):
+    key: str
+    label: str  # as the template heads the column
+    unit: str  # e.g. 万元
+    money: bool  # an amount (万元, 2 decimals); else a count
 
-        {"as_of", "title", "year", "metrics": [{"key", "label", "unit", "money"}],
-         "expected": 54, "reported": 50,
-         "totals": {"claims_paid": Decimal, ..., "poverty_people": int},   # reporting companies only
-         "by_kind": [{"kind": "property", "title": "财产险公司", "expected", "reported", "totals": {...}}],
-         "companies": [{"code", "name", "short_name", "kind", "values": {...}, "shares": {key: 0..1},
-                        "received_at", "timeliness"}],                       # by claims paid, largest first
-         "missing": [{"code", "name", "short_name", "kind"}],
-         "campaign": {"title", "theme", "heading"},
-         "workplace": {"companies": 12, "sites": 40, "posters": 300, "led_screens": 35, "service_desks": 40,
-                       "events": 80, "people_reached": 20000,
-                       "by_company": [{"unit", "name", "short_name", "sites", "posters", "led_screens",
-                                       "service_desks"}]}}
+
+class CompanyRef(TypedDict):
+    code: str
+    name: str
+    short_name: str
+    kind: Literal["property", "life"]
+
+
+class CompanyFigures(CompanyRef):
+    values: dict[str, float | int]  # metric key -> figure
+    shares: dict[str, float | None]  # metric key -> share of the total, 0..1 (None: a total of 0)
+    received_at: str
+    timeliness: Literal["on_time", "late"]
+
+
+class KindTotals(TypedDict):
+    kind: Literal["property", "life"]
+    title: str
+    expected: int
+    reported: int
+    totals: dict[str, float | int]
+
+
+class CampaignHeading(TypedDict):
+    title: str
+    theme: str | None
+    heading: str
+
+
+class CompanySites(TypedDict):
+    unit: str
+    name: str
+    short_name: str
+    sites: int
+    posters: int
+    led_screens: int
+    service_desks: int
+
+
+class WorkplacePublicity(TypedDict):
+    """The companies' workplace publicity (events of the kind 职场) and all their events in the campaign."""
+
+    companies: int
+    sites: int
+    posters: int
+    led_screens: int
+    service_desks: int
+    events: int
+    people_reached: int
+    by_company: list[CompanySites]
+
+
+class WhitepaperReport(TypedDict):
+    """``insday whitepaper --json``: the figures of :func:`whitepaper_data` as JSON, and the files."""
+
+    as_of: str
+    title: str
+    year: int | None  # the data year (whitepaper.data_year)
+    metrics: list[Metric]
+    expected: int
+    reported: int
+    totals: dict[str, float | int]  # reporting companies only
+    by_kind: list[KindTotals]
+    companies: list[CompanyFigures]  # by the first metric, largest first
+    missing: list[CompanyRef]  # not reported: listed, never counted as zero
+    campaign: CampaignHeading
+    workplace: WorkplacePublicity
+    files: dict[str, str]  # xlsx, markdown, html, chart_<key> -> path
+
+
+def whitepaper_data(env: Env, as_of: datetime) -> dict:
+    """The white paper's figures as known at ``as_of``: :class:`WhitepaperReport` without its
+    files, amounts as Decimal and times as datetime.
 
     ``workplace`` is the companies' workplace publicity in the campaign (events of the kind
     职场, as known at ``as_of``: sites and what they show) and their outreach events of every
@@ -194,7 +259,7 @@ def _sections(data: dict) -> list[dict]:
     return sections
 
 
-def write_whitepaper(env: Env, as_of: datetime, out: Path | None = None) -> dict:
+def write_whitepaper(env: Env, as_of: datetime, out: Path | None = None) -> WhitepaperReport:
     """Write whitepaper.xlsx, whitepaper.md, whitepaper.html and charts/*.png; return the
     data (JSON-ready) with ``files``."""
     from insday.reports.xlsx import INTEGER, MONEY, PERCENT, Table, write_workbook

@@ -6,6 +6,7 @@ certificate list. Before it, what was published stays as it was (knowledge time)
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -59,10 +60,22 @@ def find_video(env: Env, link_or_id: str | int) -> dict:
     raise VideoNotFound(f"未找到链接为「{link}」的短视频：短视频作品报送和达人榜中都没有这个链接，请核对")
 
 
-def withdraw_video(env: Env, link_or_id: str | int, reason: str, actor: str, *, at: datetime | None = None) -> dict:
-    """Withdraw a video (one transaction, with its audit-log entry). Returns
-    ``{"link", "unit", "title", "author", "reason", "actor", "withdrawn_at", "created"}``;
-    ``created`` is False when it had been withdrawn before (nothing changes then)."""
+class WithdrawalDone(TypedDict):
+    """``insday videos withdraw --json`` (``withdrawn_at`` prints as ``str()``)."""
+
+    link: str
+    unit: str | None
+    title: str
+    author: str
+    reason: str
+    actor: str
+    withdrawn_at: datetime
+    created: bool  # False: it had been withdrawn before (nothing changed)
+
+
+def withdraw_video(env: Env, link_or_id: str | int, reason: str, actor: str, *,
+                   at: datetime | None = None) -> WithdrawalDone:
+    """Withdraw a video (one transaction, with its audit-log entry)."""
     from insday import audit
     from insday.db import session_scope
     from insday.db.models import VideoWithdrawal, utcnow

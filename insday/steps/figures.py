@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TypedDict
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection
@@ -45,7 +46,17 @@ def unlocked(conn: Connection, campaign: Campaign, as_of: datetime) -> dict[str,
     return {row["region_code"]: row for row in fetch(conn, "marts/steps/unlocks", as_of=as_of, campaign=campaign.name)}
 
 
-def refresh_unlocks(conn: Connection, campaign: Campaign, at: datetime, trigger: str) -> list[dict]:
+class Unlock(TypedDict):
+    """A helped region whose group total reached the threshold (newly, or on an earlier day than recorded)."""
+
+    region: str  # short name
+    code: str
+    unlocked_on: str  # the local day the cumulative group total first reached the threshold
+    group_steps: int
+    corrects: str | None  # the day recorded before, when late data moved the unlock earlier
+
+
+def refresh_unlocks(conn: Connection, campaign: Campaign, at: datetime, trigger: str) -> list[Unlock]:
     """Record helped regions whose group total has reached the threshold, as known at ``at``.
 
     The day recorded is the local day the cumulative group total first reached the

@@ -33,6 +33,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypedDict
 
 from sqlalchemy import (BigInteger, Boolean, Column, Date, Integer, MetaData, Table, Text, func, insert, select, text,
                         update)
@@ -44,7 +45,7 @@ from insday.db.models.steps import ParticipantId
 from insday.db.types import UTCDateTime
 from insday.env import Env
 from insday.sql import fetch
-from insday.steps.figures import check_time_order, lock_step_data, refresh_unlocks, run
+from insday.steps.figures import Unlock, check_time_order, lock_step_data, refresh_unlocks, run
 from insday.steps.records import BROKEN_GZIP, Header, file_sha256, open_records, read_header
 from insday.steps.rules import BADGES, REJECT_REASONS, RegionResolver, StepsError, badge_masks, step_calendar
 
@@ -69,7 +70,7 @@ _RECORD_COLUMNS = ("donated_at", "participant_id", "region", "steps", "raw_line"
 
 
 def import_donations(env: Env, path: Path | str, *, received_at: datetime | None = None,
-                     filename: str | None = None) -> dict:
+                     filename: str | None = None) -> ImportReport:
     """Import one raw donation file; return what ``insday steps import --json`` prints.
 
     ``received_at`` (default now) is when the records became known; it may not be earlier
@@ -88,7 +89,7 @@ def import_donations(env: Env, path: Path | str, *, received_at: datetime | None
                          "无法读完。请从全国平台重新下载完整的文件后再导入") from None
 
 
-def _import(env: Env, path: Path, filename: str, sha256: str, received_at: datetime, started: float) -> dict:
+def _import(env: Env, path: Path, filename: str, sha256: str, received_at: datetime, started: float) -> ImportReport:
     campaign = env.campaign
     with open_records(path) as fh, env.engine.begin() as conn:
         header = read_header(fh)
@@ -130,7 +131,25 @@ def _hash_while_loading_libraries(path: Path) -> str:
         return digest.result()
 
 
-def _result(row, path: Path, tz, *, duplicate: bool, unlocks: list, started: float) -> dict:
+class ImportReport(TypedDict):
+    """``insday steps import --json``: one raw donation file imported (or known already)."""
+
+    import_id: int
+    file: str
+    sha256: str
+    duplicate: bool  # imported before (same SHA-256): nothing changed, every count is 0
+    received_at: str  # when the records became known (campaign time)
+    records: int
+    accepted: int
+    rejected: dict[str, int]  # per reason, every key of insday.steps.rules.REJECT_REASONS
+    superseded: int  # records counted before, replaced by an earlier donation of the same day in this file
+    first_day: str | None  # the days of the valid records
+    last_day: str | None
+    unlocks: list[Unlock]
+    seconds: float
+
+
+def _result(row, path: Path, tz, *, duplicate: bool, unlocks: list[Unlock], started: float) -> ImportReport:
     rejected = {reason: 0 if duplicate else row.rejected.get(reason, 0) for reason in REJECT_REASONS}
     return {
         "import_id": row.id,

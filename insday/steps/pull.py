@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Literal, TypedDict
 from urllib.parse import urlsplit
 
 from sqlalchemy import insert
@@ -23,7 +24,7 @@ from insday.campaign import Campaign, text_key
 from insday.db.models import StepPull, StepPulledRegion, StepPulledUnit
 from insday.env import Env
 from insday.settings import Settings
-from insday.steps.figures import check_time_order, lock_step_data, refresh_unlocks
+from insday.steps.figures import Unlock, check_time_order, lock_step_data, refresh_unlocks
 from insday.steps.rules import RegionResolver, StepsError, step_calendar
 
 MAX_PROBLEMS = 10
@@ -46,7 +47,34 @@ class Figures:
     platform_as_of: datetime | None = None
 
 
-def pull_aggregates(env: Env, *, as_of: datetime | None = None) -> dict:
+class PullReport(TypedDict):
+    """``insday steps pull --json``: one pull of the national platform's figures, stored."""
+
+    pull_id: int
+    source: Literal["api", "file"]
+    location: str  # the URL without its query, or the file's name
+    sha256: str
+    pulled_at: str  # as recorded (campaign time)
+    platform_as_of: str | None  # the payload's own ``as_of``, if it gave one
+    regions: int  # rows stored
+    units: int
+    days: list[str]
+    unlocks: list[Unlock]
+
+
+class PullSkipped(TypedDict):
+    """No ``INSDAY_STEPS_API_URL``: nothing pulled, nothing stored."""
+
+    pull_id: None
+    source: Literal["api"]
+    skipped: str
+    regions: int
+    units: int
+    days: list[str]
+    unlocks: list[Unlock]
+
+
+def pull_aggregates(env: Env, *, as_of: datetime | None = None) -> PullReport | PullSkipped:
     """GET the platform's aggregates (``INSDAY_STEPS_API_URL``) and store them as received at
     ``as_of`` (default now). Retries timeouts, connection errors, 429 and 5xx; raises
     :class:`StepsError` with a clear message when it cannot get a good payload. Without a
@@ -66,7 +94,7 @@ def pull_aggregates(env: Env, *, as_of: datetime | None = None) -> dict:
                       pulled_at=as_of)
 
 
-def import_aggregates_file(env: Env, path: Path | str, *, received_at: datetime | None = None) -> dict:
+def import_aggregates_file(env: Env, path: Path | str, *, received_at: datetime | None = None) -> PullReport:
     """Store the aggregates in a dropped CSV or xlsx file as a pull received at ``received_at``."""
     from insday.intake.read import Unreadable, read_sheets
 
@@ -82,7 +110,7 @@ def import_aggregates_file(env: Env, path: Path | str, *, received_at: datetime 
 
 
 def _store_pull(env: Env, figures: Figures, *, source: str, location: str, sha256: str,
-               pulled_at: datetime | None = None) -> dict:
+               pulled_at: datetime | None = None) -> PullReport:
     pulled_at = (pulled_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     with env.engine.begin() as conn:
         key = env.campaign.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal, TypedDict
 
 from insday.campaign import Badges, Campaign, Region, text_key
 
@@ -204,7 +205,23 @@ def crossings(campaign: Campaign, figures: list[RegionDayFigure]) -> dict[str, t
     return result
 
 
-def region_table(campaign: Campaign, figures: list[RegionDayFigure], unlocked: dict[str, date]) -> list[dict]:
+class RegionRow(TypedDict):
+    """A region's standing in the step run (double days counted)."""
+
+    rank: int  # by own steps, largest first, ties by code
+    name: str
+    code: str
+    full_name: str
+    helps: str | None  # the region this one helps (a helper region), by short name
+    helper: str | None  # the region helping this one (a helped region)
+    own_steps: int
+    group_steps: int | None  # helped regions: own plus helpers' steps; None for the others
+    progress: float | None  # group steps in percent of the unlock threshold, 2 decimals
+    unlocked_on: str | None
+    source: Literal["pulled", "raw", "mixed"] | None  # where the figures came from; None: no figures
+
+
+def region_table(campaign: Campaign, figures: list[RegionDayFigure], unlocked: dict[str, date]) -> list[RegionRow]:
     """One row per region, largest own total first: own and group steps (double days counted),
     progress toward the threshold in percent, the unlock day and which source the figures came from."""
     cal = step_calendar(campaign)

@@ -4,18 +4,87 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timezone
+from typing import Literal, NotRequired, TypedDict
 
 from insday.env import Env
 from insday.sql import fetch
 from insday.steps.figures import region_figures, unlocked
-from insday.steps.rules import mask_participant, region_table
+from insday.steps.rules import RegionRow, mask_participant, region_table
+
+
+class Badges(TypedDict):
+    """Participants who earned each badge."""
+
+    first_donation: int
+    five_donations: int
+    ten_consecutive_days: int
+
+
+class TopParticipant(TypedDict):
+    rank: int
+    participant: str  # masked id, e.g. wx_****c0c
+    steps: int
+
+
+class UnitSteps(TypedDict):
+    """A member unit's steps as its daily reports give them, beside the platform's figure."""
+
+    rank: int  # equal steps share a rank (1, 2, 2, 4)
+    code: str
+    name: str
+    steps: int
+    participants: int
+    days_reported: int
+    platform_steps: int | None  # the platform's total for the unit's staff; None: never pulled
+
+
+class StepSummary(TypedDict):
+    """``insday steps summary --json`` and the ``step_summary`` task."""
+
+    as_of: str
+    threshold: int  # group steps that unlock a helped region
+    has_data: bool  # any step figure known yet (false: every figure is 0 because nothing is known)
+    data_received_at: str | None  # when the latest import or pull known then was recorded
+    regions: list[RegionRow]
+    badges: Badges
+    top: list[TopParticipant]
+    units: list[UnitSteps]
+    region_days: NotRequired[dict[str, dict[str, int]]]  # by_day: region code -> day -> steps as donated
+    unit_days: NotRequired[dict[str, dict[str, int]]]  # by_day: unit code -> day -> the platform's steps
+
+
+ReconcileStatus = Literal["match", "mismatch", "raw_only", "pulled_only"]
+
+
+class RegionDayComparison(TypedDict):
+    """One region and day, as recomputed from raw records and as the platform gave it (steps as donated)."""
+
+    region: str
+    code: str
+    day: str
+    raw_steps: int | None  # None: no raw records for it
+    pulled_steps: int | None  # None: the platform did not give it
+    steps_diff: int | None  # raw - pulled, when both are known
+    raw_donations: int | None
+    pulled_donations: int | None
+    donations_diff: int | None
+    status: ReconcileStatus  # match: equal steps and equal donations (where the platform gave them)
+
+
+class Reconciliation(TypedDict):
+    """``insday steps reconcile --json``."""
+
+    as_of: str
+    counts: dict[ReconcileStatus, int]
+    differences: list[RegionDayComparison]  # every row but the matches
+    rows: list[RegionDayComparison]  # every region and day either source has
 
 
 def _moment(as_of: datetime | None) -> datetime:
     return (as_of or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
 
-def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = False) -> dict:
+def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = False) -> StepSummary:
     """Regions (own and group steps, progress, unlock day), badge counts, the top participants
     (masked ids) and the member units ranking, as known at ``as_of`` (default now).
 
@@ -36,7 +105,7 @@ def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = Fals
         unit_days: dict[str, dict[str, int]] = defaultdict(dict)
         for r in fetch(conn, "marts/steps/unit_platform_days", as_of=as_of, campaign=key):
             unit_days[r["unit_code"]][r["day"].isoformat()] = int(r["steps"])
-    units = []
+    units: list[UnitSteps] = []
     for unit in campaign.units:
         report = reports.get(unit.code, {})
         platform = unit_days.get(unit.code)
@@ -47,7 +116,7 @@ def step_summary(env: Env, as_of: datetime | None = None, *, by_day: bool = Fals
     units.sort(key=lambda u: (-u["steps"], u["code"]))
     for i, unit in enumerate(units):  # equal steps share a rank (1, 2, 2, 4)
         unit["rank"] = units[i - 1]["rank"] if i and unit["steps"] == units[i - 1]["steps"] else i + 1
-    summary = {
+    summary: StepSummary = {
         "as_of": as_of.astimezone(campaign.tz).isoformat(),
         "threshold": campaign.steps.unlock_threshold,
         "has_data": bool(figures),
@@ -82,7 +151,7 @@ def latest_step_data(env: Env, as_of: datetime | None = None) -> datetime | None
         return _latest(conn, env.campaign, _moment(as_of))
 
 
-def reconcile(env: Env, as_of: datetime | None = None) -> dict:
+def reconcile(env: Env, as_of: datetime | None = None) -> Reconciliation:
     """Raw-record figures against pulled figures per region per day (steps as donated, not
     doubled). status: match, mismatch, raw_only, pulled_only; ``differences`` lists all but
     the matches."""
@@ -90,7 +159,7 @@ def reconcile(env: Env, as_of: datetime | None = None) -> dict:
     regions = env.campaign.steps.by_code
     with env.engine.connect() as conn:
         figures = region_figures(conn, env.campaign, as_of)
-    rows = []
+    rows: list[RegionDayComparison] = []
     for f in figures:
         both = f.raw_steps is not None and f.pulled_steps is not None
         if both:
