@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from insday.campaign import Campaign, get_campaign
+from insday.campaign import Campaign, campaign_folder, get_campaign
 from insday.settings import Settings, get_settings
 
 
@@ -46,4 +46,4 @@ class Env:
 def load_env(settings: Settings | None = None) -> Env:
     """The configured environment; raises CampaignError if the campaign definition is invalid."""
     settings = settings or get_settings()
-    return Env(settings, get_campaign(settings.campaign_folder))
+    return Env(settings, get_campaign(campaign_folder(settings.campaign)))

@@ -16,7 +16,7 @@ class Settings(BaseSettings):
     home: Path = Path("./var")
     database_url: str | None = None
     # The campaign: its name (a folder under campaigns/) or a campaign folder's path; None: the
-    # one installed campaign (several installed: one must be named). See insday.campaigns.
+    # one installed campaign (several installed: one must be named). See insday.campaign.campaign_folder.
     campaign: Path | None = None
 
     @field_validator("campaign", mode="before")
@@ -75,13 +75,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'insday.db').resolve()}"
-
-    @property
-    def campaign_folder(self) -> Path:
-        """The selected campaign's folder (raises CampaignError when none can be chosen)."""
-        from insday.campaigns import campaign_folder
-
-        return campaign_folder(self.campaign)
 
     def path(self, *parts: str) -> Path:
         """A folder or file under ``home``; folders are created on demand by callers."""

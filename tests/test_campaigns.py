@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from filemaker import daily_row, write_xlsx
 
-from insday.campaign import get_campaign
-from insday.campaigns import campaign_folder, listing
+from insday.campaign import CampaignError, campaign_folder, get_campaign
+from insday.campaigns import listing
 from insday.db import session_scope
 from insday.db.migrate import load_reference_data
 from insday.env import Env
@@ -67,8 +67,6 @@ def test_the_shipped_campaigns_differ_as_configured():
 def test_selecting_a_campaign(tmp_path):
     assert campaign_folder("guangdong-2020") == CAMPAIGNS_DIR / "guangdong-2020"
     assert campaign_folder(CAMPAIGNS_DIR / "jilin-2019") == CAMPAIGNS_DIR / "jilin-2019"
-    from insday.campaign import CampaignError
-
     with pytest.raises(CampaignError, match="请用 --campaign"):
         campaign_folder(None)  # two installed, none named
     with pytest.raises(CampaignError, match="没有名为「hainan-2021」的活动"):

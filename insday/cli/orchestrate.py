@@ -92,7 +92,7 @@ def schedule(
 
     if every_campaign:
         from insday.campaign import get_campaign
-        from insday.campaigns import installed
+        from insday.campaign import installed
 
         campaigns = [get_campaign(folder) for folder in installed()]
         header = (f"# Written by `insday schedule --every-campaign --prefect-yaml {prefect_yaml and prefect_yaml.name}` "

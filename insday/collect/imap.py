@@ -15,7 +15,7 @@ Chinese file names are decoded whichever way the mail client wrote them: RFC 223
 (``filename*=UTF-8''...``, also split in continuations), RFC 2047 encoded words in
 quotes (Outlook, Foxmail), or raw UTF-8 / GBK bytes. Inline images (a signature logo)
 are not taken. The sender's address is matched to a unit's contact email
-(:func:`unit_for_sender`) and recorded with each file.
+(:func:`insday.intake.senders.unit_for_sender`) and recorded with each file.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from email.message import EmailMessage
 from email.utils import collapse_rfc2231_value, parseaddr
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from insday.campaign import Campaign
 from insday.collect.donations import count, new_block, take_export
 from insday.env import Env
 from insday.intake.files import archive
 from insday.intake.pipeline import Received
+from insday.intake.senders import unit_for_sender
 from insday.lease import lease
 from insday.settings import Settings
 from insday.steps.records import first_line_of, looks_like_export
@@ -115,17 +115,6 @@ def parse_message(raw: bytes) -> tuple[str | None, str, list[Attachment]]:
         if data:
             attachments.append(Attachment(filename, data))
     return sender, str(msg.get("Subject", "")), attachments
-
-
-def unit_for_sender(campaign: Campaign, address: str | None) -> str | None:
-    """The code of the unit (or the association) whose contact email is ``address``."""
-    if not address:
-        return None
-    wanted = address.strip().lower()
-    for unit in (*campaign.units, campaign.association_unit):
-        if unit.email.strip().lower() == wanted:
-            return unit.code
-    return None
 
 
 def internaldate(fetched: bytes) -> datetime | None:

@@ -91,7 +91,7 @@ def describe(issue: dict, filename: str, headers: dict[str, str]) -> Problem:
 
 
 def _pages(env: Env, subs: list[Submission]) -> list[FilePage]:
-    from insday.collect.imap import unit_for_sender
+    from insday.intake.senders import unit_for_sender
 
     campaign = env.campaign
     by_code = {u.code: u for u in (*campaign.units, campaign.association_unit)}

@@ -27,6 +27,17 @@ def _addr(text: str | None) -> str:
     return parseaddr(text or "")[1].strip().lower()
 
 
+def unit_for_sender(campaign: Campaign, address: str | None) -> str | None:
+    """The code of the unit (or the association) whose contact email is ``address``."""
+    if not address:
+        return None
+    wanted = address.strip().lower()
+    for unit in (*campaign.units, campaign.association_unit):
+        if unit.email.strip().lower() == wanted:
+            return unit.code
+    return None
+
+
 def foreign_sender(campaign: Campaign, unit_code: str | None, sender: str | None) -> bool:
     """Whether a file of ``unit_code`` came from an address that is not its contact's nor the association's."""
     unit = campaign.unit_by_code.get(unit_code or "")
@@ -39,8 +50,6 @@ def foreign_sender(campaign: Campaign, unit_code: str | None, sender: str | None
 
 def sender_warning(campaign: Campaign, unit_code: str, sender: str) -> str:
     """The warning a file from a foreign sender carries (Chinese, for the unit and the association)."""
-    from insday.collect.imap import unit_for_sender
-
     unit = campaign.unit_by_code[unit_code]
     other = campaign.unit_by_code.get(unit_for_sender(campaign, _addr(sender)) or "")
     who = f"（{other.display_name}的联系人邮箱）" if other else ""
