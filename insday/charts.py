@@ -19,8 +19,15 @@ from __future__ import annotations
 import io
 import warnings
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -37,8 +44,6 @@ class MissingGlyphs(RuntimeError):
 @lru_cache(maxsize=1)
 def font_path() -> Path:
     """The Noto Sans CJK SC font file shipped inside the mplfonts package."""
-    from importlib.resources import files
-
     path = Path(str(files(FONT_PACKAGE) / "fonts" / FONT_FILE))
     if not path.is_file():
         raise FileNotFoundError(f"{FONT_FILE} not found in the {FONT_PACKAGE} package ({path}); "
@@ -50,9 +55,6 @@ def font_path() -> Path:
 def cjk_font() -> FontProperties:
     """Register the CJK font with matplotlib (once per process), make it the default
     sans-serif font, and return its FontProperties."""
-    import matplotlib
-    from matplotlib import font_manager
-
     path = str(font_path())
     font_manager.fontManager.addfont(path)
     props = font_manager.FontProperties(fname=path)
@@ -65,17 +67,12 @@ def cjk_font() -> FontProperties:
 
 def missing_glyphs(text: str) -> list[str]:
     """Characters of ``text`` the CJK font has no glyph for (whitespace ignored)."""
-    from matplotlib.ft2font import FT2Font
-
     font = FT2Font(str(font_path()))
     return sorted({c for c in text if not c.isspace() and font.get_char_index(ord(c)) == 0})
 
 
 def figure(width: float = 8.0, height: float = 4.5, dpi: int = 150) -> Figure:
     """A new figure on the Agg canvas, drawn with the CJK font, constrained layout."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     cjk_font()
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)

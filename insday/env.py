@@ -32,12 +32,14 @@ class Env:
 
     @cached_property
     def engine(self):
+        # lazy: SQLAlchemy and the schema code cost about 0.2 s; `insday --help` must not pay them
         from insday.db import get_engine
 
         return get_engine(self.settings.db_url)
 
     def ensure_db(self) -> None:
         """Create or upgrade the schema (and load the roster) if it is not at the latest revision."""
+        # lazy: SQLAlchemy and the schema code cost about 0.2 s; `insday --help` must not pay them
         from insday.db.bootstrap import ensure_database
 
         ensure_database(self.engine, self.campaign)

@@ -38,6 +38,7 @@ from insday.env import Env
 from insday.intake.files import archive
 from insday.intake.pipeline import Received
 from insday.intake.senders import unit_for_sender
+from insday.intake.service import ingest_received
 from insday.lease import lease
 from insday.settings import Settings
 from insday.steps.records import first_line_of, looks_like_export
@@ -222,8 +223,6 @@ def _collect(env: Env, summary: dict, as_of: datetime | None, dry_run: bool) -> 
         taken: dict[int, dict] = {}  # id(attachment) -> its donations entry
         if not dry_run:
             if items:
-                from insday.intake.service import ingest_received
-
                 for item in items:
                     item.archive_path = archive(settings.archive_dir, item.data, item.sha256,
                                                 Path(item.filename).suffix)

@@ -39,6 +39,8 @@ from insday.campaign import Campaign
 from insday.deadlines import Deadline, registry
 from insday.deadlines.projects import claimant_states, claims_of
 from insday.env import Env
+from insday.reports.projects import project_items
+from insday.roster import effective, notes
 from insday.sql import fetch
 
 @dataclass(frozen=True)
@@ -80,9 +82,6 @@ def tracked_deadlines(campaign: Campaign, projects: list[dict]) -> list[Deadline
 def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[DeadlineState]:
     """Every tracked deadline (as known at ``as_of``) with each expected unit's state, each
     unit measured against its own due time where the association extended it."""
-    from insday.reports.projects import project_items
-    from insday.roster import effective
-
     campaign = effective(conn, campaign, as_of)  # units.csv plus the roster changes known by then
     projects = fetch(conn, "staging/projects_current", as_of=as_of, campaign=campaign.name)
     deadlines = tracked_deadlines(campaign, projects)
@@ -132,8 +131,6 @@ def deadline_status(env: Env, as_of: datetime) -> dict:
     roster order, names the roster's display names. The roster is the effective one
     (:mod:`insday.roster`): units.csv plus the changes recorded by ``as_of``.
     """
-    from insday.roster import effective
-
     with env.engine.connect() as conn:
         campaign = effective(conn, env.campaign, as_of)
         states = evaluate(conn, campaign, as_of)
@@ -143,8 +140,6 @@ def deadline_status(env: Env, as_of: datetime) -> dict:
 
 def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineState],
                     voided: list[dict] = ()) -> dict:
-    from insday.roster import notes
-
     local = lambda t: campaign.local(t).isoformat()  # noqa: E731
     deadlines, named = [], set()
     for s in states:

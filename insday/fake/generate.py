@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from PIL import Image
+
 from insday.campaign import Campaign, ReportType, Unit
 from insday.fake.files import FORMATS, Sheet, full_width, write_table, zip_bytes
 from insday.steps.rules import step_calendar
@@ -486,8 +488,6 @@ def _docx_like(text: str) -> bytes:
 
 
 def _jpeg(rng: random.Random) -> bytes:
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (rng.randrange(256), rng.randrange(256), rng.randrange(256))).save(buffer, "JPEG")
     return buffer.getvalue()

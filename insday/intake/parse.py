@@ -19,6 +19,7 @@ from insday.intake import normalize as nz
 from insday.intake.files import is_bundle
 from insday.intake.issues import ParsedFile, cell_issue
 from insday.intake.measures import Scale, scale_for, split_header
+from insday.intake.media import parse_zip
 from insday.intake.read import Sheet, Unreadable, read_sheets
 from insday.steps.records import first_line_of, is_header
 from insday.units import UnitMatcher
@@ -153,8 +154,6 @@ class Parser:
         """A received file: a sheet, or a zip (a report with its photos and videos, or a bundle)."""
 
         if is_bundle(filename or path.name):
-            from insday.intake.media import parse_zip
-
             return parse_zip(self, path, data, filename or path.name)
         return self.parse_table(path, data, filename)
 

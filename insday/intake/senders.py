@@ -21,6 +21,8 @@ from email.utils import parseaddr
 from sqlalchemy.orm import Session
 
 from insday.campaign import Campaign
+from insday.mail.compose import association_context, render, when
+from insday.mail.outbox import enqueue
 
 
 def _addr(text: str | None) -> str:
@@ -59,9 +61,6 @@ def sender_warning(campaign: Campaign, unit_code: str, sender: str) -> str:
 
 def queue_sender_notice(session: Session, campaign: Campaign, result, sender: str) -> bool:
     """Tell the association's contact about a file a foreign sender sent (once per file)."""
-    from insday.mail.compose import association_context, render, when
-    from insday.mail.outbox import enqueue
-
     a = campaign.association
     unit = campaign.unit_by_code[result.unit]
     rt = campaign.report_types.get(result.report_type or "")

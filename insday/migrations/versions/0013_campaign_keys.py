@@ -60,6 +60,7 @@ def _campaign_name() -> str:
     name = op.get_context().config.attributes.get('campaign')
     if name:
         return name
+    # lazy: a migration runs inside Alembic; it imports what it needs when it runs
     from insday.campaign import CampaignError, get_campaign
 
     try:
