@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 import yaml
 
-import insday.flows
 from insday.campaign import get_campaign, installed
 from insday.cli.common import as_of_option, context, err, json_option, out, parse_moment, print_json
 
@@ -138,6 +137,8 @@ def serve(
     No work pool is needed: this process starts the scheduled runs and the runs started from
     the Prefect UI. Runs are not paused when it stops.
     """
+    # lazy: sets Prefect's defaults for insday before Prefect is imported; only serve wants them
+    import insday.flows  # noqa: F401
     # lazy: Prefect about 1.5 s; `insday --help` and `status` must not pay it
     from prefect.settings import get_current_settings
 
