@@ -25,7 +25,9 @@ PACKAGES = {"insday": ROOT / "insday", "insday.flows": ROOT / "flows", "insday.t
             "insday.deployments": ROOT / "deployments"}
 # Not needed to answer `insday status` nor to show `--help`: each costs 0.05-4 s to import.
 HEAVY = ("great_expectations", "prefect", "pandas", "numpy", "matplotlib", "polars", "pyarrow", "openpyxl",
-         "jinja2", "yagmail", "alembic", "scipy", "httpx")
+         "jinja2", "yagmail", "alembic", "scipy", "httpx", "pydantic_settings")
+# Nor these: status asks with SQLAlchemy Core (about 0.08 s for the ORM, as much for the models).
+ORM = ("sqlalchemy.orm", "insday.db.models")
 
 
 def modules() -> dict[str, tuple[Path, ast.Module]]:
@@ -168,7 +170,8 @@ def _loaded(args: list[str], environ: dict, cwd: Path) -> list[str]:
     """The heavy libraries a fresh process has imported after running ``insday ARGS``."""
     probe = ("import sys\nfrom insday.cli import main\nsys.argv = ['insday', *sys.argv[1:]]\n"
              "try:\n    main()\nexcept SystemExit:\n    pass\n"
-             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})), file=sys.stderr)\n")
+             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}) | set({ORM!r}) & set(sys.modules)),"
+             " file=sys.stderr)\n")
     proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, env=environ,
                           cwd=cwd, timeout=120)
     return proc.stderr.strip().splitlines()[-1]
