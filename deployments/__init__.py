@@ -18,7 +18,6 @@ from prefect.schedules import RRule
 from prefect.utilities.importtools import import_object
 
 from insday.campaign import Campaign
-from insday.flows.forms import TITLES
 from insday.orchestration import campaign_state, run_plan
 
 # Flows by name, as module paths: a served or deployed run imports them from the installed
@@ -67,6 +66,9 @@ def build(campaign: Campaign) -> list:
 
 def _titles(deployment) -> None:
     """The Chinese title of each field of the deployment's form (Prefect titles them by name)."""
+    # lazy: insday.flows.forms reads the selected campaign when imported; prefect_yaml needs none selected
+    from insday.flows.forms import TITLES
+
     for name, schema in deployment._parameter_openapi_schema.properties.items():
         if name in TITLES:
             schema["title"] = TITLES[name]

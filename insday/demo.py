@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from sqlalchemy import func, select
 
 from insday.campaign import Campaign
@@ -38,10 +37,6 @@ from insday.env import load_env
 from insday.essays.service import shortlisted_ids
 from insday.fake.generate import Generator
 from insday.fake.platform import Platform
-from insday.flows.daily_run import daily_run
-from insday.flows.deadline_watch import deadline_watch
-from insday.flows.essay_awards import essay_awards
-from insday.flows.final_bulletin import final_bulletin
 from insday.intake.pages import build_pages
 from insday.orchestration import fires, run_plan
 from insday.reports.survey import write_survey_report
@@ -112,9 +107,7 @@ def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participa
     # A replay has nobody to approve its bulletins: each one that passes its checks is approved
     # at once, recorded as such (the audit log, the run's log line, the approval in bulletin --json).
     os.environ["INSDAY_AUTO_APPROVE"] = "true"
-
     get_settings.cache_clear()
-
     env = load_env()
     campaign = env.campaign
     init_database(env.engine, campaign)
@@ -140,6 +133,15 @@ def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participa
 def _replay(env, generator, pending, runs, platform, incoming, progress, done) -> None:
     """Each run in turn; ``progress`` is told before a run starts, ``done`` after it with the
     Chinese lines of what it did (the stages' lines of its run report) and its seconds."""
+    # lazy: Prefect reads PREFECT_HOME and its logging settings when imported: run_demo sets them first
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    # lazy: the flows import Prefect, and build their forms from the campaign run_demo selects
+    from insday.flows.daily_run import daily_run
+    from insday.flows.deadline_watch import deadline_watch
+    from insday.flows.essay_awards import essay_awards
+    from insday.flows.final_bulletin import final_bulletin
+
     flows = {"daily_run": daily_run, "deadline_watch": deadline_watch, "essay_awards": essay_awards,
              "final_bulletin": final_bulletin}
     campaign = env.campaign
