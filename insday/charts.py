@@ -23,12 +23,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ft2font import FT2Font
-
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
@@ -55,6 +49,10 @@ def font_path() -> Path:
 def cjk_font() -> FontProperties:
     """Register the CJK font with matplotlib (once per process), make it the default
     sans-serif font, and return its FontProperties."""
+    # lazy: matplotlib costs about 0.4 s; the flows load without it (tests/test_flows.py), only drawing needs it
+    import matplotlib
+    from matplotlib import font_manager
+
     path = str(font_path())
     font_manager.fontManager.addfont(path)
     props = font_manager.FontProperties(fname=path)
@@ -67,12 +65,19 @@ def cjk_font() -> FontProperties:
 
 def missing_glyphs(text: str) -> list[str]:
     """Characters of ``text`` the CJK font has no glyph for (whitespace ignored)."""
+    # lazy: matplotlib costs about 0.4 s; the flows load without it (tests/test_flows.py), only drawing needs it
+    from matplotlib.ft2font import FT2Font
+
     font = FT2Font(str(font_path()))
     return sorted({c for c in text if not c.isspace() and font.get_char_index(ord(c)) == 0})
 
 
 def figure(width: float = 8.0, height: float = 4.5, dpi: int = 150) -> Figure:
     """A new figure on the Agg canvas, drawn with the CJK font, constrained layout."""
+    # lazy: matplotlib costs about 0.4 s; the flows load without it (tests/test_flows.py), only drawing needs it
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     cjk_font()
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
