@@ -9,9 +9,9 @@ Target (issue 20): a median of at most 0.3 s per answer, start-up included, on a
 machine. In the same run it times the floor every Python command pays (`python -c pass`,
 `python -c "import sqlalchemy"`, both of which status needs) and lists the imports that cost
 `insday status` most (`python -X importtime`, the best of the runs). SQLite by default;
---postgres takes a server URL and uses a scratch database created and dropped there. --also guangdong-2020 fills
-that campaign's whole data into the same database too (campaigns side by side: the answer for
-jilin-2019 should not take longer).
+--postgres takes a server URL and uses a scratch database created and dropped there.
+--also guangdong-2020 fills that campaign's whole data into the same database too (campaigns
+side by side: the answer for jilin-2019 should not take longer).
 """
 
 from __future__ import annotations
