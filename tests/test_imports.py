@@ -192,3 +192,12 @@ def test_status_and_help_start_without_the_heavy_libraries(env, tmp_path):
     probe = "import sys\nimport insday.cli\nprint(sorted(m for m in ('sqlalchemy', 'insday.db') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=environ, timeout=120)
     assert proc.stdout.strip() == "[]", proc.stderr  # registering the commands loads none of their code
+
+
+def test_the_steps_import_starts_without_the_heavy_libraries():
+    """`insday steps import` loads polars, NumPy and Arrow itself, while it hashes the file."""
+    probe = ("import sys\nimport insday.cli, insday.steps, insday.db.bootstrap\n"
+             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert proc.stdout.strip() == "[]", proc.stderr
