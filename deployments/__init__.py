@@ -12,6 +12,11 @@ in a later year; a closed campaign's deployments are registered paused, their sc
 
 from __future__ import annotations
 
+import prefect
+from prefect.deployments.runner import EntrypointType
+from prefect.schedules import RRule
+from prefect.utilities.importtools import import_object
+
 from insday.campaign import Campaign
 from insday.orchestration import campaign_state, run_plan
 
@@ -40,10 +45,6 @@ WORK_POOL = "insday"
 def build(campaign: Campaign) -> list:
     """The campaign's deployments as Prefect RunnerDeployments, for ``serve``: the scheduled
     flows and the admin actions, each form's fields titled in Chinese."""
-    from prefect.deployments.runner import EntrypointType
-    from prefect.schedules import RRule
-    from prefect.utilities.importtools import import_object
-
     closed = campaign_state(campaign) == "closed"  # its deployments stay, paused, for manual runs
     scheduled = [
         import_object(ENTRYPOINTS[p.flow]).to_deployment(
@@ -65,6 +66,7 @@ def build(campaign: Campaign) -> list:
 
 def _titles(deployment) -> None:
     """The Chinese title of each field of the deployment's form (Prefect titles them by name)."""
+    # lazy: insday.flows.forms reads the selected campaign when imported; prefect_yaml needs none selected
     from insday.flows.forms import TITLES
 
     for name, schema in deployment._parameter_openapi_schema.properties.items():
@@ -77,8 +79,6 @@ def prefect_yaml(campaigns: Campaign | list[Campaign], work_pool: str = WORK_POO
     ``prefect deploy`` on a process pool: each campaign's deployments on its own work queue
     (named after it) with ``INSDAY_CAMPAIGN`` set for their runs, so workers serve any campaign
     (``prefect worker start --pool insday``) or some (``--work-queue jilin-2019``)."""
-    import prefect
-
     campaigns = [campaigns] if isinstance(campaigns, Campaign) else list(campaigns)
     return {
         "name": "insday",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from prefect import flow
 
-from insday.bulletin.publish import DecisionReport
+from insday.bulletin import edition as find
+from insday.bulletin.publish import DecisionReport, decide_bulletin
+from insday.env import load_env
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import EditionChoice, actor
-from insday.env import load_env
 from insday.tasks.mail import deliver_mail
 
 
@@ -25,11 +27,6 @@ def approve_bulletin(edition: EditionChoice, decision: Literal["批准发布", "
         note: 意见（退回时必填）。Why.
         operator: 审批人姓名（记入操作日志）。Who decides.
     """
-    from datetime import date
-
-    from insday.bulletin import edition as find
-    from insday.bulletin.publish import decide_bulletin
-
     env = load_env()
     env.ensure_db()
     final = edition == "final"

@@ -8,10 +8,11 @@ from typing import Literal
 
 from prefect import flow
 
-from insday.actions.roster import RosterChangeDone
+from insday.actions import ActionError
+from insday.actions.roster import RosterChangeDone, add_unit, retire_unit
+from insday.env import load_env
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import RosterUnitChoice, actor, code
-from insday.env import load_env
 
 KINDS = {"财产险公司": "property", "人身险公司": "life", "地市协会": "city"}
 
@@ -38,9 +39,6 @@ def change_roster(action: Literal["新增", "退出"], effective: datetime, reas
         phone: 联系人电话（可留空）。The contact's phone.
         operator: 操作人姓名（记入操作日志）。Who decides.
     """
-    from insday.actions import ActionError
-    from insday.actions.roster import add_unit, retire_unit
-
     env = load_env()
     env.ensure_db()
     if action == "新增":

@@ -6,24 +6,34 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypedDict
 
-from prefect import get_run_logger
+from prefect import get_run_logger, pause_flow_run
+from prefect.artifacts import create_markdown_artifact
+from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
+from prefect.logging.loggers import flow_run_logger
+from prefect.runtime import flow_run
+from prefect.settings import PREFECT_UI_URL
 from pydantic import Field
 
-from insday.bulletin.publish import BulletinReport
+from insday.actions import ActionError
+from insday.bulletin import edition
+from insday.bulletin.publish import OUTPUT, BulletinReport, approval_state, decide_bulletin
 from insday.collect.imap import ImapOff, ImapReport
 from insday.collect.inbox import InboxReport
+from insday.db import session_scope
 from insday.deadlines.reminders import RemindReport
 from insday.deadlines.status import StatusReport
 from insday.env import load_env
+from insday.mail import deliver, enqueue
 from insday.mail.delivery import DeliveryReport
 from insday.orchestration import check_as_of, failure_alert, parse_as_of, run_name
+from insday.publishing.approval import AT_TIMEOUT, ApprovalError
+from insday.runreport import FLOWS, STAGES, artifact_key, run_report
 from insday.steps.pull import PullReport, PullSkipped
 from insday.steps.summary import StepSummary
 from insday.tasks.collect import collect_imap, collect_inbox
 from insday.tasks.essays import EssayStage
 from insday.tasks.steps import StepsDeferred
-
 
 # The type of every scheduled flow's ``as_of``: a date-time (JSON schema ``format: date-time``;
 # naive = campaign time) or None (now). The Prefect server does not assert ``format`` when it
@@ -77,8 +87,6 @@ def named(flow: str, detail: str | None = None) -> Callable[[], str]:
     """A flow_run_name callable: ``daily_run 2019-06-30`` from the run's parameters."""
 
     def name() -> str:
-        from prefect.runtime import flow_run
-
         params = flow_run.parameters or {}
         return run_name(flow, params.get("as_of"), load_env().campaign, dry_run=bool(params.get("dry_run")),
                         detail=params.get(detail) if detail else None)
@@ -93,8 +101,6 @@ class Stages:
     its ``as_of`` is refused before anything runs."""
 
     def __init__(self, flow: str, as_of: datetime | str | None, dry_run: bool) -> None:
-        from insday.actions import ActionError
-
         self.flow, self.dry_run = flow, dry_run
         self.results: StageResults = {}
         self.failed: list[str] = []
@@ -108,8 +114,6 @@ class Stages:
             raise
 
     def run(self, task, *args, needs: tuple[str, ...] = (), **kwargs) -> Any:
-        from insday.runreport import STAGES
-
         blocked = [n for n in needs if n in self.failed or n in self.skipped]
         if blocked:
             get_run_logger().warning("%s：未运行，因为%s未完成", STAGES.get(task.name, task.name),
@@ -144,10 +148,6 @@ class Stages:
                              if outcome.get(k) is not None})
 
     def _artifact(self, refused: str | None = None) -> None:
-        from prefect.artifacts import create_markdown_artifact
-
-        from insday.runreport import FLOWS, artifact_key, run_report
-
         env = load_env()
         text = run_report(env.campaign, self.flow, self.moment, dry_run=self.dry_run, results=self.results,
                           failed=self.errors, skipped=self.skipped, outbox=str(env.settings.outbox_dir),
@@ -179,13 +179,6 @@ def wait_for_approval(published: dict | None, final: bool = False) -> dict | Non
     association's contact decides in the Prefect UI (or by CLI), then publish and mail it or
     keep it back; at the timeout do what campaign.yaml says (``on_timeout``). Returns the
     decision's outcome, or None when there was nothing to wait for."""
-    from prefect import pause_flow_run
-    from prefect.exceptions import FlowPauseTimeout
-
-    from insday.bulletin import edition
-    from insday.bulletin.publish import OUTPUT, approval_state, decide_bulletin
-    from insday.publishing.approval import AT_TIMEOUT, ApprovalError
-
     if not published or not published.get("approval") or published["approval"]["state"] != "pending":
         return None
     logger = get_run_logger()
@@ -237,8 +230,6 @@ def _decision_text(published: dict) -> str:
 def refused(state) -> bool:
     """Whether a run failed because what was asked cannot be done (a Chinese message says why):
     the person who asked needs to know, not IT."""
-    from insday.actions import ActionError
-
     try:
         return isinstance(state.result(raise_on_failure=False), ActionError)
     except Exception:
@@ -247,10 +238,6 @@ def refused(state) -> bool:
 
 def report(action: str, line: str, detail: dict) -> None:
     """The one Chinese line an admin run logs, and its Markdown report in the Prefect UI."""
-    from prefect.artifacts import create_markdown_artifact
-
-    from insday.runreport import artifact_key
-
     get_run_logger().info(line)
     rows = "\n".join(f"| {k} | {v} |" for k, v in detail.items() if v not in (None, "", []))
     create_markdown_artifact(f"### {line}\n\n| 项目 | 内容 |\n| --- | --- |\n{rows}\n\n已记入操作日志。",
@@ -260,9 +247,6 @@ def report(action: str, line: str, detail: dict) -> None:
 def alert_tech_contact(flow, flow_run, state) -> None:
     """on_failure / on_crashed hook: email the association's technical contact. Never raises;
     a run refused for what was asked (a Chinese message in the run) alerts nobody."""
-    from prefect.logging.loggers import flow_run_logger
-    from prefect.settings import PREFECT_UI_URL
-
     logger = flow_run_logger(flow_run, flow)
     if refused(state):
         logger.warning("未执行：%s", state.message)
@@ -276,8 +260,6 @@ def alert_tech_contact(flow, flow_run, state) -> None:
         ui = PREFECT_UI_URL.value()
         url = f"{ui}/runs/flow-run/{flow_run.id}" if ui else None
         subject, html, text = failure_alert(env.campaign, flow_run.name, state.name, state.message, url)
-        from insday.db import session_scope
-        from insday.mail import deliver, enqueue
 
         with session_scope(env.engine) as s:
             enqueue(s, campaign=env.campaign.name, key=f"alert:{flow_run.id}", kind="alert", to_name="技术联系人", to_addr=to,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from prefect import flow
 
-from insday.actions.deadline import OverrideDone
+from insday.actions.deadline import OverrideDone, excuse
+from insday.env import load_env
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import DeadlineChoice, UnitChoice, actor, code
-from insday.env import load_env
 
 
 @flow(name="excuse_unit", flow_run_name="excuse_unit {unit}", **ADMIN_HOOKS)
@@ -20,8 +20,6 @@ def excuse_unit(unit: UnitChoice, deadline: DeadlineChoice, reason: str, operato
         reason: 免报原因（显示在报送情况和通报中）。Why.
         operator: 操作人姓名（记入操作日志）。Who decides.
     """
-    from insday.actions.deadline import excuse
-
     env = load_env()
     env.ensure_db()
     done = excuse(env, code(unit), code(deadline), reason, actor(operator))

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from prefect import flow
 
-from insday.actions.deadline import OverrideDone
+from insday.actions.deadline import OverrideDone, extend
+from insday.env import load_env
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import DeadlineChoice, UnitChoice, actor, code
-from insday.env import load_env
 
 
 @flow(name="extend_deadline", flow_run_name="extend_deadline {unit}", **ADMIN_HOOKS)
@@ -24,8 +24,6 @@ def extend_deadline(unit: UnitChoice, deadline: DeadlineChoice, until: datetime,
         reason: 延期原因（显示在报送情况和通报中）。Why.
         operator: 操作人姓名（记入操作日志）。Who decides.
     """
-    from insday.actions.deadline import extend
-
     env = load_env()
     env.ensure_db()
     done = extend(env, code(unit), code(deadline), until, reason, actor(operator))

@@ -9,15 +9,18 @@ action receives. The units a roster change can retire also include the units add
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
+from sqlalchemy.engine import make_url
+
+from insday.bulletin.editions import run_days
+from insday.deadlines import registry
 from insday.env import load_env
+from insday.roster import current
 
 
 def _choices() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    from insday.bulletin.editions import run_days
-    from insday.deadlines import registry
-
     env = load_env()
     campaign = env.campaign
     units = tuple(f"{u.code} {u.display_name}" for u in campaign.units)
@@ -30,16 +33,10 @@ def _choices() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple
 def _known_roster(env):
     """The roster with the changes recorded so far (``insday units add``), when the database is
     there to tell; else units.csv. Never creates a database."""
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
     url = make_url(env.settings.db_url)
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
         return env.campaign
     try:
-        from insday.roster import current
-
         return current(env)
     except Exception:  # no such table yet, the server is down: the roster is units.csv
         return env.campaign

@@ -6,10 +6,10 @@ from typing import Literal
 
 from prefect import flow
 
-from insday.actions.resend import ResendDone
+from insday.actions.resend import ResendDone, resend
+from insday.env import load_env
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import DeadlineChoice, EditionChoice, UnitChoice, actor, code
-from insday.env import load_env
 from insday.tasks.mail import deliver_mail
 
 KINDS = {"回执": "receipt", "提醒或逾期通知": "reminder", "通报": "bulletin"}
@@ -31,8 +31,6 @@ def resend_message(kind: Literal["回执", "提醒或逾期通知", "通报"], s
         reason: 原因（记入操作日志）。Why.
         operator: 操作人姓名（记入操作日志）。Who asks.
     """
-    from insday.actions.resend import resend
-
     env = load_env()
     env.ensure_db()
     done = resend(env, KINDS[kind], actor(operator), submission=submission, unit=code(unit) if unit else None,

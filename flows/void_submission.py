@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from prefect import flow
 
-from insday.actions.void import VoidDone
+from insday.actions.void import VoidDone, void
+from insday.env import load_env
 from insday.flows.common import ADMIN_HOOKS, report
 from insday.flows.forms import actor
-from insday.env import load_env
 from insday.tasks.mail import deliver_mail
 
 
@@ -20,8 +20,6 @@ def void_submission(submission: int, reason: str, operator: str = "") -> VoidDon
         reason: 作废原因（写入给报送单位的通知）。Why.
         operator: 操作人姓名（记入操作日志）。Who decides.
     """
-    from insday.actions.void import void
-
     env = load_env()
     env.ensure_db()
     done = void(env, submission, reason, actor(operator))

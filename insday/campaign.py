@@ -2,6 +2,10 @@
 
 Loaded into pydantic models and checked as a whole; any problem raises
 :class:`CampaignError` naming the file and the place in it.
+
+A campaign is selected by ``INSDAY_CAMPAIGN`` or ``insday --campaign NAME``: its name (a
+folder under ``campaigns/``) or the path of any campaign folder. With one campaign installed
+it is the default; with several, one must be named (:func:`campaign_folder`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from insday.paths import CAMPAIGNS_DIR
+from insday.settings import get_settings
 
 UnitKind = Literal["property", "life", "city", "association"]
 KIND_TITLES = {"property": "财产险公司", "life": "人身险公司", "city": "地市协会", "association": "省协会"}
@@ -730,15 +737,35 @@ def _explain(source: Path, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def installed(root: Path = CAMPAIGNS_DIR) -> list[Path]:
+    """The campaign folders under ``root``, by name."""
+    return sorted(p.parent for p in root.glob("*/campaign.yaml"))
+
+
+def campaign_folder(selected: str | Path | None, root: Path = CAMPAIGNS_DIR) -> Path:
+    """The folder of the selected campaign; raise CampaignError (in Chinese) naming the
+    installed ones when there is no such campaign or several and none is selected."""
+    folders = installed(root)
+    names = "、".join(p.name for p in folders) or "（无）"
+    if selected is None or str(selected) == "":
+        if len(folders) == 1:
+            return folders[0]
+        raise CampaignError(f"已安装 {len(folders)} 个活动（{names}），请用 --campaign 名称 或 INSDAY_CAMPAIGN 选择一个")
+    path = Path(selected).expanduser()
+    if (path / "campaign.yaml").is_file():
+        return path
+    if (root / str(selected) / "campaign.yaml").is_file():
+        return root / str(selected)
+    raise CampaignError(f"没有名为「{selected}」的活动（已安装：{names}；也可写活动文件夹的路径）")
+
+
 @lru_cache(maxsize=4)
 def _cached(folder: str) -> Campaign:
     return load_campaign(folder)
 
 
 def get_campaign(folder: Path | str | None = None) -> Campaign:
-    """The configured campaign (cached per folder)."""
+    """The campaign in ``folder`` (cached per folder); None: the selected one (INSDAY_CAMPAIGN)."""
     if folder is None:
-        from insday.settings import get_settings
-
-        folder = get_settings().campaign_folder
+        folder = campaign_folder(get_settings().campaign)
     return _cached(str(Path(folder).resolve()))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import warnings
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,8 +38,6 @@ class MissingGlyphs(RuntimeError):
 @lru_cache(maxsize=1)
 def font_path() -> Path:
     """The Noto Sans CJK SC font file shipped inside the mplfonts package."""
-    from importlib.resources import files
-
     path = Path(str(files(FONT_PACKAGE) / "fonts" / FONT_FILE))
     if not path.is_file():
         raise FileNotFoundError(f"{FONT_FILE} not found in the {FONT_PACKAGE} package ({path}); "
@@ -50,6 +49,7 @@ def font_path() -> Path:
 def cjk_font() -> FontProperties:
     """Register the CJK font with matplotlib (once per process), make it the default
     sans-serif font, and return its FontProperties."""
+    # lazy: matplotlib costs about 0.4 s; the flows load without it (tests/test_flows.py), only drawing needs it
     import matplotlib
     from matplotlib import font_manager
 
@@ -65,6 +65,7 @@ def cjk_font() -> FontProperties:
 
 def missing_glyphs(text: str) -> list[str]:
     """Characters of ``text`` the CJK font has no glyph for (whitespace ignored)."""
+    # lazy: matplotlib costs about 0.4 s; the flows load without it (tests/test_flows.py), only drawing needs it
     from matplotlib.ft2font import FT2Font
 
     font = FT2Font(str(font_path()))
@@ -73,6 +74,7 @@ def missing_glyphs(text: str) -> list[str]:
 
 def figure(width: float = 8.0, height: float = 4.5, dpi: int = 150) -> Figure:
     """A new figure on the Agg canvas, drawn with the CJK font, constrained layout."""
+    # lazy: matplotlib costs about 0.4 s; the flows load without it (tests/test_flows.py), only drawing needs it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

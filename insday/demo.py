@@ -26,10 +26,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from insday.campaign import Campaign
+from insday.db import session_scope
+from insday.db.bootstrap import init_database
+from insday.db.models import OutboxMessage, Submission
 from insday.deadlines import registry
+from insday.env import load_env
+from insday.essays.service import shortlisted_ids
+from insday.fake.generate import Generator
+from insday.fake.platform import Platform
+from insday.intake.pages import build_pages
 from insday.orchestration import fires, run_plan
+from insday.reports.survey import write_survey_report
+from insday.reports.whitepaper import write_whitepaper
+from insday.runreport import STAGES, stage_line
 from insday.schedule import next_watch
+from insday.settings import get_settings
 
 VOTES_ARRIVE = timedelta(hours=9)  # the vote export arrives the morning after the vote closes
 
@@ -93,14 +107,7 @@ def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participa
     # A replay has nobody to approve its bulletins: each one that passes its checks is approved
     # at once, recorded as such (the audit log, the run's log line, the approval in bulletin --json).
     os.environ["INSDAY_AUTO_APPROVE"] = "true"
-    from insday.settings import get_settings
-
     get_settings.cache_clear()
-    from insday.db.bootstrap import init_database
-    from insday.env import load_env
-    from insday.fake.generate import Generator
-    from insday.fake.platform import Platform
-
     env = load_env()
     campaign = env.campaign
     init_database(env.engine, campaign)
@@ -126,14 +133,14 @@ def run_demo(home: Path, *, seed: int = 78, until: date | None = None, participa
 def _replay(env, generator, pending, runs, platform, incoming, progress, done) -> None:
     """Each run in turn; ``progress`` is told before a run starts, ``done`` after it with the
     Chinese lines of what it did (the stages' lines of its run report) and its seconds."""
+    # lazy: Prefect reads PREFECT_HOME and its logging settings when imported: run_demo sets them first
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
+    # lazy: the flows import Prefect, and build their forms from the campaign run_demo selects
     from insday.flows.daily_run import daily_run
     from insday.flows.deadline_watch import deadline_watch
     from insday.flows.essay_awards import essay_awards
     from insday.flows.final_bulletin import final_bulletin
-    from insday.essays.service import shortlisted_ids
-    from insday.runreport import STAGES, stage_line
 
     flows = {"daily_run": daily_run, "deadline_watch": deadline_watch, "essay_awards": essay_awards,
              "final_bulletin": final_bulletin}
@@ -168,14 +175,6 @@ def _replay(env, generator, pending, runs, platform, incoming, progress, done) -
 
 
 def _outcome(env, home: Path, runs: int, until: datetime) -> Outcome:
-    from sqlalchemy import func, select
-
-    from insday.db import session_scope
-    from insday.db.models import OutboxMessage, Submission
-    from insday.intake.pages import build_pages
-    from insday.reports.survey import write_survey_report
-    from insday.reports.whitepaper import write_whitepaper
-
     with session_scope(env.engine) as s:
         own, mail = Submission.campaign == env.campaign.name, OutboxMessage.campaign == env.campaign.name
         statuses = dict(s.execute(select(Submission.status, func.count()).where(own).group_by(Submission.status)).all())

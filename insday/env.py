@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from insday.campaign import Campaign, get_campaign
+from insday.campaign import Campaign, campaign_folder, get_campaign
 from insday.settings import Settings, get_settings
 
 
@@ -32,12 +32,14 @@ class Env:
 
     @cached_property
     def engine(self):
+        # lazy: SQLAlchemy and the schema code cost about 0.2 s; `insday --help` must not pay them
         from insday.db import get_engine
 
         return get_engine(self.settings.db_url)
 
     def ensure_db(self) -> None:
         """Create or upgrade the schema (and load the roster) if it is not at the latest revision."""
+        # lazy: SQLAlchemy and the schema code cost about 0.2 s; `insday --help` must not pay them
         from insday.db.bootstrap import ensure_database
 
         ensure_database(self.engine, self.campaign)
@@ -46,4 +48,4 @@ class Env:
 def load_env(settings: Settings | None = None) -> Env:
     """The configured environment; raises CampaignError if the campaign definition is invalid."""
     settings = settings or get_settings()
-    return Env(settings, get_campaign(settings.campaign_folder))
+    return Env(settings, get_campaign(campaign_folder(settings.campaign)))

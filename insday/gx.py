@@ -41,6 +41,7 @@ class Workspace:
             if self._context is None:
                 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
                 logging.getLogger("great_expectations").setLevel(logging.WARNING)
+                # lazy: GX costs about 4 s; only validating a file needs it
                 import great_expectations as gx
                 from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -57,6 +58,7 @@ class Workspace:
         with self.lock:
             context = self.context()
             if name not in self._definitions:
+                # lazy: GX costs about 4 s; only validating a file needs it
                 import great_expectations as gx
                 from great_expectations.core.expectation_suite import ExpectationSuite
 

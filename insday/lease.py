@@ -28,18 +28,11 @@ from sqlalchemy.exc import IntegrityError
 
 from insday.db import session_scope
 from insday.db.models import Lease
+from insday.errors import LeaseBusy
 
 log = logging.getLogger("insday.lease")
 
 DEFAULT_TTL = 900.0
-
-
-class LeaseBusy(RuntimeError):
-    """Another holder kept the lease for longer than we were willing to wait."""
-
-    def __init__(self, name: str, holder: str):
-        super().__init__(f"lease {name!r} is held by {holder}")
-        self.name, self.holder = name, holder
 
 
 def new_holder(label: str | None = None) -> str:

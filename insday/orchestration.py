@@ -29,6 +29,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from html import escape
 from typing import Any, Literal, TypedDict
 
+from dateutil.rrule import rrulestr
+
+from insday.actions import ActionError
 from insday.campaign import Campaign
 from insday.deadlines import registry
 from insday.schedule import daily_runs, final_run, next_watch, results_run, shortlist_run, watch_hours
@@ -73,8 +76,6 @@ def as_of_window(campaign: Campaign) -> tuple[datetime, datetime]:
 def check_as_of(moment: datetime, campaign: Campaign) -> datetime:
     """``moment`` if it lies in :func:`as_of_window`; else :class:`insday.actions.ActionError`
     with a Chinese message (a refused input, not a failure: nobody in IT is alerted)."""
-    from insday.actions import ActionError
-
     first, last = as_of_window(campaign)
     if not first <= moment <= last:
         raise ActionError(f"运行时刻 {campaign.local(moment):%Y-%m-%d %H:%M} 不在「{campaign.title}」的运行范围内"
@@ -185,8 +186,6 @@ def _at(moments: Iterable[datetime], campaign: Campaign) -> list[str]:
 
 def fires(line: ScheduleLine, campaign: Campaign) -> list[datetime]:
     """Every moment a schedule line fires (aware, in the campaign's time zone)."""
-    from dateutil.rrule import rrulestr
-
     return [m.replace(tzinfo=campaign.tz) for m in rrulestr(line.rrule)]
 
 

@@ -1,22 +1,34 @@
-"""The one settings object. Every knob is an ``INSDAY_*`` environment variable."""
+"""The one settings object. Every knob is an ``INSDAY_*`` environment variable.
+
+A plain pydantic model filled from the environment (pydantic-settings would add about 0.1 s to
+every command's start, for nothing insday uses): a field ``smtp_port`` is ``INSDAY_SMTP_PORT``
+(any case); values given to ``Settings(...)`` win over the environment.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, computed_field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr, computed_field, field_validator
+
+PREFIX = "INSDAY_"
 
 
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="INSDAY_", extra="ignore")
+    def __init__(self, **values) -> None:
+        fields = type(self).model_fields
+        environ = {key[len(PREFIX):].lower(): value for key, value in os.environ.items()
+                   if key.upper().startswith(PREFIX) and key[len(PREFIX):].lower() in fields}
+        super().__init__(**{**environ, **values})
 
     home: Path = Path("./var")
     database_url: str | None = None
     # The campaign: its name (a folder under campaigns/) or a campaign folder's path; None: the
-    # one installed campaign (several installed: one must be named). See insday.campaigns.
+    # one installed campaign (several installed: one must be named). See insday.campaign.campaign_folder.
     campaign: Path | None = None
 
     @field_validator("campaign", mode="before")
@@ -75,13 +87,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'insday.db').resolve()}"
-
-    @property
-    def campaign_folder(self) -> Path:
-        """The selected campaign's folder (raises CampaignError when none can be chosen)."""
-        from insday.campaigns import campaign_folder
-
-        return campaign_folder(self.campaign)
 
     def path(self, *parts: str) -> Path:
         """A folder or file under ``home``; folders are created on demand by callers."""

@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+from prefect.settings import PREFECT_UI_URL
 
-from insday.bulletin.publish import BulletinReport
+from insday.bulletin import edition, publish_bulletin as publish
+from insday.bulletin.publish import BulletinReport, RunInfo
+from insday.bulletin.render import markdown
+from insday.publishing.checks import Check, failures_text
+from insday.runreport import artifact_key, bulletin_line
 from insday.tasks.common import RETRIES, current_env
 
 
@@ -24,14 +31,6 @@ def publish_bulletin(day: date, as_of: datetime, final: bool = False, dry_run: b
     at or after the cut-off builds the bulletin proper; a run before it (a replay at an earlier
     moment) builds a what-if bulletin as of the run's moment and sends nothing.
     """
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
-    from insday.bulletin import edition
-    from insday.bulletin import publish_bulletin as publish
-    from insday.bulletin.render import markdown
-    from insday.publishing.checks import Check, failures_text
-    from insday.runreport import artifact_key, bulletin_line
-
     env = current_env()
     logger = get_run_logger()
     this = edition(env.campaign, day, final)
@@ -58,11 +57,6 @@ def publish_bulletin(day: date, as_of: datetime, final: bool = False, dry_run: b
 
 def _run_info():
     """This flow run, as the approval request links to it."""
-    from prefect.runtime import flow_run
-    from prefect.settings import PREFECT_UI_URL
-
-    from insday.bulletin.publish import RunInfo
-
     ui = PREFECT_UI_URL.value()
     return RunInfo(id=str(flow_run.id), url=f"{ui}/runs/flow-run/{flow_run.id}" if ui else None,
                    started=datetime.now(timezone.utc))

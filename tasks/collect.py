@@ -6,8 +6,10 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
+from insday.collect import imap, inbox
 from insday.collect.imap import ImapOff, ImapReport
 from insday.collect.inbox import InboxReport
+from insday.runreport import collect_line, imap_line
 from insday.tasks.common import RETRIES, current_env, run_label
 
 
@@ -15,10 +17,7 @@ from insday.tasks.common import RETRIES, current_env, run_label
 def collect_inbox(as_of: datetime | None = None, dry_run: bool = False) -> InboxReport:
     """Archive and ingest the complete files in INSDAY_HOME/inbox/ modified by ``as_of``
     (all, if None), then move them to INSDAY_HOME/processed/<date>/."""
-    from insday.collect.inbox import collect_inbox as collect
-    from insday.runreport import collect_line
-
-    summary = collect(current_env(), as_of, dry_run=dry_run, label=run_label())
+    summary = inbox.collect_inbox(current_env(), as_of, dry_run=dry_run, label=run_label())
     get_run_logger().info(collect_line(summary))
     for rel in summary["unreadable"]:
         get_run_logger().warning("收件箱：无法读取「%s」，留在收件箱中", rel)
@@ -45,10 +44,7 @@ def _log_donations(block: dict) -> None:
 @task(name="collect_imap", timeout_seconds=900, **RETRIES)
 def collect_imap(as_of: datetime | None = None, dry_run: bool = False) -> ImapReport | ImapOff:
     """Archive and ingest the attachments of unseen messages in the IMAP mailbox, then flag them seen."""
-    from insday.collect.imap import collect_imap as collect
-    from insday.runreport import imap_line
-
-    summary = collect(current_env(), as_of, dry_run=dry_run, label=run_label())
+    summary = imap.collect_imap(current_env(), as_of, dry_run=dry_run, label=run_label())
     get_run_logger().info(imap_line(summary))
     if summary["enabled"]:
         for m in summary["messages"]:

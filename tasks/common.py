@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import imaplib
+import smtplib
+
+import httpx
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
+from sqlalchemy import exc as sa
 
 from insday.env import Env, load_env
+from insday.lease import LeaseBusy
 
 _READY: set[str] = set()
 
@@ -21,22 +28,12 @@ def current_env() -> Env:
 
 def run_label() -> str | None:
     """The flow run's name, for lease holders and log lines."""
-    from prefect.runtime import flow_run
-
     return flow_run.name
 
 
 def is_transient(exc: BaseException | None) -> bool:
     """A failure worth retrying, anywhere in the exception's chain: the database, a server or
     the network was away, or a lease was busy."""
-    import imaplib
-    import smtplib
-
-    import httpx
-    from sqlalchemy import exc as sa
-
-    from insday.lease import LeaseBusy
-
     kinds = (sa.OperationalError, sa.InterfaceError, sa.TimeoutError, ConnectionError, TimeoutError,
              imaplib.IMAP4.abort, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, httpx.TransportError,
              LeaseBusy)

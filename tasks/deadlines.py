@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import get_run_logger, task
+from prefect.artifacts import create_table_artifact
 
-from insday.deadlines.reminders import RemindReport
-from insday.deadlines.status import StatusReport
+from insday.deadlines.reminders import RemindReport, run_reminders
+from insday.deadlines.status import StatusReport, deadline_status as status
+from insday.runreport import artifact_key, reminders_line, status_line, status_rows
 from insday.tasks.common import RETRIES, current_env
 
 
@@ -15,9 +17,6 @@ from insday.tasks.common import RETRIES, current_env
 def send_reminders(as_of: datetime, dry_run: bool = False) -> RemindReport:
     """Queue what is due at ``as_of``: reminders, overdue notices and the digest (each at most
     once); the flow's deliver_mail stage sends them."""
-    from insday.deadlines.reminders import run_reminders
-    from insday.runreport import reminders_line
-
     result = run_reminders(current_env(), as_of, dry_run=dry_run, send=False)
     get_run_logger().info(reminders_line(result))
     return result
@@ -27,11 +26,6 @@ def send_reminders(as_of: datetime, dry_run: bool = False) -> RemindReport:
 def deadline_status(as_of: datetime) -> StatusReport:
     """Per deadline due by ``as_of``: expected, on time, late, missing; also a table in the Prefect UI
     (titles, unit names, local times)."""
-    from prefect.artifacts import create_table_artifact
-
-    from insday.deadlines.status import deadline_status as status
-    from insday.runreport import artifact_key, status_line, status_rows
-
     env = current_env()
     result = status(env, as_of)
     get_run_logger().info(status_line(env.campaign, result, as_of))

@@ -6,7 +6,11 @@ from datetime import datetime
 from typing import Literal, TypedDict
 
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 
+from insday.essays.publish import late_text, write_stage
+from insday.essays.service import contest
+from insday.runreport import artifact_key, essays_line
 from insday.tasks.common import RETRIES, current_env
 
 
@@ -27,12 +31,6 @@ def publish_essays(as_of: datetime, stage: str, dry_run: bool = False) -> EssayS
     """Check and write the shortlist or the results (ranking, results page, certificates) as of
     ``as_of``, under INSDAY_HOME/public/essays/<stage>/ (INSDAY_HOME/dry-run/<campaign>/essays/<stage>/ on a
     dry run); a Markdown artifact reports it in the Prefect UI."""
-    from prefect.artifacts import create_markdown_artifact
-
-    from insday.essays.publish import late_text, write_stage
-    from insday.essays.service import contest
-    from insday.runreport import artifact_key, essays_line
-
     env = current_env()
     out_dir = (env.settings.path("dry-run", env.campaign.name) if dry_run else env.public_dir) / "essays" / stage
     c = contest(env.campaign, env.engine, as_of, final=stage == "results")

@@ -7,6 +7,8 @@ from typing import TypedDict
 
 from prefect import get_run_logger, task
 
+from insday.runreport import steps_line, summary_line
+from insday.steps import StepsOutOfOrder, pull_aggregates, step_summary as summary
 from insday.steps.pull import PullReport, PullSkipped
 from insday.steps.summary import StepSummary
 from insday.tasks.common import RETRIES, current_env
@@ -22,9 +24,6 @@ class StepsDeferred(TypedDict):
 def pull_steps(as_of: datetime) -> PullReport | PullSkipped | StepsDeferred:
     """Pull the national platform's step aggregates (skipped when no platform URL is set, and in a
     back-fill: the platform serves today's figures, which must not be recorded as of an earlier moment)."""
-    from insday.runreport import steps_line
-    from insday.steps import StepsOutOfOrder, pull_aggregates
-
     try:
         result = pull_aggregates(current_env(), as_of=as_of)
     except StepsOutOfOrder as exc:
@@ -38,9 +37,6 @@ def pull_steps(as_of: datetime) -> PullReport | PullSkipped | StepsDeferred:
 @task(name="step_summary", timeout_seconds=900, **RETRIES)
 def step_summary(as_of: datetime) -> StepSummary:
     """Region totals, unlocks, badges, top participants and member units as of ``as_of``."""
-    from insday.runreport import summary_line
-    from insday.steps import step_summary as summary
-
     result = summary(current_env(), as_of)
     get_run_logger().info(summary_line(result))
     return result

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 

@@ -202,7 +202,6 @@ def test_heartbeats_are_off_under_the_test_harness():
 def test_parameters_are_typed_and_described_for_the_custom_run_form():
     from insday.flows.daily_run import daily_run
     from insday.flows.deadline_watch import deadline_watch
-    from insday.flows.common import StageResults
     from insday.flows.essay_awards import essay_awards
     from insday.flows.final_bulletin import final_bulletin
 

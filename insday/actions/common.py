@@ -7,12 +7,14 @@ from datetime import datetime
 from insday.actions import ActionError
 from insday.campaign import Campaign, Unit
 from insday.deadlines import Deadline
+from insday.deadlines.status import tracked_deadlines
+from insday.roster import effective
+from insday.sql import fetch
+from insday.units import UnitMatcher
 
 
 def find_unit(campaign: Campaign, written: str) -> Unit:
     """A member unit by its code or any name the roster knows (人保财险, P01, the full name)."""
-    from insday.units import UnitMatcher
-
     match = UnitMatcher(list(campaign.units), campaign.province).resolve(written or "")
     if match.code is None:
         raise ActionError(f"单位「{written}」{match.problem}。{match.fix}")
@@ -21,11 +23,6 @@ def find_unit(campaign: Campaign, written: str) -> Unit:
 
 def find_deadline(env, deadline_id: str, as_of: datetime) -> Deadline:
     """A deadline by its id as ``insday status --json`` prints it (daily_report:2019-06-26, summary)."""
-    from insday.deadlines.status import tracked_deadlines
-    from insday.sql import fetch
-
-    from insday.roster import effective
-
     with env.engine.connect() as conn:
         projects = fetch(conn, "staging/projects_current", as_of=as_of, campaign=env.campaign.name)
         campaign = effective(conn, env.campaign, as_of)  # the roster as known then (insday units add/retire)

@@ -4,6 +4,9 @@ function returns the PNG bytes; the same document gives the same bytes."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from insday.charts import figure, png_bytes
 from insday.reports.common import day_text
 
 RED, GREEN, BLUE = "#c0392b", "#2e8b57", "#1f4e79"
@@ -20,8 +23,6 @@ def _wan(value: float) -> str:
 
 def regions_png(doc: dict) -> bytes:
     """Helped regions' total steps (own plus their helper's), the unlock line drawn in."""
-    from insday.charts import figure, png_bytes
-
     steps = doc["steps"]
     regions = list(reversed(steps["regions"]))  # largest at the top
     threshold = steps["threshold"]
@@ -43,8 +44,6 @@ def regions_png(doc: dict) -> bytes:
 
 def units_png(doc: dict) -> bytes:
     """The member units with the most steps reported (top 15)."""
-    from insday.charts import figure, png_bytes
-
     units = [u for u in doc["units"] if u["steps"]][:TOP_UNITS][::-1]
     fig = figure(WIDTH, 0.3 * max(len(units), 3) + 1.4, DPI)
     ax = fig.add_subplot()
@@ -64,10 +63,6 @@ def units_png(doc: dict) -> bytes:
 
 def trend_png(doc: dict) -> bytes:
     """Steps reported per day (bars) and participants (line)."""
-    from datetime import date
-
-    from insday.charts import figure, png_bytes
-
     daily = doc["daily"]
     fig = figure(WIDTH, 3.4, DPI)
     ax = fig.add_subplot()

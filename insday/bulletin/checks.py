@@ -13,6 +13,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from insday.bulletin.render import SHARE_SHEET, UNIT_SHEET, overview_rows
 from insday.campaign import Campaign
 from insday.publishing.checks import Check, run_checks
@@ -70,8 +72,6 @@ def _html_figures(html: str) -> list[tuple[str, str, int | None]]:
 
 
 def _xlsx_figures(doc: dict, path: Path) -> list[tuple[str, str, int | None]]:
-    from openpyxl import load_workbook
-
     book = load_workbook(path, read_only=True)
     by_name = {u["name"]: u["unit"] for u in doc["units"]}
     found = []

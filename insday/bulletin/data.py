@@ -16,12 +16,16 @@ from typing import Literal, NotRequired, TypedDict
 
 from insday.bulletin.editions import Edition, edition, previous, rules, run_days
 from insday.campaign import Campaign, UnitKind
-from insday.deadlines.status import RosterNote
+from insday.deadlines.status import RosterNote, evaluate
 from insday.env import Env
 from insday.reports.common import day_text
 from insday.reports.media import GalleryLink, media_gallery
-from insday.reports.outreach import Counts, KindCounts
+from insday.reports.outreach import Counts, KindCounts, outreach_summary
+from insday.reports.videos import video_leaderboard
+from insday.roster import effective, notes
 from insday.safe import mask_phone, safe_url
+from insday.sql import fetch
+from insday.steps import reconcile, step_summary
 from insday.steps.rules import step_calendar
 from insday.steps.summary import Badges, TopParticipant
 
@@ -340,10 +344,6 @@ def _local(campaign: Campaign, moment: datetime) -> str:
 
 
 def _figures(env: Env, this: Edition, knows: datetime) -> dict:
-    from insday.deadlines.status import evaluate
-    from insday.roster import effective
-    from insday.sql import fetch
-
     days = [d for d in run_days(env.campaign) if this.final or d <= this.day]
     with env.engine.connect() as conn:
         campaign = effective(conn, env.campaign, knows)  # the roster as known at the knowledge time
@@ -437,8 +437,6 @@ def _deadline_row(campaign: Campaign, state) -> dict:
     """A deadline's counts and units; ``exceptions`` are the units the association gave more
     time (``until``) or excused (免报), with the reason, and the roster changes before it was due
     (``kind`` add: 新增 / retire: 退出, ``from``)."""
-    from insday.roster import notes
-
     d = state.deadline
     return {"id": d.id, "title": d.title, "due": _local(campaign, d.due), "closed": state.closed,
             "expected": len(d.units), **{f: len(state.codes(f)) for f in STATE_FIELDS},
@@ -492,8 +490,6 @@ def _deadline_names(campaign: Campaign, deadlines) -> list[str]:
 def _steps(env: Env, knows: datetime) -> dict:
     """The helped regions toward the unlock line, the helper regions, unlocks, the home
     region, badges, the top participants and the raw-vs-pulled reconciliation."""
-    from insday.steps import reconcile, step_summary
-
     campaign = env.campaign
     summary = step_summary(env, knows, by_day=True)
     own = {r["name"]: r["own_steps"] for r in summary["regions"]}
@@ -580,8 +576,6 @@ def _platform_counted(days: dict[str, int] | None, factor) -> int | None:
 def _videos(env: Env, this: Edition, knows: datetime) -> dict | None:
     """The day's leaderboard (the final bulletin: the last one) and every champion so far;
     None when no video was submitted and no board published."""
-    from insday.reports.videos import video_leaderboard
-
     campaign = env.campaign
     board = video_leaderboard(env, knows, day=None if this.final else this.day)
     if not board["days"] and not board["submissions"]["videos"]:
@@ -598,8 +592,6 @@ def _videos(env: Env, this: Edition, knows: datetime) -> dict | None:
 
 
 def _outreach(env: Env, knows: datetime) -> dict:
-    from insday.reports.outreach import outreach_summary
-
     s = outreach_summary(env, knows)
     return {"totals": s["totals"], "by_kind": s["by_kind"],
             "by_unit": [{"name": env.campaign.display_name(u["unit"]),

@@ -26,12 +26,13 @@ from insday.bulletin.checks import check_bulletin
 from insday.bulletin.data import BulletinDocument, Changes, FirstEdition, Headline, build_bulletin
 from insday.bulletin.editions import BulletinError, Edition, edition
 from insday.bulletin.render import _jinja, markdown, overview_rows, render, render_index, write_xlsx
+from insday.campaigns import listing
 from insday.db import session_scope
+from insday.db.models.core import utcnow
 from insday.env import Env
-from insday.mail.compose import association_context
-from insday.mail.compose import render as render_mail
-from insday.mail.outbox import enqueue, usable_address
+from insday.mail.compose import association_context, render as render_mail
 from insday.mail.delivery import DeliveryReport
+from insday.mail.outbox import enqueue, existing_keys, usable_address
 from insday.publishing.approval import STATE_ZH, ApprovalReport, approval_json, decide, latest, request
 from insday.publishing.checks import CheckReport
 from insday.reports.common import data_uri, day_text, local_text
@@ -203,8 +204,6 @@ def release(env: Env, this: Edition, *, send: bool) -> dict:
     """Publish the approved version of a bulletin (its preview, byte for byte) to public/ and,
     with ``send``, queue its email. Safe to repeat: files are replaced by the same bytes and a
     message already queued is never queued again."""
-    from insday.db.models.core import utcnow
-
     with session_scope(env.engine) as session:
         approval = latest(session, env.campaign.name, OUTPUT[this.final], this.key)
         if approval is None or approval.state != "approved":
@@ -267,8 +266,6 @@ def _json(doc: dict) -> bytes:
 def write_campaigns_index(root: Path) -> Path:
     """``root/index.html`` (INSDAY_HOME/public/): every campaign published under ``root``, the
     latest first, with its dates and state, each linking to its own list of bulletins."""
-    from insday.campaigns import listing
-
     entries = [c for c in listing() if c["state"] != "invalid" and (root / c["name"] / "index.html").exists()]
     entries.sort(key=lambda c: (c["start"], c["name"]), reverse=True)
     return _write(root / "index.html", _jinja().get_template("campaigns.html.j2").render(entries=entries)
@@ -305,8 +302,6 @@ def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> Bull
     the outbox (an earlier run) is left alone, so nobody gets it twice. The attachment and the
     inline charts are copies kept for the messages (INSDAY_HOME/mail/bulletin-<key>/), so a
     later rebuild cannot change a message still waiting to be sent."""
-    from insday.mail.outbox import existing_keys
-
     campaign = env.campaign
     people = recipients(env, this.cutoff)
     keys = {code: f"bulletin:{this.key}:{code}" for code, _, _ in people}

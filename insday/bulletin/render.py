@@ -8,7 +8,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
 from insday.reports.common import count, day_text, md_cell
+from insday.reports.xlsx import INTEGER, PERCENT, Table, write_workbook
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 UNIT_KIND_ZH = {"property": "财产险", "life": "人身险", "city": "地市协会"}
@@ -39,8 +42,6 @@ def _pct(value) -> str:
 
 @lru_cache(maxsize=1)
 def _jinja():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=_num, signed=_signed, pct=_pct, day=_day, moment=_moment, md=md_cell)
@@ -82,8 +83,6 @@ UNIT_SHEET, SHARE_SHEET = "单位明细", "地区捐步中的会员单位"
 
 def write_xlsx(doc: dict, path: Path, when: datetime) -> Path:
     """The bulletin's tables, one sheet each, written with ``when`` as the document time."""
-    from insday.reports.xlsx import INTEGER, PERCENT, Table, write_workbook
-
     h = doc["headline"]
     daily = doc["kind"] == "daily"
     overview = [["通报", doc["title"]], ["数据截至", _moment(doc["as_of"])], ["会员单位", h["units"]]]

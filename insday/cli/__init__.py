@@ -1,7 +1,9 @@
 """The ``insday`` command line: a thin shell over the same functions the Prefect tasks call.
 
-Each module registers its commands; heavy imports (GX, Prefect, pandas) happen inside
-the commands that need them, so quick commands stay quick.
+Each module registers its commands without importing what they run: SQLAlchemy, GX, Prefect,
+pandas and the rest are imported inside the commands that need them (each with its ``# lazy:``
+reason), so ``insday --help`` loads only the CLI skeleton and ``insday status`` only what it
+asks the database with.
 
 Conventions every command keeps (:mod:`insday.cli.common`, :mod:`insday.cli.shell`): help in
 English, with the campaign's Chinese terms in parentheses after the English ones, e.g.
@@ -28,7 +30,11 @@ from typing import Annotated  # noqa: E402
 import typer  # noqa: E402
 
 from insday.cli import admin, bulletin, core, demo, essays, fake, mail, orchestrate, reports, steps  # noqa: E402
+from insday.cli.common import err  # noqa: E402
 from insday.cli.shell import Group  # noqa: E402
+from insday.errors import LeaseBusy  # noqa: E402
+from insday.publishing import OutputBlocked  # noqa: E402
+from insday.settings import get_settings  # noqa: E402
 
 app = typer.Typer(
     name="insday",
@@ -47,8 +53,6 @@ def _select(campaign: Annotated[str | None, typer.Option(
         help="The campaign (活动) to work on: a folder name under campaigns/ or a campaign folder's path "
              "(default: INSDAY_CAMPAIGN, or the one installed campaign).")] = None) -> None:
     if campaign:  # as INSDAY_CAMPAIGN, so flows run from here and child processes see it too
-        from insday.settings import get_settings
-
         os.environ["INSDAY_CAMPAIGN"] = campaign
         get_settings.cache_clear()
 
@@ -68,18 +72,11 @@ gc.enable()
 
 
 def main() -> None:
-    from insday.lease import LeaseBusy
-    from insday.publishing import OutputBlocked
-
     try:
         app()
     except OutputBlocked as exc:  # an output that failed its checks: say why, write nothing
-        from insday.cli.common import err
-
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise SystemExit(3) from None
     except LeaseBusy as exc:  # another run holds what this command needs (e.g. the mail): nothing was done
-        from insday.cli.common import err
-
         err.print(f"[red]另一个运行正在进行（{exc.holder}），本次未执行；请稍后再试。[/red]", highlight=False)
         raise SystemExit(4) from None

@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 
-from insday.cli.common import context, err, out, parse_moment, print_json
+from insday.actions import ActionError
+from insday.cli.common import context, err, out, parse_moment, print_json, print_table
+from insday.cli.core import KIND_ZH
 
 Unit = Annotated[str, typer.Argument(metavar="UNIT", help="The unit: its code, full name or any short name.")]
 Deadline = Annotated[str, typer.Argument(metavar="DEADLINE", help="The deadline's id as `insday status --json` "
@@ -24,7 +26,7 @@ From = Annotated[str, typer.Option("--from", metavar="T", help="From when the ch
 
 
 def _run(action, as_json: bool, *args, **kwargs) -> dict:
-    from insday.actions import ActionError
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.audit import cli_actor
 
     ctx = context()
@@ -44,6 +46,7 @@ def extend(unit: Unit, deadline: Deadline,
                                                                            "local campaign time if no offset).")],
            reason: Reason, as_json: AsJson = False) -> None:
     """Give one unit more time for one deadline: status, reminders, notices and bulletins use its own due time."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.actions.deadline import extend as give
 
     moment = parse_moment(until, context().campaign, "--until")
@@ -55,6 +58,7 @@ def extend(unit: Unit, deadline: Deadline,
 
 def excuse(unit: Unit, deadline: Deadline, reason: Reason, as_json: AsJson = False) -> None:
     """Excuse one unit from one deadline: shown as 免报 with the reason, never as missing."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.actions.deadline import excuse as exempt
 
     r = _run(exempt, as_json, unit, deadline, reason)
@@ -66,6 +70,7 @@ def void(submission: Annotated[int, typer.Argument(metavar="SUBMISSION", help="T
                                                                              "(`insday ingest --json`).")],
          reason: Reason, as_json: AsJson = False) -> None:
     """Void a wrongly accepted file: it stops counting (its previous version counts again) and the unit is told."""
+    # lazy: openpyxl about 0.2 s, jinja2 about 0.05 s; `insday --help` and `status` must not pay it
     from insday.actions.void import void as cancel
 
     r = _run(cancel, as_json, submission, reason)
@@ -81,6 +86,7 @@ def resend(kind: Annotated[str, typer.Argument(metavar="KIND", help="receipt SUB
            reason: Annotated[str | None, typer.Option("--reason", metavar="WHY", help="Why.")] = None,
            as_json: AsJson = False) -> None:
     """Send a receipt, a reminder or a bulletin again, once (the next send delivers it)."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.actions.resend import resend as again
 
     shapes = {"receipt": 1, "reminder": 2, "bulletin": 2}
@@ -103,7 +109,7 @@ def log(unit: Annotated[str | None, typer.Option("--unit", metavar="UNIT", help=
         = None, limit: Annotated[int, typer.Option("--limit", metavar="N", help="At most N entries.")] = 200,
         as_json: AsJson = False) -> None:
     """Every decision and admin action, newest first: when, who, what, which unit and deadline, why."""
-    from insday.actions import ActionError
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.actions.common import find_unit
     from insday.audit import entries
     from insday.db import session_scope
@@ -122,7 +128,6 @@ def log(unit: Annotated[str | None, typer.Option("--unit", metavar="UNIT", help=
     if as_json:
         print_json(rows)
         return
-    from insday.cli.common import print_table
 
     roster = current(ctx)
     print_table(f"操作日志（{len(rows)} 条，最新在前）", ["时间", "操作人", "操作", "单位", "截止事项", "文件", "原因"],
@@ -149,11 +154,11 @@ def list_units(as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="T", help="The roster as known at moment T (ISO 8601; local campaign time if no "
                                      "offset) (default: now).")] = None, as_json: AsJson = False) -> None:
     """List the member units (会员单位) in effect, with the additions and retirements (新增、退出) and why."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from sqlalchemy.exc import DBAPIError
 
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.actions.roster import roster
-    from insday.cli.common import print_table
-    from insday.cli.core import KIND_ZH
 
     ctx = context()
     moment = parse_moment(as_of, ctx.campaign)
@@ -189,6 +194,7 @@ def add_unit(code: Annotated[str, typer.Argument(metavar="CODE", help="The new u
              phone: Annotated[str, typer.Option("--phone", metavar="PHONE", help="The contact's phone.")] = "",
              as_json: AsJson = False) -> None:
     """Add a unit to the roster from --from on (新增): expected, reminded and shown for deadlines due after it."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.actions.roster import add_unit as add
 
     moment = parse_moment(start, context().campaign, "--from")
@@ -203,6 +209,7 @@ def add_unit(code: Annotated[str, typer.Argument(metavar="CODE", help="The new u
 @units_app.command("retire")
 def retire_unit(unit: Unit, start: From, reason: Reason, as_json: AsJson = False) -> None:
     """Retire a unit from --from on (退出): not expected, reminded or missing for deadlines due after it."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.actions.roster import retire_unit as retire
 
     moment = parse_moment(start, context().campaign, "--from")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated
@@ -46,7 +47,9 @@ def bulletin(
     """
     if command.invoked_subcommand:
         return
+    # lazy: matplotlib about 0.4 s, openpyxl about 0.2 s; `insday --help` and `status` must not pay it
     from insday.bulletin import BulletinError, edition, latest_day, publish_bulletin, run_days
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.mail.delivery import MailConfigError
 
     ctx = context()
@@ -72,6 +75,7 @@ def bulletin(
         result = publish_bulletin(ctx, this.day, final=final, as_of=moment, send=send, out=out_dir)
         result["delivery"] = None
         if send and result["published"]:
+            # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
             from insday.mail import deliver
 
             result["delivery"] = deliver(ctx)
@@ -103,9 +107,12 @@ def reject(day: Day, note: Annotated[str, typer.Option("--note", metavar="WHY", 
 
 
 def _decide(day: str, *, approve: bool, note: str | None, as_json: bool) -> None:
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.audit import cli_actor
+    # lazy: matplotlib about 0.4 s, openpyxl about 0.2 s; `insday --help` and `status` must not pay it
     from insday.bulletin import BulletinError, edition
     from insday.bulletin.publish import decide_bulletin
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.publishing.approval import ApprovalError
 
     ctx = context()
@@ -137,11 +144,10 @@ def _decide(day: str, *, approve: bool, note: str | None, as_json: bool) -> None
 def _resume(flow_run_id: str | None, approve: bool, note: str | None) -> bool:
     """Let a flow run that waits for this decision go on (it finds the decision recorded).
     Best effort: without a reachable Prefect server there is nothing waiting to resume."""
-    import os
-
     if not flow_run_id or not os.environ.get("PREFECT_API_URL"):
         return False
     try:
+        # lazy: Prefect about 1.5 s; `insday --help` and `status` must not pay it
         from prefect.flow_runs import resume_flow_run
 
         resume_flow_run(flow_run_id, run_input={"decision": "批准发布" if approve else "退回", "note": note or "",

@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from insday.campaign import Campaign, CampaignError
 from insday.env import Env, load_env
@@ -103,8 +104,6 @@ def ready(as_of: str | None = None, option: str = "--as-of") -> tuple[Env, datet
 
 def print_table(title: str, heads: list[str], rows, **options) -> None:
     """A rich table of ``rows`` (None shows as blank); ``options`` go to rich's Table."""
-    from rich.table import Table
-
     table = Table(title=title, **options)
     for head in heads:
         table.add_column(head)

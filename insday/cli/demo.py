@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.cells import cell_len
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from insday.cli.common import context, out, out_option, parse_day
 
@@ -29,8 +31,7 @@ def demo(
     arrive as the member units would send them; SQLite, the .eml outbox and a temporary
     Prefect server are used. At the end it prints where everything is.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    # lazy: Prefect about 1.5 s, SciPy about 1 s; `insday --help` and `status` must not pay it
     from insday.demo import run_demo
 
     ctx = context()
@@ -57,7 +58,6 @@ def demo(
     out.print(f"\n{result.runs} 次流程运行 (flow runs)；文件：受理 {files.get('accepted', 0)}，"
               f"退回 {files.get('rejected', 0)}，逾期 {files.get('late', 0)}")
     out.print("邮件 (emails): " + "，".join(f"{KIND_ZH.get(k, k)} {n}" for k, n in sorted(result.messages.items())))
-    from rich.cells import cell_len
 
     labels = {"bulletins": "通报 bulletins", "emails": "邮件 emails (.eml)", "essay results": "征文结果 essay results",
               "white paper": "白皮书 white paper", "survey report": "满意度调查 survey report",

@@ -18,6 +18,7 @@ Out = out_option("Also write the outputs (xlsx, HTML pages; for results the cert
 @app.command("list")
 def list_essays(as_json: json_option("the roster as JSON") = False) -> None:
     """List the essays (征文作品) on the roster: id, title, author, unit, category."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.essays.service import roster
 
     ctx = context()
@@ -33,6 +34,7 @@ def list_essays(as_json: json_option("the roster as JSON") = False) -> None:
 def _write(ctx, moment, folder: Path | None, stage: str, quiet: bool) -> None:
     if folder is None:
         return
+    # lazy: openpyxl about 0.2 s, jinja2 about 0.05 s; `insday --help` and `status` must not pay it
     from insday.essays.publish import publish_essays
 
     for path in publish_essays(ctx, moment, folder, stage):
@@ -49,6 +51,7 @@ def _print_ties(ties: list[dict]) -> None:
 @app.command()
 def shortlist(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
     """Panel score of every essay and the shortlist (入围名单) for the online vote (ties at the cut-off listed and reported)."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.essays.service import shortlist as compute
 
     ctx, moment = ready(as_of)
@@ -68,6 +71,7 @@ def shortlist(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) ->
 @app.command()
 def results(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
     """Final ranking (评选结果) of the shortlisted essays (panel score and votes), prizes, and ties for the committee."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.essays.service import essay_results
 
     ctx, moment = ready(as_of)

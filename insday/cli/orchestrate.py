@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 
+from insday.campaign import get_campaign, installed
 from insday.cli.common import as_of_option, context, err, json_option, out, parse_moment, print_json
 
 STATUS_ZH = {"accepted": "受理", "rejected": "退回", "duplicate": "重复", None: "（演练）"}
@@ -24,6 +26,7 @@ def collect(
     Report files are validated and stored; the national platform's donation exports go to the steps import.
     Exit 1 if a file was rejected or an export could not be imported.
     """
+    # lazy: openpyxl about 0.2 s, jinja2 about 0.05 s; `insday --help` and `status` must not pay it
     from insday.collect.imap import collect_imap
     from insday.collect.inbox import collect_inbox
 
@@ -88,12 +91,10 @@ def schedule(
 ) -> None:
     """Show when each flow runs (运行日程): recurrences in the campaign's time zone, from its calendar.
     With --every-campaign, every installed campaign's (no campaign need be selected)."""
+    # lazy: dateutil costs about 0.05 s; `insday --help` must not pay it
     from insday.orchestration import campaign_state, fires, run_plan
 
     if every_campaign:
-        from insday.campaign import get_campaign
-        from insday.campaigns import installed
-
         campaigns = [get_campaign(folder) for folder in installed()]
         header = (f"# Written by `insday schedule --every-campaign --prefect-yaml {prefect_yaml and prefect_yaml.name}` "
                   f"from the campaigns {', '.join(c.name for c in campaigns)}; regenerate it after adding a campaign or "
@@ -103,8 +104,7 @@ def schedule(
         header = (f"# Written by `insday schedule --prefect-yaml {prefect_yaml and prefect_yaml.name}` from the campaign "
                   f"{campaigns[0].name}; regenerate it after changing the campaign's dates.\n")
     if prefect_yaml:
-        import yaml
-
+        # lazy: Prefect about 1.5 s, matplotlib about 0.4 s; `insday --help` and `status` must not pay it
         from insday.deployments import prefect_yaml as document
 
         prefect_yaml.write_text(header + yaml.safe_dump(document(campaigns, work_pool), allow_unicode=True,
@@ -137,15 +137,19 @@ def serve(
     No work pool is needed: this process starts the scheduled runs and the runs started from
     the Prefect UI. Runs are not paused when it stops.
     """
-    import insday.flows  # noqa: F401  (Prefect's defaults for insday, before Prefect is imported)
+    # lazy: sets Prefect's defaults for insday before Prefect is imported; only serve wants them
+    import insday.flows  # noqa: F401
+    # lazy: Prefect about 1.5 s; `insday --help` and `status` must not pay it
     from prefect.settings import get_current_settings
 
     if not get_current_settings().api.url:
         err.print("未设置 PREFECT_API_URL：insday serve 需要一个运行中的 Prefect 服务器。请先运行 "
                   "`prefect server start`，再设置如 PREFECT_API_URL=http://127.0.0.1:4200/api", highlight=False)
         raise typer.Exit(2)
+    # lazy: Prefect about 1.5 s; `insday --help` and `status` must not pay it
     from prefect import serve as prefect_serve
 
+    # lazy: Prefect about 1.5 s, matplotlib about 0.4 s; `insday --help` and `status` must not pay it
     from insday.deployments import build
 
     ctx = context()

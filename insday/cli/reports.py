@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from insday.cli.common import Json, as_of_option, err, out, out_option, parse_day, print_json, print_table, ready
+from insday.units import UnitMatcher
 
 AsOf = as_of_option("Use what was received by moment T")
 Out = out_option("Folder to write to", "INSDAY_HOME/reports/<name>")
@@ -28,6 +29,7 @@ def whitepaper(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -
     """White paper data (社会贡献白皮书): totals, per-company tables, charts; xlsx, Markdown, HTML.
 
     Companies that did not report are listed, never counted as zero."""
+    # lazy: matplotlib about 0.4 s, openpyxl about 0.2 s; `insday --help` and `status` must not pay it
     from insday.reports.whitepaper import write_whitepaper
 
     ctx, moment = ready(as_of)
@@ -48,6 +50,7 @@ def survey_report(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False
     """Survey report (满意度调查报告): satisfaction per company and question with confidence intervals; xlsx, HTML, Markdown.
 
     Companies with fewer responses than survey.min_responses are flagged, not ranked."""
+    # lazy: SciPy about 1 s, matplotlib about 0.4 s; `insday --help` and `status` must not pay it
     from insday.reports.survey import write_survey_report
 
     ctx, moment = ready(as_of)
@@ -67,6 +70,7 @@ def survey_report(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False
 
 def outreach(as_of: AsOf = None, as_json: Json = False) -> None:
     """Outreach and publicity events (宣传活动): events, people reached and materials per unit and per kind."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.reports.outreach import outreach_summary
 
     ctx, moment = ready(as_of)
@@ -98,6 +102,7 @@ def videos_board(
     old_day: Annotated[str | None, typer.Option("--day", hidden=True)] = None,  # its name before --date
 ) -> None:
     """One day's video leaderboard (达人榜) and champion, every champion so far, and submissions per unit."""
+    # lazy: openpyxl about 0.2 s; `insday --help` and `status` must not pay it
     from insday.reports.videos import video_leaderboard
 
     wanted = parse_day(day or old_day, "--date")
@@ -119,7 +124,9 @@ def videos_board(
 
 def videos_certificates(as_of: AsOf = None, out_dir: Out = None, as_json: Json = False) -> None:
     """Certificate list (证书名单): every creator who made a daily leaderboard (xlsx)."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.reports.common import out_dir as folder
+    # lazy: openpyxl about 0.2 s; `insday --help` and `status` must not pay it
     from insday.reports.videos import video_certificates, write_certificates
 
     ctx, moment = ready(as_of)
@@ -143,6 +150,7 @@ def videos_withdraw(
     as_json: Json = False,
 ) -> None:
     """Withdraw a video (negative content): it leaves the daily boards and the certificate list from now on."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.audit import cli_actor
     from insday.reports.withdrawals import VideoNotFound, withdraw_video
 
@@ -165,6 +173,7 @@ def videos_withdraw(
 
 def projects(as_of: AsOf = None, as_json: Json = False) -> None:
     """Poverty-relief projects (保险扶贫项目): claimant, figures, and the state of their deadlines."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.reports.projects import STATE_ZH, projects, projects_report
 
     ctx, moment = ready(as_of)
@@ -185,6 +194,7 @@ def projects(as_of: AsOf = None, as_json: Json = False) -> None:
 
 def summary_status(as_of: AsOf = None, as_json: Json = False) -> None:
     """Campaign summaries (活动总结): which unit sent which parts, who is missing, whose bundle was refused."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.reports.summary import summary_status as status
 
     ctx, moment = ready(as_of)
@@ -213,9 +223,9 @@ def summary_extract(
     out_dir: Out = None, as_of: AsOf = None,
 ) -> None:
     """Extract a unit's current summary bundle from the archive (member paths checked again)."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.reports.common import out_dir as folder
     from insday.reports.summary import extract_summary
-    from insday.units import UnitMatcher
 
     ctx, moment = ready(as_of)
     match = UnitMatcher(list(ctx.campaign.units), ctx.campaign.province).resolve(unit)

@@ -117,7 +117,6 @@ class Group(TyperGroup):
         except cx.NoArgsIsHelpError as exc:  # `insday` alone: the help, as typer shows it
             if not standalone_mode:
                 raise
-            exc.show() if not _rich() else None
             sys.exit(exc.exit_code)
         except cx.ClickException as exc:
             if not standalone_mode:
@@ -132,11 +131,3 @@ class Group(TyperGroup):
         if not standalone_mode:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
-
-
-def _rich() -> bool:
-    try:
-        import rich  # noqa: F401
-    except ImportError:  # pragma: no cover
-        return False
-    return True

@@ -33,6 +33,7 @@ def import_(
 
     Not earlier than step data already recorded (--received-at). Exit 1 if the file cannot be imported.
     """
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.steps import StepsError, import_donations
     from insday.steps.rules import REJECT_REASONS
 
@@ -68,6 +69,7 @@ def pull(
 
     Exit 1 on any problem with the data.
     """
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.steps import StepsError, import_aggregates_file, pull_aggregates
 
     if file is not None:
@@ -93,6 +95,7 @@ def pull(
 @steps_app.command()
 def summary(as_of: AsOf = None, as_json: Json = False) -> None:
     """Step summary (捐步汇总): regions with progress and unlocks, badges, top participants, member units."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.steps import step_summary
 
     ctx, moment = ready(as_of)
@@ -120,6 +123,7 @@ def summary(as_of: AsOf = None, as_json: Json = False) -> None:
 @steps_app.command()
 def reconcile(as_of: AsOf = None, as_json: Json = False) -> None:
     """Reconcile (核对) the figures recomputed from raw records with the platform's, per region per day."""
+    # lazy: SQLAlchemy costs about 0.15 s; `insday --help` must not pay it
     from insday.steps import reconcile as compare
 
     ctx, moment = ready(as_of)

@@ -28,7 +28,9 @@ from typing import Literal, NotRequired, TypedDict
 
 from sqlalchemy import select
 
+from insday.db.models import StepImport
 from insday.env import Env
+from insday.steps import StepsError, StepsOutOfOrder, import_donations, latest_step_data
 from insday.steps.importer import ImportReport
 
 log = logging.getLogger("insday.collect.donations")
@@ -72,8 +74,6 @@ def count(block: DonationBlock, entry: DonationFile) -> None:
 
 
 def _known(env: Env, sha256: str) -> bool:
-    from insday.db.models import StepImport
-
     with env.engine.connect() as conn:
         return conn.execute(select(StepImport.id).where(StepImport.campaign == env.campaign.name, StepImport.sha256 == sha256)).first() is not None
 
@@ -82,8 +82,6 @@ def take_export(env: Env, archived: Path, filename: str, sha256: str, arrived: d
                 cutoff: datetime | None) -> DonationFile:
     """Import one archived donation export that arrived at ``arrived``; ``cutoff`` is the
     run's ``as_of`` (None: now). Returns its entry for the collect summary."""
-    from insday.steps import StepsError, StepsOutOfOrder, import_donations, latest_step_data
-
     moment = arrived
     entry: DonationFile = {"filename": filename, "sha256": sha256, "received_at": env.campaign.local(moment).isoformat(),
                            "status": None, "error": None, "import": None}

@@ -15,7 +15,7 @@ Chinese file names are decoded whichever way the mail client wrote them: RFC 223
 (``filename*=UTF-8''...``, also split in continuations), RFC 2047 encoded words in
 quotes (Outlook, Foxmail), or raw UTF-8 / GBK bytes. Inline images (a signature logo)
 are not taken. The sender's address is matched to a unit's contact email
-(:func:`unit_for_sender`) and recorded with each file.
+(:func:`insday.intake.senders.unit_for_sender`) and recorded with each file.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ from email.utils import collapse_rfc2231_value, parseaddr
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal, TypedDict
 
-from insday.campaign import Campaign
 from insday.collect.donations import DonationBlock, count, new_block, take_export
 from insday.env import Env
 from insday.intake.files import archive
 from insday.intake.pipeline import Outcome, Received
+from insday.intake.senders import unit_for_sender
+from insday.intake.service import ingest_received
 from insday.lease import lease
 from insday.settings import Settings
 from insday.steps.records import first_line_of, looks_like_export
@@ -116,17 +117,6 @@ def parse_message(raw: bytes) -> tuple[str | None, str, list[Attachment]]:
         if data:
             attachments.append(Attachment(filename, data))
     return sender, str(msg.get("Subject", "")), attachments
-
-
-def unit_for_sender(campaign: Campaign, address: str | None) -> str | None:
-    """The code of the unit (or the association) whose contact email is ``address``."""
-    if not address:
-        return None
-    wanted = address.strip().lower()
-    for unit in (*campaign.units, campaign.association_unit):
-        if unit.email.strip().lower() == wanted:
-            return unit.code
-    return None
 
 
 def internaldate(fetched: bytes) -> datetime | None:
@@ -276,8 +266,6 @@ def _collect(env: Env, summary: ImapReport, as_of: datetime | None, dry_run: boo
         taken: dict[int, dict] = {}  # id(attachment) -> its donations entry
         if not dry_run:
             if items:
-                from insday.intake.service import ingest_received
-
                 for item in items:
                     item.archive_path = archive(settings.archive_dir, item.data, item.sha256,
                                                 Path(item.filename).suffix)

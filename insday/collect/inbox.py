@@ -41,6 +41,7 @@ from insday.collect.imap import ImapOff, ImapReport
 from insday.env import Env
 from insday.intake.files import archive, archive_file, is_temporary
 from insday.intake.pipeline import Outcome, Received
+from insday.intake.service import ingest_received
 from insday.lease import lease
 from insday.steps.records import file_sha256, first_line, looks_like_export
 
@@ -292,8 +293,6 @@ def _read(batch: list[Dropped], now: datetime, summary: dict) -> list[tuple[Drop
 
 
 def _ingest_and_move(env: Env, taken: list[tuple[Dropped, Received]], summary: dict) -> None:
-    from insday.intake.service import ingest_received
-
     settings = env.settings
     for _, item in taken:
         item.archive_path = archive(settings.archive_dir, item.data, item.sha256, Path(item.filename).suffix)

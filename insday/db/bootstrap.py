@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from insday.campaign import Campaign
 from insday.db import session_scope
+from insday.db.migrate import MIGRATIONS, current_revision, load_reference_data, upgrade
+from insday.db.models import Unit
 
 
 def head_revision() -> str:
     """The latest migration's revision. The migrations form a single line and each file is
     named by its revision (``0008_step_participants_heap.py`` is ``0008``), so knowing it needs
     no Alembic import (a third of a second)."""
-    from insday.db.migrate import MIGRATIONS
-
     return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
 
 
 def init_database(engine: Engine, campaign: Campaign) -> dict:
     """Create or upgrade the schema, then upsert the campaign's reference data. Safe to rerun."""
-    from insday.db.migrate import current_revision, load_reference_data, upgrade
-
     before = current_revision(engine)
     upgrade(engine, campaign=campaign.name)
     with session_scope(engine) as s:
@@ -31,11 +29,6 @@ def init_database(engine: Engine, campaign: Campaign) -> dict:
 def ensure_database(engine: Engine, campaign: Campaign) -> None:
     """Upgrade the schema if it is not current, and load the campaign's roster if the database
     has none yet (a campaign added to a database that holds others)."""
-    from sqlalchemy import select
-
-    from insday.db.migrate import current_revision, load_reference_data
-    from insday.db.models import Unit
-
     if current_revision(engine) != head_revision():
         init_database(engine, campaign)
         return

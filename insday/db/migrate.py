@@ -6,10 +6,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, select, text
 
+from insday.db.models import Essay, RosterChange, Unit
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(connection=None, campaign: str | None = None):
+    # lazy: Alembic costs 0.3-0.7 s; only an upgrade needs it, the schema check does not
     from alembic.config import Config
 
     cfg = Config()
@@ -26,6 +29,7 @@ def upgrade(engine: Engine, revision: str = "head", campaign: str | None = None)
     campaign). On SQLite the migrations run with foreign keys off (a batch rebuild drops and
     recreates tables; with them on, dropping ``submissions`` would delete its rows' rows), and
     the foreign keys are checked afterwards."""
+    # lazy: Alembic costs 0.3-0.7 s; only an upgrade needs it, the schema check does not
     from alembic import command
 
     _migrate(engine, lambda cfg: command.upgrade(cfg, revision), campaign)
@@ -33,6 +37,7 @@ def upgrade(engine: Engine, revision: str = "head", campaign: str | None = None)
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Go back to ``revision`` (0013 -> 0012 only while the database holds one campaign)."""
+    # lazy: Alembic costs 0.3-0.7 s; only an upgrade needs it, the schema check does not
     from alembic import command
 
     _migrate(engine, lambda cfg: command.downgrade(cfg, revision), None)
@@ -71,8 +76,6 @@ def current_revision(engine: Engine) -> str | None:
 def load_reference_data(session, campaign) -> dict[str, int]:
     """Upsert the campaign's roster (and the association itself) and essay roster; units and
     essays no longer listed become inactive. Other campaigns' units and essays are not touched."""
-    from insday.db.models import Essay, Unit
-
     rows = [*campaign.units, campaign.association_unit]
     existing = {u.code: u for u in session.scalars(select(Unit).where(Unit.campaign == campaign.name))}
     for u in rows:
@@ -80,7 +83,6 @@ def load_reference_data(session, campaign) -> dict[str, int]:
         unit.name, unit.short_names, unit.kind = u.name, list(u.short_names), u.kind
         unit.contact, unit.email, unit.phone, unit.active = u.contact, u.email, u.phone, True
         session.add(unit)
-    from insday.db.models import RosterChange
 
     added = set(session.scalars(select(RosterChange.unit_code).where(  # `insday units add`: still members
         RosterChange.campaign == campaign.name, RosterChange.kind == "add")))

@@ -1,11 +1,14 @@
-"""Column types that behave the same on SQLite and PostgreSQL."""
+"""Column types that behave the same on SQLite and PostgreSQL.
+
+Core queries (insday.sql, ``insday status``) need only :class:`UTCDateTime`; ``JSONDoc`` is in
+:mod:`insday.db.models.base`, with the models: it needs the PostgreSQL dialect (about 0.08 s).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,6 +35,3 @@ class UTCDateTime(TypeDecorator):
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-JSONDoc = JSON().with_variant(JSONB(), "postgresql")

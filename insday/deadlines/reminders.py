@@ -26,14 +26,15 @@ from pathlib import Path
 from typing import Literal, TypedDict
 
 from insday.db import session_scope
-from insday.deadlines.status import DeadlineState, evaluate
 from insday.deadlines import duration_label, duration_text
+from insday.deadlines.status import DeadlineState, evaluate
 from insday.env import Env
-from insday.mail.delivery import DeliveryReport
+from insday.mail import deliver
 from insday.mail.compose import association_context, blank_template, render, unit_recipient, when, when_short
+from insday.mail.delivery import DeliveryReport
 from insday.mail.outbox import enqueue, existing_keys, usable_address
+from insday.roster import effective
 from insday.templates import template_filename
-
 
 MessageState = Literal["planned", "queued", "exists"]
 
@@ -194,8 +195,6 @@ def plan_reminders(env: Env, as_of: datetime, write_templates: bool = True) -> t
 
     ``write_templates=False`` (dry runs) names the blank templates without generating them.
     """
-    from insday.roster import effective
-
     with env.engine.connect() as conn:
         campaign = effective(conn, env.campaign, as_of)
         states = evaluate(conn, campaign, as_of)
@@ -224,8 +223,6 @@ def run_reminders(env: Env, as_of: datetime, dry_run: bool = False, *, send: boo
                 m.state = "queued" if queued else "exists"
     delivery = None
     if send and not dry_run:
-        from insday.mail import deliver
-
         delivery = deliver(env)
     counts = {state: sum(m.state == state for m in messages) for state in ("planned", "queued", "exists")}
     return {"as_of": env.campaign.local(as_of).isoformat(), "dry_run": dry_run,

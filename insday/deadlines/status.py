@@ -40,8 +40,9 @@ from insday.campaign import Campaign
 from insday.deadlines import Deadline, registry
 from insday.deadlines.projects import claimant_states, claims_of
 from insday.env import Env
+from insday.reports.projects import project_items
+from insday.roster import effective, notes
 from insday.sql import fetch
-
 
 # What ``insday status --json`` prints (and the ``deadline_status`` task returns). Times are
 # ISO 8601 strings in the campaign's time zone; unit lists are member codes in roster order.
@@ -143,9 +144,6 @@ def tracked_deadlines(campaign: Campaign, projects: list[dict]) -> list[Deadline
 def evaluate(conn: Connection, campaign: Campaign, as_of: datetime) -> list[DeadlineState]:
     """Every tracked deadline (as known at ``as_of``) with each expected unit's state, each
     unit measured against its own due time where the association extended it."""
-    from insday.reports.projects import project_items
-    from insday.roster import effective
-
     campaign = effective(conn, campaign, as_of)  # units.csv plus the roster changes known by then
     projects = fetch(conn, "staging/projects_current", as_of=as_of, campaign=campaign.name)
     deadlines = tracked_deadlines(campaign, projects)
@@ -186,8 +184,6 @@ def deadline_status(env: Env, as_of: datetime) -> StatusReport:
     """The ``insday status --json`` document (:class:`StatusReport`). The roster is the effective
     one (:mod:`insday.roster`): units.csv plus the changes recorded by ``as_of``.
     """
-    from insday.roster import effective
-
     with env.engine.connect() as conn:
         campaign = effective(conn, env.campaign, as_of)
         states = evaluate(conn, campaign, as_of)
@@ -197,8 +193,6 @@ def deadline_status(env: Env, as_of: datetime) -> StatusReport:
 
 def status_document(campaign: Campaign, as_of: datetime, states: list[DeadlineState],
                     voided: list[dict] = ()) -> StatusReport:
-    from insday.roster import notes
-
     local = lambda t: campaign.local(t).isoformat()  # noqa: E731
     deadlines, named = [], set()
     for s in states:

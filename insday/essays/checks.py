@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from insday.campaign import ReportType
+from insday.essays.service import shortlisted_ids
 from insday.intake.issues import cell_issue
 from insday.intake.parse import ParsedFile
 from insday.intake.validate import RuleContext
@@ -67,7 +68,6 @@ def check_votes(context: RuleContext, rt: ReportType, parsed: ParsedFile) -> Non
     essays missing from the file count 0 votes (a warning)."""
     if context.engine is None:
         return
-    from insday.essays.service import shortlisted_ids
 
     campaign = context.campaign
     moment = context.received_at or datetime.now(timezone.utc)

@@ -23,6 +23,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
 from insday.env import Env
 from insday.essays.scoring import rounded
 from insday.essays.service import Contest, contest
@@ -42,9 +47,6 @@ KIND_ZH = {"cutoff": "入围线并列", "broken_by_panel_score": "最终得分�
 
 def _write_sheet(ws, headers: Sequence[str], rows: Sequence[Sequence], formats: dict[int, str] | None = None,
                  widths: dict[int, int] | None = None) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     ws.append(list(headers))
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -117,8 +119,6 @@ def _notes_and_ties(book, c: Contest) -> None:
 
 
 def write_shortlist_xlsx(c: Contest, path: Path) -> Path:
-    from openpyxl import Workbook
-
     book = Workbook()
     book.remove(book.active)
     for name in c.categories:
@@ -140,8 +140,6 @@ def _prize_text(standing) -> str:
 
 
 def write_results_xlsx(c: Contest, path: Path) -> Path:
-    from openpyxl import Workbook
-
     book = Workbook()
     book.remove(book.active)
     for name in c.categories:
@@ -158,8 +156,6 @@ def write_results_xlsx(c: Contest, path: Path) -> Path:
 
 
 def write_certificate_list(c: Contest, path: Path) -> Path:
-    from openpyxl import Workbook
-
     book = Workbook()
     ws = book.active
     ws.title = "获奖证书名单"
@@ -172,8 +168,6 @@ def write_certificate_list(c: Contest, path: Path) -> Path:
 
 
 def _jinja():
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                        trim_blocks=True, lstrip_blocks=True)
 

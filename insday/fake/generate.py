@@ -18,6 +18,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TypedDict
 
+from PIL import Image
+
 from insday.campaign import Campaign, ReportType, Unit
 from insday.fake.files import FORMATS, Sheet, full_width, write_table, zip_bytes
 from insday.steps.rules import step_calendar
@@ -497,8 +499,6 @@ def _docx_like(text: str) -> bytes:
 
 
 def _jpeg(rng: random.Random) -> bytes:
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (rng.randrange(256), rng.randrange(256), rng.randrange(256))).save(buffer, "JPEG")
     return buffer.getvalue()

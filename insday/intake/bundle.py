@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from insday.campaign import Campaign, ReportType
 from insday.intake.files import is_temporary
-from insday.intake.parse import ParsedFile
+from insday.intake.issues import ParsedFile
 from insday.intake.read import Unreadable, decode
 from insday.units import UnitMatcher
 

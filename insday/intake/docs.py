@@ -12,11 +12,15 @@ from datetime import datetime, time, timedelta
 from itertools import groupby
 from pathlib import Path
 
+import great_expectations as gx
+from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.core.run_identifier import RunIdentifier
 from sqlalchemy import Engine, select
 
 from insday.campaign import Campaign
 from insday.db import session_scope
 from insday.db.models import Submission
+from insday.gx import Workspace
 from insday.intake.parse import Parser
 from insday.intake.validate import Validator, suite_path
 
@@ -25,12 +29,6 @@ SITE = "insday"
 
 def build_docs(campaign: Campaign, engine: Engine, archive_dir: Path, out: Path,
                validator: Validator | None = None) -> Path:
-    import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
-    from great_expectations.core.run_identifier import RunIdentifier
-
-    from insday.gx import Workspace
-
     validator = validator or Validator(campaign, Workspace())
     context = validator.context()
     if out.exists():

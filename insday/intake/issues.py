@@ -8,7 +8,9 @@ sentence, as receipts and the CLI print it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Literal, TypedDict
 
 Severity = Literal["error", "warning"]
@@ -65,3 +67,30 @@ def file_issue(severity: Severity, filename: str, text: str, row: int | None = N
     where = f"第{row}行：" if row else ""
     problem, fix = split_advice(text)
     return Issue(severity, f"文件「{filename}」：{where}{text}", row, column, None, problem, fix)
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    filename: str
+    report_type: str | None = None
+    unit: str | None = None
+    period: date | None = None
+    records: list[dict] = field(default_factory=list)  # column key -> value, plus "_row"
+    headers: dict[str, str] = field(default_factory=dict)  # column key -> header shown to users
+    issues: list[Issue] = field(default_factory=list)
+    media: list = field(default_factory=list)  # insday.intake.media.MediaFile: files sent with the sheet in a zip
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    def error(self, text: str, row: int | None = None, column: str | None = None) -> None:
+        self.issues.append(file_issue("error", self.filename, text, row, column))
+
+    def warn(self, text: str, row: int | None = None, column: str | None = None) -> None:
+        self.issues.append(file_issue("warning", self.filename, text, row, column))

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from insday.campaign import ReportType
 from insday.intake.bundle import OTHER, BundleParser, Member, _is_junk, member_name, read_members, safe_path
 from insday.intake.files import archive
-from insday.intake.parse import ParsedFile
+from insday.intake.issues import ParsedFile
 from insday.intake.read import Unreadable
 
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}

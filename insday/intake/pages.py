@@ -27,12 +27,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select
 
 from insday.db import session_scope
 from insday.db.models import Submission
 from insday.env import Env
 from insday.intake.issues import split_advice
+from insday.intake.senders import unit_for_sender
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATUS_ZH = {"accepted": "受理", "rejected": "退回"}
@@ -92,8 +94,6 @@ def describe(issue: dict, filename: str, headers: dict[str, str]) -> Problem:
 
 
 def _pages(env: Env, subs: list[Submission]) -> list[FilePage]:
-    from insday.collect.imap import unit_for_sender
-
     campaign = env.campaign
     by_code = {u.code: u for u in (*campaign.units, campaign.association_unit)}
     later: dict[tuple, list[Submission]] = {}
@@ -136,8 +136,6 @@ def _local(env: Env, moment: datetime) -> datetime:
 
 @lru_cache(maxsize=1)
 def _jinja():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                        autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
 

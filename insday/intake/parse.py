@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from insday.campaign import Campaign, Column, ReportType, text_key
 from insday.intake import normalize as nz
 from insday.intake.files import is_bundle
-from insday.intake.issues import Issue, cell_issue, file_issue
+from insday.intake.issues import ParsedFile, cell_issue
 from insday.intake.measures import Scale, scale_for, split_header
+from insday.intake.media import parse_zip
 from insday.intake.read import Sheet, Unreadable, read_sheets
 from insday.steps.records import first_line_of, is_header
 from insday.units import UnitMatcher
@@ -33,33 +33,6 @@ def header_key(text) -> str:
     ``(必填)``) or a trailing colon (``日期：``)."""
     key = text_key(text or "").rstrip(":")
     return re.sub(r"^\*|\*$|\(必填\)$", "", key).rstrip(":")
-
-
-@dataclass
-class ParsedFile:
-    path: Path
-    filename: str
-    report_type: str | None = None
-    unit: str | None = None
-    period: date | None = None
-    records: list[dict] = field(default_factory=list)  # column key -> value, plus "_row"
-    headers: dict[str, str] = field(default_factory=dict)  # column key -> header shown to users
-    issues: list[Issue] = field(default_factory=list)
-    media: list = field(default_factory=list)  # insday.intake.media.MediaFile: files sent with the sheet in a zip
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "warning"]
-
-    def error(self, text: str, row: int | None = None, column: str | None = None) -> None:
-        self.issues.append(file_issue("error", self.filename, text, row, column))
-
-    def warn(self, text: str, row: int | None = None, column: str | None = None) -> None:
-        self.issues.append(file_issue("warning", self.filename, text, row, column))
 
 
 @dataclass
@@ -180,8 +153,6 @@ class Parser:
         """A received file: a sheet, or a zip (a report with its photos and videos, or a bundle)."""
 
         if is_bundle(filename or path.name):
-            from insday.intake.media import parse_zip
-
             return parse_zip(self, path, data, filename or path.name)
         return self.parse_table(path, data, filename)
 

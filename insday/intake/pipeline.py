@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal, TypedDict
 
@@ -29,7 +30,7 @@ from insday.intake.files import archive, collect_files
 from insday.intake.issues import IssueReport
 from insday.intake.media import archive_media, media_rows
 from insday.intake.parse import ParsedFile, Parser
-from insday.intake.senders import foreign_sender
+from insday.intake.senders import foreign_sender, sender_warning
 from insday.intake.validate import Validator
 
 log = logging.getLogger("insday.intake")
@@ -226,10 +227,6 @@ class Intake:
 
     def _check_sender(self, parsed: ParsedFile, sender: str | None) -> None:
         """A file sent from an address that is not its unit's contact is flagged (insday.intake.senders)."""
-        from email.utils import parseaddr
-
-        from insday.intake.senders import foreign_sender, sender_warning
-
         if parsed.unit and foreign_sender(self.campaign, parsed.unit, sender):
             log.warning("%s names unit %s but came from %s, not its registered contact; flagged to the association",
                         parsed.filename, parsed.unit, parseaddr(sender)[1])

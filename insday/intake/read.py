@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 TABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}
 # Limits (README "Limits and hostile input"): a sheet with data beyond them is refused, never cut short.
@@ -78,10 +81,7 @@ def _read_csv(data: bytes) -> list[Sheet]:
 
 
 def _read_xlsx(data: bytes) -> list[Sheet]:
-    import zipfile
-    import zlib
-    from xml.etree.ElementTree import ParseError
-
+    # lazy: openpyxl costs about 0.2 s; only .xlsx files need it (CSV files and the steps import do not)
     from openpyxl import load_workbook
 
     damaged = "文件已损坏或不是有效的 Excel 文件，请用 Excel 打开确认后另存为 .xlsx 重新报送"
@@ -119,6 +119,7 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
 
 
 def _read_xls(data: bytes) -> list[Sheet]:
+    # lazy: xlrd costs about 0.05 s; only .xls files need it
     import xlrd
 
     try:

@@ -21,10 +21,23 @@ from email.utils import parseaddr
 from sqlalchemy.orm import Session
 
 from insday.campaign import Campaign
+from insday.mail.compose import association_context, render, when
+from insday.mail.outbox import enqueue
 
 
 def _addr(text: str | None) -> str:
     return parseaddr(text or "")[1].strip().lower()
+
+
+def unit_for_sender(campaign: Campaign, address: str | None) -> str | None:
+    """The code of the unit (or the association) whose contact email is ``address``."""
+    if not address:
+        return None
+    wanted = address.strip().lower()
+    for unit in (*campaign.units, campaign.association_unit):
+        if unit.email.strip().lower() == wanted:
+            return unit.code
+    return None
 
 
 def foreign_sender(campaign: Campaign, unit_code: str | None, sender: str | None) -> bool:
@@ -39,8 +52,6 @@ def foreign_sender(campaign: Campaign, unit_code: str | None, sender: str | None
 
 def sender_warning(campaign: Campaign, unit_code: str, sender: str) -> str:
     """The warning a file from a foreign sender carries (Chinese, for the unit and the association)."""
-    from insday.collect.imap import unit_for_sender
-
     unit = campaign.unit_by_code[unit_code]
     other = campaign.unit_by_code.get(unit_for_sender(campaign, _addr(sender)) or "")
     who = f"（{other.display_name}的联系人邮箱）" if other else ""
@@ -50,9 +61,6 @@ def sender_warning(campaign: Campaign, unit_code: str, sender: str) -> str:
 
 def queue_sender_notice(session: Session, campaign: Campaign, result, sender: str) -> bool:
     """Tell the association's contact about a file a foreign sender sent (once per file)."""
-    from insday.mail.compose import association_context, render, when
-    from insday.mail.outbox import enqueue
-
     a = campaign.association
     unit = campaign.unit_by_code[result.unit]
     rt = campaign.report_types.get(result.report_type or "")

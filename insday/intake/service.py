@@ -12,6 +12,8 @@ from pathlib import Path
 
 from insday.env import Env
 from insday.intake.pipeline import FileResult, Intake, Received, ResultHook
+from insday.mail.receipts import receipt_hook
+from insday.roster import current
 
 
 _INTAKES: dict[tuple, Intake] = {}
@@ -21,8 +23,6 @@ def get_intake(env: Env) -> Intake:
     """One Intake (and so one GX context) per campaign, database and archive in a process, for
     the roster as known now (units.csv plus the roster changes: a unit added by `insday units
     add` is recognised from then on; :meth:`Intake.use_roster`)."""
-    from insday.roster import current
-
     key = (id(env.campaign), env.settings.db_url, str(env.settings.archive_dir.resolve()))
     if key not in _INTAKES:
         _INTAKES[key] = Intake(env.campaign, env.engine, env.settings.archive_dir)
@@ -34,7 +34,6 @@ def get_intake(env: Env) -> Intake:
 def _hook(env: Env, sender: str | None, receipts: bool) -> ResultHook | None:
     if not receipts:
         return None
-    from insday.mail.receipts import receipt_hook
 
     return receipt_hook(env, sender)
 

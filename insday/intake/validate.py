@@ -112,6 +112,7 @@ class Validator:
         return self.workspace.definition(report_type)
 
     def frame(self, rt: ReportType, files: list[ParsedFile]) -> pd.DataFrame:
+        # lazy: pandas costs about 0.5 s; only validating a file (with GX) needs it
         import pandas as pd
 
         derived = DERIVED.get(rt.key, {})

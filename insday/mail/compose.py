@@ -10,9 +10,12 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
 from insday.campaign import Campaign, Unit
 from insday.paths import TEMPLATES_DIR
 from insday.settings import Settings
+from insday.templates import build_template, template_filename
 
 MAIL_TEMPLATES = TEMPLATES_DIR / "mail"
 _WEEKDAYS = "一二三四五六日"
@@ -32,8 +35,6 @@ def when_short(campaign: Campaign, moment: datetime) -> str:
 
 @lru_cache(maxsize=1)
 def _jinja():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
     return Environment(loader=FileSystemLoader(MAIL_TEMPLATES), undefined=StrictUndefined,
                        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -62,8 +63,6 @@ def blank_template(settings: Settings, campaign: Campaign, report_type: str) -> 
     Generated once and reused; generated again when the campaign definition is newer
     than the file. Written atomically, so concurrent runs never attach half a file.
     """
-    from insday.templates import build_template, template_filename
-
     rt = campaign.report_type(report_type)
     path = settings.path("templates", campaign.name) / template_filename(rt)
     sources = [campaign.folder / name for name in ("campaign.yaml", campaign.roster, campaign.essays.roster)] \

@@ -51,6 +51,7 @@ from insday.campaign import Campaign
 from insday.db.models.core import utcnow
 from insday.db.models.mail import OutboxMessage
 from insday.env import Env
+from insday.lease import _dead_here, lease
 from insday.mail.outbox import clean_header, usable_address
 from insday.settings import Settings
 
@@ -77,6 +78,7 @@ def smtp_password(settings: Settings) -> str | None:
     if settings.smtp_password is not None:
         return settings.smtp_password.get_secret_value() or None
     if settings.smtp_password_block:
+        # lazy: Prefect costs about 1.5 s; only a password kept in a Prefect Secret block needs it
         from prefect.blocks.system import Secret  # only here: Prefect is slow to import
 
         return Secret.load(settings.smtp_password_block).get() or None
@@ -210,6 +212,7 @@ class _SmtpTransport:
         raise SmtpUnavailable(f"SMTP 服务器 {s.smtp_host}:{s.smtp_port} 连接失败（尝试 {tries} 次）：{error}")
 
     def _connect(self):
+        # lazy: yagmail costs about 0.1 s; only SMTP delivery needs it (the .eml outbox does not)
         import yagmail
 
         s = self.settings
@@ -274,8 +277,6 @@ def deliver(env: Env, limit: int | None = None, label: str | None = None) -> Del
     out: one delivery at a time per campaign across runs, workers and commands (the ``mail``
     lease, waited for up to 5 minutes; ``label`` names the holder for people, e.g. the flow run).
     """
-    from insday.lease import lease
-
     with lease(env.engine, "mail", campaign=env.campaign.name, wait=300, label=label):
         return _deliver(env, limit)
 
@@ -374,8 +375,6 @@ class _Outbox:
 
     def recover_stale(self) -> int:
         """Settle the claims of runs that are gone (see the module doc): in doubt, never resent."""
-        from insday.lease import _dead_here
-
         with self.conn.begin():
             claims = self.conn.execute(select(T.c.id, T.c.key, T.c.claimed_at, T.c.last_error)
                                        .where(T.c.campaign == self.campaign, T.c.status == "sending")).all()

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TypedDict
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from insday.db.models.mail import KINDS, OutboxMessage
@@ -138,10 +140,7 @@ def enqueue(session: Session, *, campaign: str, key: str, kind: str, to_name: st
         unit_code=clean_header(unit_code, 16) or None, to_name=clean_header(to_name), to_addr=addr,
         subject=clean_header(subject, 300), html=html, text=text if text is not None else html_to_text(html),
         attachments=_paths(attachments, "attachment"), inline_images=images, status="queued", attempts=0)
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["campaign", "key"])
                  .returning(OutboxMessage.id))
     return session.execute(statement).first() is not None

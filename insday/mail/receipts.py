@@ -29,6 +29,7 @@ from insday.intake.pipeline import FileResult, ResultHook
 from insday.intake.senders import foreign_sender, queue_sender_notice
 from insday.mail.compose import association_context, blank_template, render, unit_recipient, when
 from insday.mail.outbox import clean_header, enqueue, usable_address
+from insday.roster import effective
 
 _STATUS_ZH = {"accepted": "已受理", "rejected": "未通过校验（退回）"}
 
@@ -56,8 +57,6 @@ def _subject(result: FileResult, report_title: str | None, unit_name: str | None
 
 def queue_receipt(session: Session, result: FileResult, env: Env | None = None, sender: str | None = None) -> bool:
     """Queue the receipt of one ingested file in ``session``'s transaction; False if already queued."""
-    from insday.roster import effective
-
     env = env or load_env()
     campaign = effective(session.connection(), env.campaign)  # a unit added by `insday units add` too
     sub = session.get(Submission, result.submission_id) if result.submission_id else None

@@ -1,17 +1,15 @@
 """Alembic environment: runs on the connection insday.db.migrate hands over."""
 
 from alembic import context
+from sqlalchemy import JSON
 
 from insday.db.models import Base
+from insday.db.types import UTCDateTime
 
 config = context.config
 connection = config.attributes["connection"]
 def render_item(type_, obj, autogen_context):
     """Write insday's column types as the plain types they store, so migrations need no app import."""
-    from sqlalchemy import JSON
-
-    from insday.db.types import UTCDateTime
-
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     if type_ == "type" and isinstance(obj, JSON):

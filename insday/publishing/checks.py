@@ -14,6 +14,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TypedDict
 
+from insday import gx
+
 SHOWN = 8  # failing rows named in a check's detail
 _SECTION = re.compile(r'section\s*==\s*"([^"]+)"')
 
@@ -38,9 +40,8 @@ class Check:
 
 def run_checks(suite: str, rows: list[dict], parameters: dict) -> list[Check]:
     """The checks of ``suite`` over ``rows``, in the suite's order."""
+    # lazy: pandas costs about 0.5 s; only checking an output's tables needs it
     import pandas as pd
-
-    from insday import gx
 
     columns = sorted({k for r in rows for k in r} | {"section", "label"})
     frame = pd.DataFrame(rows, columns=columns)

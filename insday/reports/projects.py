@@ -21,14 +21,13 @@ from insday.deadlines import ProjectClaim, registry
 from insday.deadlines.projects import claims_of, deadline_state
 from insday.env import Env
 from insday.reports.common import fetch_as_of, jsonable, money, unit_info
+from insday.sql import fetch
 
 STATE_ZH = {"open": "未到期", "met": "按时完成", "met_late": "逾期完成", "overdue": "已逾期"}
 
 
 def project_claims(conn: Connection, campaign: Campaign, as_of: datetime) -> list[ProjectClaim]:
     """Every project of the campaign claimed as of ``as_of``."""
-    from insday.sql import fetch
-
     return claims_of(fetch(conn, "staging/projects_current", as_of=as_of, campaign=campaign.name))
 
 

@@ -5,7 +5,12 @@ column, value and fix; some normalise a value (a video link pasted with its shar
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from insday.campaign import ReportType, text_key
+from insday.db import session_scope
+from insday.db.models import Submission
+from insday.db.models.reports import ProjectRow
 from insday.intake.bundle import URL
 from insday.intake.issues import cell_issue
 from insday.intake.parse import ParsedFile
@@ -83,11 +88,6 @@ def check_project(context: RuleContext, rt: ReportType, parsed: ParsedFile) -> N
     ids = {r["project_id"] for r in parsed.records if r.get("project_id")}
     if context.engine is None or not ids or parsed.unit is None:
         return
-    from sqlalchemy import select
-
-    from insday.db import session_scope
-    from insday.db.models import Submission
-    from insday.db.models.reports import ProjectRow
 
     query = (select(ProjectRow.project_id, ProjectRow.unit).join(Submission, Submission.id == ProjectRow.submission_id)
              .where(Submission.campaign == campaign.name, Submission.status == "accepted", ProjectRow.project_id.in_(ids), ProjectRow.unit != parsed.unit))

@@ -12,7 +12,7 @@ from typing import Literal, TypedDict
 from insday.env import Env
 from insday.intake.bundle import member_name, safe_path
 from insday.reports.common import fetch_as_of, jsonable, unit_info
-from insday.reports.outreach import UnitActivities
+from insday.reports.outreach import UnitActivities, outreach_summary, unit_activities
 
 
 def _bundle_type(env: Env):
@@ -79,8 +79,6 @@ def summary_status(env: Env, as_of: datetime) -> SummaryStatus:
     ``activities`` is what the unit reported of its events and workplace publicity by then
     (``insday.reports.outreach``), beside its summary; ``association`` the association's own.
     """
-    from insday.reports.outreach import outreach_summary, unit_activities
-
     rt = _bundle_type(env)
     outreach = outreach_summary(env, as_of)
     rows = fetch_as_of(env, "staging/summary_parts_current", as_of)

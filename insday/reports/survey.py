@@ -17,9 +17,14 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import TypedDict
 
+from scipy.stats import t
+
+from insday.charts import figure, png_bytes
 from insday.env import Env
+from insday.publishing.outputs import guard, survey_parameters, survey_rows
 from insday.reports.common import (data_uri, day_text, fetch_as_of, jsonable, local_text, out_dir, render,
                                    unit_info)
+from insday.reports.xlsx import INTEGER, PERCENT, SCORE, Table, write_workbook
 
 _PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -31,7 +36,6 @@ def mean_interval(scores: list[int], confidence: float) -> tuple[float, float | 
     mean = sum(scores) / n
     if n < 2:
         return mean, None, None
-    from scipy.stats import t
 
     half = t.ppf((1 + confidence) / 2, n - 1) * statistics.stdev(scores) / math.sqrt(n)
     return mean, mean - half, mean + half
@@ -157,8 +161,6 @@ def survey_results(env: Env, as_of: datetime) -> SurveyResults:
 
 
 def _charts(data: dict) -> dict[str, bytes]:
-    from insday.charts import figure, png_bytes
-
     charts = {}
     ranked = [c for c in data["companies"] if c["rank"] is not None]
     lo, hi = data["scale"]
@@ -193,10 +195,6 @@ def _charts(data: dict) -> dict[str, bytes]:
 def write_survey_report(env: Env, as_of: datetime, out: Path | None = None) -> SurveyReport:
     """Write survey.xlsx, survey.md, survey.html (publishable, self-contained) and
     charts/*.png; return the results (JSON-ready) with ``files``."""
-    from insday.reports.xlsx import INTEGER, PERCENT, SCORE, Table, write_workbook
-
-    from insday.publishing.outputs import guard, survey_parameters, survey_rows
-
     data = survey_results(env, as_of)
     guard(env, "survey", f"{env.campaign.local(as_of):%Y-%m-%dT%H:%M}", "满意度调查报告", "survey",
           survey_rows(env, data),

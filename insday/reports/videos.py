@@ -13,6 +13,8 @@ from typing import Literal, TypedDict
 from insday.campaign import text_key
 from insday.env import Env
 from insday.reports.common import day_text, fetch_as_of, heading, jsonable, unit_info
+from insday.reports.withdrawals import withdrawn_test, withdrawn_videos
+from insday.reports.xlsx import INTEGER, Table, write_workbook
 
 _AUTHORS = re.compile(r"[、,，;；/／]+|\s{2,}")
 
@@ -106,8 +108,6 @@ def _entry(env: Env, row: dict) -> BoardEntry:
 
 def _boards(env: Env, as_of: datetime) -> tuple[list[dict], list[dict]]:
     """Every day's board as known at ``as_of`` without the withdrawn videos, and those."""
-    from insday.reports.withdrawals import withdrawn_test, withdrawn_videos
-
     rows = fetch_as_of(env, "staging/video_boards", as_of)
     withdrawn = withdrawn_videos(env, as_of)
     if not withdrawn:
@@ -131,8 +131,6 @@ def video_leaderboard(env: Env, as_of: datetime, day: date | None = None) -> Vid
     ranks (``videos.keep_ranks_after_withdrawal``), so a day whose champion was withdrawn
     has ``champion`` None.
     """
-    from insday.reports.withdrawals import withdrawn_test
-
     rows, withdrawn = _boards(env, as_of)
     days = sorted({r["board_date"] for r in rows})
     if day is None:
@@ -187,8 +185,6 @@ def video_certificates(env: Env, as_of: datetime) -> list[Creator]:
 def write_certificates(people: list[dict], out: Path, campaign=None) -> Path:
     """The certificate list (``video_certificates``) as xlsx (证书名单), one row per creator;
     with ``campaign`` its note names the campaign and the year's theme."""
-    from insday.reports.xlsx import INTEGER, Table, write_workbook
-
     rows = [[n, p["author"], p["name"], p["award"], "；".join(p["titles"]),
              "、".join(day_text(date.fromisoformat(d)) for d in p["days"]), len(p["days"]), p["best_rank"],
              "、".join(day_text(date.fromisoformat(d)) for d in p["champion_days"])]

@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import Literal, TypedDict
 
 from insday.campaign import KIND_TITLES
+from insday.charts import figure, png_bytes
 from insday.env import Env
+from insday.publishing.outputs import guard, whitepaper_rows
 from insday.reports.common import (count, data_uri, fetch_as_of, heading, jsonable, local_text, money, out_dir,
                                    render, short_name, yi)
+from insday.reports.outreach import WORKPLACE, outreach_summary
+from insday.reports.xlsx import INTEGER, MONEY, PERCENT, Table, write_workbook
 
 TOP_IN_CHARTS = 15
 
@@ -161,8 +165,6 @@ def whitepaper_data(env: Env, as_of: datetime) -> dict:
 
 def _workplace(env: Env, as_of: datetime, companies: set[str]) -> dict:
     """The companies' workplace publicity and outreach events in the campaign."""
-    from insday.reports.outreach import WORKPLACE, outreach_summary
-
     summary = outreach_summary(env, as_of)
     sites = [u for u in summary["workplace"]["by_unit"] if u["unit"] in companies]
     events = [u for u in summary["by_unit"] if u["unit"] in companies]
@@ -175,8 +177,6 @@ def _workplace(env: Env, as_of: datetime, companies: set[str]) -> dict:
 
 
 def _charts(data: dict) -> dict[str, bytes]:
-    from insday.charts import figure, png_bytes
-
     charts: dict[str, bytes] = {}
     labels = {m["key"]: m for m in data["metrics"]}
     for key in ("claims_paid", "tax_paid", "poverty_coverage"):
@@ -262,10 +262,6 @@ def _sections(data: dict) -> list[dict]:
 def write_whitepaper(env: Env, as_of: datetime, out: Path | None = None) -> WhitepaperReport:
     """Write whitepaper.xlsx, whitepaper.md, whitepaper.html and charts/*.png; return the
     data (JSON-ready) with ``files``."""
-    from insday.reports.xlsx import INTEGER, MONEY, PERCENT, Table, write_workbook
-
-    from insday.publishing.outputs import guard, whitepaper_rows
-
     data = whitepaper_data(env, as_of)
     guard(env, "whitepaper", f"{env.campaign.local(as_of):%Y-%m-%dT%H:%M}", data["title"], "whitepaper",
           whitepaper_rows(env, data),

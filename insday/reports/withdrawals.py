@@ -11,7 +11,11 @@ from typing import TypedDict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from insday import audit
 from insday.campaign import text_key
+from insday.db import session_scope
+from insday.db.models import Submission, VideoWithdrawal, utcnow
+from insday.db.models.reports import VideoLeaderboardRow, VideoRow
 from insday.env import Env
 from insday.intake.bundle import URL
 from insday.reports.common import fetch_as_of
@@ -31,10 +35,6 @@ def _link(text: str) -> str:
 def find_video(env: Env, link_or_id: str | int) -> dict:
     """The reported video a link (share text allowed) or a ``video_rows`` id names:
     ``{"link", "unit", "title", "author"}`` as last reported (else as on a daily board)."""
-    from insday.db import session_scope
-    from insday.db.models import Submission
-    from insday.db.models.reports import VideoLeaderboardRow, VideoRow
-
     text = str(link_or_id).strip()
     with session_scope(env.engine) as s:
         accepted = (Submission.campaign == env.campaign.name) & (Submission.status == "accepted")
@@ -76,10 +76,6 @@ class WithdrawalDone(TypedDict):
 def withdraw_video(env: Env, link_or_id: str | int, reason: str, actor: str, *,
                    at: datetime | None = None) -> WithdrawalDone:
     """Withdraw a video (one transaction, with its audit-log entry)."""
-    from insday import audit
-    from insday.db import session_scope
-    from insday.db.models import VideoWithdrawal, utcnow
-
     if not (reason or "").strip():
         raise ValueError("请写明撤下的原因（--reason）")
     video = find_video(env, link_or_id)

@@ -5,10 +5,16 @@ is the same bytes every time it is written from the same tables."""
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from insday.safe import put_cell
 
@@ -31,10 +37,6 @@ class Table:
 def write_workbook(path: Path, tables: list[Table], when: datetime | None = None) -> Path:
     """One sheet per table. ``when``: the document's created/modified time and its zip
     entries' times (else now), so the same tables give the same file."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     book = Workbook()
     book.remove(book.active)
     for table in tables:
@@ -67,10 +69,6 @@ def write_workbook(path: Path, tables: list[Table], when: datetime | None = None
 
 def _save_fixed(book, path: Path, when: datetime) -> None:
     """Save with every time in the file set to ``when`` (openpyxl would write now)."""
-    import zipfile
-
-    from openpyxl.writer.excel import ExcelWriter
-
     stamp = when.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
 
     class FixedTimeZip(zipfile.ZipFile):

@@ -125,8 +125,10 @@ def _hash_while_loading_libraries(path: Path) -> str:
     but that is the rare case."""
     with ThreadPoolExecutor(1, thread_name_prefix="steps-hash") as hasher:
         digest = hasher.submit(file_sha256, path)
+        # lazy: Arrow, polars and NumPy (about 0.6 s) load here, while a thread hashes the file
         import pyarrow  # noqa: F401  (pgpq needs it)
 
+        # lazy: Arrow, polars and NumPy (about 0.6 s) load here, while a thread hashes the file
         import insday.steps.stream  # noqa: F401  (polars, NumPy)
         return digest.result()
 
@@ -172,8 +174,10 @@ def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: i
     """Stream the file into step_records and its rejects into step_rejects, prepare the
     temporary tables, and return the file's sums (stream.Counted) and which badges every day
     mask earns (rules.badge_masks)."""
+    # lazy: polars (loaded while the file was hashed): of insday.steps only an import needs it
     import polars as pl  # polars, NumPy and pgpq: only an import needs them
 
+    # lazy: polars (loaded while the file was hashed): of insday.steps only an import needs it
     from insday.steps.stream import FileStream
 
     aliases = dict(conn.execute(select(StepRegionAlias.spelling, StepRegionAlias.region_code)
@@ -205,6 +209,7 @@ def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: i
 def _prepare(conn: Connection, sink, campaign: Campaign) -> dict[str, list[bool]]:
     """The temporary tables the statements need (days; on SQLite which badges every day mask
     earns); return which badges every day mask earns."""
+    # lazy: polars (loaded while the file was hashed): of insday.steps only an import needs it
     import polars as pl
 
     cal = step_calendar(campaign)
@@ -224,6 +229,7 @@ def _prepare(conn: Connection, sink, campaign: Campaign) -> dict[str, list[bool]
 def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: int, sums,
                earned: dict[str, list[bool]]) -> dict:
     """Move every aggregate on from the file's sums; return the import's outcome."""
+    # lazy: polars (loaded while the file was hashed): of insday.steps only an import needs it
     import polars as pl
 
     cal = step_calendar(campaign)
@@ -292,6 +298,7 @@ class _BinaryCopy:
         self.cursor, self.table, self.encoder = cursor, table, None
 
     def encode(self, frame) -> bytes:
+        # lazy: pgpq and polars (loaded while the file was hashed): of insday.steps only an import needs them
         import pgpq
         import polars as pl
 

@@ -23,9 +23,12 @@ from sqlalchemy import insert
 from insday.campaign import Campaign, text_key
 from insday.db.models import StepPull, StepPulledRegion, StepPulledUnit
 from insday.env import Env
+from insday.intake.normalize import BadValue, is_blank, parse_date, parse_integer
+from insday.intake.read import Unreadable, read_sheets
 from insday.settings import Settings
 from insday.steps.figures import Unlock, check_time_order, lock_step_data, refresh_unlocks
 from insday.steps.rules import RegionResolver, StepsError, step_calendar
+from insday.units import UnitMatcher
 
 MAX_PROBLEMS = 10
 
@@ -96,8 +99,6 @@ def pull_aggregates(env: Env, *, as_of: datetime | None = None) -> PullReport | 
 
 def import_aggregates_file(env: Env, path: Path | str, *, received_at: datetime | None = None) -> PullReport:
     """Store the aggregates in a dropped CSV or xlsx file as a pull received at ``received_at``."""
-    from insday.intake.read import Unreadable, read_sheets
-
     path = Path(path)
     data = path.read_bytes()
     try:
@@ -143,6 +144,7 @@ def _public_url(url: str) -> str:
 
 
 def _fetch(settings: Settings, where: str) -> bytes:
+    # lazy: httpx costs about 0.2 s; only pulling from the national platform needs it
     import httpx
 
     headers = {"Accept": "application/json"}
@@ -209,9 +211,6 @@ def _sheet_items(filename: str, rows: list[list]) -> Iterable[tuple[str, str, di
 
 def _figures(campaign: Campaign, items: Iterable[tuple[str, str, object]]) -> Figures:
     """Check and convert (where, "region"/"unit", values) items; any problem refuses them all."""
-    from insday.intake.normalize import BadValue, is_blank, parse_date, parse_integer
-    from insday.units import UnitMatcher
-
     class Problem(ValueError):
         pass
 

@@ -1,5 +1,8 @@
-from sqlalchemy import MetaData
+from sqlalchemy import JSON, MetaData
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
+
+JSONDoc = JSON().with_variant(JSONB(), "postgresql")  # JSON documents: JSONB on PostgreSQL
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Date, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from insday.db.models.base import Base
-from insday.db.types import JSONDoc, UTCDateTime
+from insday.db.models.base import Base, JSONDoc
+from insday.db.types import UTCDateTime
 
 
 def utcnow() -> datetime:

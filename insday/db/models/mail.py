@@ -16,9 +16,9 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from insday.db.models.base import Base
+from insday.db.models.base import Base, JSONDoc
 from insday.db.models.core import campaign_column, utcnow
-from insday.db.types import JSONDoc, UTCDateTime
+from insday.db.types import UTCDateTime
 
 KINDS = ("receipt", "reminder", "overdue", "digest", "bulletin", "alert", "approval", "notice")
 STATUSES = ("queued", "sending", "sent", "failed")

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from insday.db.models.base import Base
+from insday.db.models.base import Base, JSONDoc
 from insday.db.models.core import utcnow
-from insday.db.types import JSONDoc, UTCDateTime
+from insday.db.types import UTCDateTime
 
 APPROVAL_STATES = ("pending", "approved", "rejected")
 

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from insday.db.models.base import Base
+from insday.db.models.base import Base, JSONDoc
 from insday.db.models.core import campaign_column, unit_fk, utcnow
-from insday.db.types import JSONDoc, UTCDateTime
+from insday.db.types import UTCDateTime
 
 # Participant ids are compared byte-wise on both databases ("C" collation on PostgreSQL:
 # faster to sort and index than a locale collation, and the same order as SQLite).

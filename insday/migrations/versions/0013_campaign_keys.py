@@ -60,6 +60,7 @@ def _campaign_name() -> str:
     name = op.get_context().config.attributes.get('campaign')
     if name:
         return name
+    # lazy: a migration imports the application only where it must (rows that need a campaign)
     from insday.campaign import CampaignError, get_campaign
 
     try:
