@@ -226,6 +226,7 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
     cal = step_calendar(campaign)
     params = {"campaign": campaign.name, "import_id": import_id, "first_id": first_id, "top_n": campaign.steps.top_n}
     _analyze(conn, TMP_CHANGES.name)
+    rejected, superseded = stream.reject_counts(), 0
     if stream.first_idx is not None and _days_counted_before(conn, campaign, import_id, cal.days[stream.first_idx]):
         run(conn, "ops/steps/tmp_problem", **params)  # late data, or a file overlapping an earlier one
         [problems] = fetch(conn, "ops/steps/problem_counts")
@@ -234,6 +235,11 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
             for name in ("tmp_candidates", "tmp_losers", "reject_losers", "subtract_losers_participants",
                          "subtract_losers_regions"):
                 run(conn, f"ops/steps/{name}", **params)
+            for row in fetch(conn, "ops/steps/loser_counts", **params):
+                if row["own"]:
+                    rejected["repeat_same_day"] = rejected.get("repeat_same_day", 0) + row["records"]
+                else:
+                    superseded = row["records"]
     if conn.dialect.name == "postgresql":
         run(conn, "ops/steps/upsert_participants", **params, **{f"{name}_masks": earned[name] for name in BADGES})
     else:
@@ -241,14 +247,11 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
         run(conn, "ops/steps/insert_participants", **params)
     run(conn, "ops/steps/insert_region_days", **params)
     run(conn, "ops/steps/insert_top", **params)
-
-    outcome = fetch(conn, "ops/steps/import_outcome", **params)
-    rejected = {r["reason"]: r["records"] for r in outcome if r["own"]}
     _drop_temporary(conn)
     return {
         "accepted": stream.count - sum(rejected.values()),
         "rejected": rejected,
-        "superseded": sum(r["records"] for r in outcome if not r["own"]),
+        "superseded": superseded,
         "first_day": None if stream.first_idx is None else cal.days[stream.first_idx],  # valid records' days
         "last_day": None if stream.last_idx is None else cal.days[stream.last_idx],
     }

@@ -145,6 +145,11 @@ class FileStream:
             yield pl.DataFrame({"record": found + start,
                                 "reason": labels.gather(part[found].astype(np.int64) - 1)})
 
+    def reject_counts(self) -> dict[str, int]:
+        """After :meth:`participants`: the number of rejects per reason (those there are)."""
+        counts = np.bincount(self.reasons, minlength=len(REJECT_REASONS) + 1)[1:]
+        return {reason: int(n) for reason, n in zip(REJECT_REASONS, counts) if n}
+
     @property
     def first_idx(self) -> int | None:
         """The first day of the valid records (before same-day repeats)."""
