@@ -68,11 +68,6 @@ class Tally:
             self.files[b] = None
             yield _settle(rows, factors, regions)
 
-    def close(self) -> None:
-        for entry in self.files:
-            if entry is not None:
-                entry[0].close()
-
 
 def _settle(rows: pl.DataFrame, factors: np.ndarray, regions: int) -> Settled:
     days = len(factors)
