@@ -157,7 +157,8 @@ def timed(args: list[str], env: dict) -> tuple[float, float, str]:
         out.seek(0)
         err.seek(0)
         if child.returncode:
-            raise SystemExit(f"{' '.join(args[:5])} failed:\n{err.read().decode()[-2000:]}")
+            raise SystemExit(f"{' '.join(args[:5])} failed (exit code {child.returncode}):\n"
+                             f"{err.read().decode()[-2000:]}")
         return elapsed, peak / 1024, out.read().decode()
 
 
