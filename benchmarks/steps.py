@@ -213,7 +213,8 @@ def main() -> None:
               f"repeats, {'all' if args.iso else '5 % of'} times ISO +08:00) in {time.perf_counter() - started:.1f} s")
         other = None
         if args.with_other_campaign:
-            other, other_days = generate(args.rows, folder, get_campaign(ROOT / "campaigns" / OTHER_CAMPAIGN), args.repeats / 100, args.iso)
+            other_campaign = get_campaign(ROOT / "campaigns" / OTHER_CAMPAIGN)
+            other, other_days = generate(args.rows, folder, other_campaign, args.repeats / 100, args.iso)
             for path in other_days:
                 path.unlink()
 
