@@ -7,13 +7,15 @@ import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import polars as pl
 import pytest
 import stepdata
 from sqlalchemy import create_engine, func, select, text
 
 from insday.db.models import StepParticipant, StepReject, StepUnlock, step_records
 from insday.env import Env
-from insday.steps import StepsError, import_donations, step_summary
+from insday.steps import StepsError, import_donations, step_summary, tally
 from insday.steps.figures import region_figures
 from insday.steps.columns import read_carefully, read_chunk, read_plainly
 from insday.steps.records import FIELDS, Header, parse_line
@@ -123,6 +125,20 @@ def test_one_file_matches_the_reference(env, tmp_path):
     assert got["participants"]["wx_tie_a_00014"]["total_steps"] == got["participants"]["wx_tie_b_00013"]["total_steps"]
     assert shown.index("wx_****014") < shown.index("wx_****013")
     assert len(got["top"]) == env.campaign.steps.top_n < len(got["participants"])
+
+
+def test_settling_in_many_buckets_gives_the_same_figures(env, tmp_path, monkeypatch):
+    monkeypatch.setattr(tally, "BUCKET_BYTES", 64)  # a bucket per 64 bytes of the file: 256, the most
+    [result] = import_files(env, tmp_path, [ALL])
+    assert import_outcome(result) == stepdata.compute(env.campaign, [ALL]).outcomes[0]
+    assert state(env) == expected(env, [ALL])
+
+
+def test_participants_are_numbered_by_id_when_hashes_collide():
+    ids = pl.Series(["b", "a", "b", "c", "a"])
+    for hashes in (ids.hash().to_numpy(), np.zeros(5, np.uint64)):  # distinct hashes; all the same
+        distinct, who = tally.numbers(ids, hashes)
+        assert sorted(distinct) == ["a", "b", "c"] and distinct.gather(who).to_list() == ids.to_list()
 
 
 def test_day_by_day_and_a_late_day_equal_one_file(env, tmp_path):

@@ -76,12 +76,14 @@ def read_plainly(header: Header, data: bytes, tz: str) -> pl.DataFrame | None:
     stamp = pl.col("donated_at")
     shaped = pl.all_horizontal(pl.col(name).str.contains(pattern) for name, pattern in _PLAIN.items())
     text = text.with_columns(ok=(shaped & ~stamp.str.starts_with("0000")).fill_null(False))  # datetime has no year 0
-    common = pl.col("ok") & (stamp.str.len_bytes() == 19) & ~stamp.str.contains("T", literal=True)
-    text = text.with_columns(  # YYYY-MM-DD HH:MM:SS, and the other forms: T, no seconds, a fraction, an offset
-        naive=pl.when(common).then(stamp.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)),
-        other=pl.col("ok") & ~common)
-    moment = _from_local(text["naive"], tz)
-    rows = text["other"].arg_true()
+    length = stamp.str.len_bytes()
+    text = text.with_columns(  # YYYY-MM-DD HH:MM:SS; YYYY-MM-DDTHH:MM:SS+HH:MM; the other forms
+        naive=pl.col("ok") & (length == 19) & ~stamp.str.contains("T", literal=True),
+        offset=pl.col("ok") & (length == 25) & (stamp.str.slice(10, 1) == "T"))
+    moment = _from_local(_parsed(text, "naive", "%Y-%m-%d %H:%M:%S", pl.Datetime("us")), tz)
+    if text["offset"].any():
+        moment = moment.fill_null(_parsed(text, "offset", "%Y-%m-%dT%H:%M:%S%:z", pl.Datetime("us", "UTC")))
+    rows = (text["ok"] & ~text["naive"] & moment.is_null()).arg_true()  # a fraction, no seconds, Z, +08 ...
     if rows.len():
         other = _other_times(text["donated_at"].gather(rows))
         moment = moment.scatter(rows, _from_local(other["naive"], tz).fill_null(other["utc"]))
@@ -90,6 +92,14 @@ def read_plainly(header: Header, data: bytes, tz: str) -> pl.DataFrame | None:
         steps=pl.col("steps").cast(pl.Int32, strict=False), raw_line=pl.lit(None, pl.String),
         ok=pl.col("ok") & moment.is_not_null(),
     )
+
+
+def _parsed(text: pl.DataFrame, form: str, layout: str, dtype: pl.DataType) -> pl.Series:
+    """The times of the rows of that form (null elsewhere, and where the date does not exist)."""
+    if not text[form].any():
+        return pl.repeat(None, text.height, dtype=dtype, eager=True)
+    stamp = pl.col("donated_at")
+    return text.select(pl.when(form).then(stamp.str.strptime(dtype, layout, strict=False))).to_series()
 
 
 def _from_local(naive: pl.Series, tz: str) -> pl.Series:

@@ -29,6 +29,7 @@ masks (counts, streaks and badge days are the mask's).
 
 from __future__ import annotations
 
+import gzip
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -108,11 +109,12 @@ def _import(env: Env, path: Path, filename: str, sha256: str, received_at: datet
         # Record ids follow every id the campaign handed out before (its step-data lock keeps them contiguous).
         first_id = (conn.execute(select(func.max(StepImport.last_record_id))
                                  .where(StepImport.campaign == campaign.name)).scalar() or 0) + 1
-        sums, earned = _load(conn, header, fh, campaign, import_id, first_id)
-        values = {"records": sums.records, "first_record_id": first_id if sums.records else None,
-                  "last_record_id": first_id + sums.records - 1 if sums.records else None}
-        if sums.records:
-            values.update(_aggregate(conn, campaign, import_id, first_id, sums, earned))
+        file_bytes = path.stat().st_size * (6 if isinstance(fh, gzip.GzipFile) else 1)
+        stream, earned = _load(conn, header, fh, file_bytes, campaign, import_id, first_id)
+        values = {"records": stream.count, "first_record_id": first_id if stream.count else None,
+                  "last_record_id": first_id + stream.count - 1 if stream.count else None}
+        if stream.count:
+            values.update(_aggregate(conn, campaign, import_id, first_id, stream, earned))
         conn.execute(update(StepImport).where(StepImport.id == import_id).values(**values))
         unlocks = refresh_unlocks(conn, campaign, received_at, f"import {import_id}")
         row = conn.execute(select(_IMPORTS).where(_IMPORTS.c.id == import_id)).one()
@@ -170,12 +172,12 @@ def _result(row, path: Path, tz, *, duplicate: bool, unlocks: list[Unlock], star
     }
 
 
-def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: int, first_id: int):
-    """Stream the file into step_records and its rejects into step_rejects, prepare the
-    temporary tables, and return the file's sums (stream.Counted) and which badges every day
-    mask earns (rules.badge_masks)."""
+def _load(conn: Connection, header: Header, fh, file_bytes: int, campaign: Campaign, import_id: int, first_id: int):
+    """Stream the file into step_records, its sums into tmp_steps_changes (with the other
+    temporary tables) and its rejects into step_rejects; return the stream (stream.FileStream:
+    records, days) and which badges every day mask earns (rules.badge_masks)."""
     # lazy: polars (loaded while the file was hashed): of insday.steps only an import needs it
-    import polars as pl  # polars, NumPy and pgpq: only an import needs them
+    import polars as pl
 
     # lazy: polars (loaded while the file was hashed): of insday.steps only an import needs it
     from insday.steps.stream import FileStream
@@ -190,20 +192,36 @@ def _load(conn: Connection, header: Header, fh, campaign: Campaign, import_id: i
         return records.encode(batch.select(key.alias("campaign"), pl.col("record").alias("record_id") + first_id,
                                            *_RECORD_COLUMNS))
 
-    def rejects(frame):
-        return frame.select(campaign=key, record_id=pl.col("record") + first_id, import_id=pl.lit(import_id, pl.Int32),
-                            reason="reason")
+    def changes():  # the file's sums, as TMP_CHANGES describes
+        for frame in stream.participants():
+            yield frame.select("participant_id", region=pl.lit(None, pl.String), idx=pl.lit(None, pl.Int32),
+                               mask="mask", donations=pl.lit(None, pl.Int32), steps=pl.lit(None, pl.Int64),
+                               counted="counted")
+        yield stream.region_days().select(participant_id=pl.lit(None, pl.String), region="region", idx="idx",
+                                          mask=pl.lit(None, pl.Int64), donations="donations", steps="steps",
+                                          counted=pl.lit(None, pl.Int64))
 
-    stream = FileStream(header, fh, campaign, step_calendar(campaign), aliases, encode)
+    stream = FileStream(header, fh, campaign, step_calendar(campaign), aliases, encode, file_bytes)
     records.write(stream.batches())
+    _store_aliases(conn, campaign, aliases, {**RegionResolver(campaign.steps.regions).spellings(), **stream.new_aliases})
+    earned = None
+    if stream.count:
+        earned = _prepare(conn, sink, campaign)
+        TMP_CHANGES.create(conn)
+        sink.load(TMP_CHANGES, _ahead(changes()))
+    sink.load(StepReject.__table__, (frame.select(campaign=key, record_id=pl.col("record") + first_id,
+                                                  import_id=pl.lit(import_id, pl.Int32), reason="reason")
+                                     for frame in stream.rejects()))
+    return stream, earned
+
+
+def _ahead(frames):
+    """The frames, each made in a worker thread while the one before is stored."""
     with ThreadPoolExecutor(1, thread_name_prefix="steps-settle") as worker:
-        settled = worker.submit(stream.result)  # NumPy, while the database takes what is known already
-        _store_aliases(conn, campaign, aliases, {**RegionResolver(campaign.steps.regions).spellings(), **stream.new_aliases})
-        sink.load(StepReject.__table__, rejects(stream.rejects()))
-        earned = _prepare(conn, sink, campaign) if stream.count else None
-        sums = settled.result()
-    sink.load(StepReject.__table__, rejects(pl.DataFrame({"record": sums.repeats, "reason": "repeat_same_day"})))
-    return sums, earned
+        pending = worker.submit(next, frames, None)
+        while (frame := pending.result()) is not None:
+            pending = worker.submit(next, frames, None)
+            yield frame
 
 
 def _prepare(conn: Connection, sink, campaign: Campaign) -> dict[str, list[bool]]:
@@ -221,30 +239,19 @@ def _prepare(conn: Connection, sink, campaign: Campaign) -> dict[str, list[bool]
     earned = badge_masks(cal.days, campaign.steps.badges)
     if conn.dialect.name != "postgresql":  # PostgreSQL takes them as arrays
         TMP_MASKS.create(conn)
-        sink.load(TMP_MASKS, pl.DataFrame({"mask": range(1, 1 << len(cal.days)), **earned},
-                                          schema_overrides={"mask": pl.Int64}))
+        sink.load(TMP_MASKS, [pl.DataFrame({"mask": range(1, 1 << len(cal.days)), **earned},
+                                          schema_overrides={"mask": pl.Int64})])
     return earned
 
 
-def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: int, sums,
+def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: int, stream,
                earned: dict[str, list[bool]]) -> dict:
     """Move every aggregate on from the file's sums; return the import's outcome."""
-    # lazy: polars (loaded while the file was hashed): of insday.steps only an import needs it
-    import polars as pl
-
     cal = step_calendar(campaign)
     params = {"campaign": campaign.name, "import_id": import_id, "first_id": first_id, "top_n": campaign.steps.top_n}
-    TMP_CHANGES.create(conn)
-    _sink(conn).load(
-        TMP_CHANGES,
-        sums.participants.select("participant_id", region=pl.lit(None, pl.String), idx=pl.lit(None, pl.Int32),
-                                 mask="mask", donations=pl.lit(None, pl.Int32), steps=pl.lit(None, pl.Int64),
-                                 counted="counted"),
-        sums.region_days.select(participant_id=pl.lit(None, pl.String), region="region", idx="idx",
-                                mask=pl.lit(None, pl.Int64), donations="donations", steps="steps",
-                                counted=pl.lit(None, pl.Int64)))
     _analyze(conn, TMP_CHANGES.name)
-    if sums.first_idx is not None and _days_counted_before(conn, campaign, import_id, cal.days[sums.first_idx]):
+    rejected, superseded = stream.reject_counts(), 0
+    if stream.first_idx is not None and _days_counted_before(conn, campaign, import_id, cal.days[stream.first_idx]):
         run(conn, "ops/steps/tmp_problem", **params)  # late data, or a file overlapping an earlier one
         [problems] = fetch(conn, "ops/steps/problem_counts")
         if problems["participants"]:
@@ -252,6 +259,11 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
             for name in ("tmp_candidates", "tmp_losers", "reject_losers", "subtract_losers_participants",
                          "subtract_losers_regions"):
                 run(conn, f"ops/steps/{name}", **params)
+            for row in fetch(conn, "ops/steps/loser_counts", **params):
+                if row["own"]:
+                    rejected["repeat_same_day"] = rejected.get("repeat_same_day", 0) + row["records"]
+                else:
+                    superseded = row["records"]
     if conn.dialect.name == "postgresql":
         run(conn, "ops/steps/upsert_participants", **params, **{f"{name}_masks": earned[name] for name in BADGES})
     else:
@@ -259,16 +271,13 @@ def _aggregate(conn: Connection, campaign: Campaign, import_id: int, first_id: i
         run(conn, "ops/steps/insert_participants", **params)
     run(conn, "ops/steps/insert_region_days", **params)
     run(conn, "ops/steps/insert_top", **params)
-
-    outcome = fetch(conn, "ops/steps/import_outcome", **params)
-    rejected = {r["reason"]: r["records"] for r in outcome if r["own"]}
     _drop_temporary(conn)
     return {
-        "accepted": sums.records - sum(rejected.values()),
+        "accepted": stream.count - sum(rejected.values()),
         "rejected": rejected,
-        "superseded": sum(r["records"] for r in outcome if not r["own"]),
-        "first_day": None if sums.first_idx is None else cal.days[sums.first_idx],  # valid records' days
-        "last_day": None if sums.last_idx is None else cal.days[sums.last_idx],
+        "superseded": superseded,
+        "first_day": None if stream.first_idx is None else cal.days[stream.first_idx],  # valid records' days
+        "last_day": None if stream.last_idx is None else cal.days[stream.last_idx],
     }
 
 
@@ -285,8 +294,8 @@ class _PostgresSink:
     def writer(self, table: Table) -> _BinaryCopy:
         return _BinaryCopy(self.cursor, table)
 
-    def load(self, table: Table, *frames) -> None:
-        """A few frames, in slices."""
+    def load(self, table: Table, frames) -> None:
+        """Frames, in slices."""
         writer = self.writer(table)
         writer.write(writer.encode(piece) for frame in frames for piece in frame.iter_slices(_COPY_ROWS))
 
@@ -328,7 +337,7 @@ class _SQLiteSink:
     def writer(self, table: Table) -> _Inserts:
         return _Inserts(self.conn, table)
 
-    def load(self, table: Table, *frames) -> None:
+    def load(self, table: Table, frames) -> None:
         writer = self.writer(table)
         writer.write(writer.encode(frame) for frame in frames)
 

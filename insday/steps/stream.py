@@ -4,13 +4,14 @@ the file's counted records settled and summed (polars and NumPy, in worker threa
 The file is cut into chunks of whole lines (:data:`records.CHUNK_BYTES`). Two threads read
 chunks into records (:func:`columns.read_chunk`); a third, in file order, numbers the records,
 decides for each the first reason it does not count (malformed, outside_window,
-unknown_region, below_min_steps), gives participants numbers (polars Categories), keeps the
-counted records per day (:class:`tally.Tally`) and encodes the records for the database; the
-caller stores each chunk's records while the next ones are read. :meth:`FileStream.rejects`
-then gives the records that do not count, and :meth:`FileStream.result` settles same-day
-repeats (the first donation wins, :func:`rules.first_donation_order`; the others are
-repeat_same_day) and gives what the counted records add up to per participant (day mask,
-counted steps) and per region and day.
+unknown_region, below_min_steps; one byte per record), keeps the counted records in buckets
+by participant on disk (:class:`tally.Tally`) and encodes the records for the database; the
+caller stores each chunk's records while the next ones are read. :meth:`FileStream.participants`
+then settles same-day repeats bucket by bucket (the first donation wins,
+:func:`rules.first_donation_order`; the others are repeat_same_day) and gives what the counted
+records add up to per participant (day mask, counted steps), :meth:`FileStream.region_days`
+per region and day, and :meth:`FileStream.rejects` the records that do not count, in record
+order.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -37,22 +37,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NO_TIME = np.iinfo(np.int64).min  # a malformed record's time
 
 
-@dataclass
-class Counted:
-    """What one file brings: its records, rejects and the sums of its counted records."""
-
-    records: int
-    repeats: np.ndarray  # numbers of the records that are a participant's second donation of a day
-    participants: pl.DataFrame  # participant_id, mask, counted
-    region_days: pl.DataFrame  # region (code), idx, donations, steps (as donated)
-    first_idx: int | None  # days of the valid records (before same-day repeats)
-    last_idx: int | None
-    aliases: dict[str, str]  # region spellings first met (written unusually) -> code
-
-
 class FileStream:
     def __init__(self, header: Header, fh, campaign: Campaign, cal: StepCalendar, aliases: dict[str, str],
-                 encode: Callable[[pl.DataFrame], object]):
+                 encode: Callable[[pl.DataFrame], object], file_bytes: int):
         self.header, self.fh, self.tz, self.encode = header, fh, campaign.timezone, encode
         self.codes = [r.code for r in campaign.steps.regions]
         index = {code: i for i, code in enumerate(self.codes)}
@@ -65,12 +52,9 @@ class FileStream:
         self.day_starts = np.array([_us(campaign.at(day)) for day in cal.days], np.int64)
         self.factors = np.array([cal.factor(day) for day in cal.days], np.int64)
         self.min_steps = cal.min_steps
-        self.categories = pl.Categories.random()  # participant id -> number, in order of appearance
-        self._keep = pl.Series([], dtype=pl.Categorical(self.categories))  # polars drops unused mappings
-        self.tally = Tally(len(cal.days))
-        self.participants = 0  # participant numbers handed out
+        self.tally = Tally(len(cal.days), file_bytes)
         self.count = 0
-        self.rejects_found: list[tuple[np.ndarray, np.ndarray]] = []
+        self.reasons: list[np.ndarray] | np.ndarray = []  # per record: 0 counts, else 1 + index in REJECT_REASONS
         self.days: list[int] = []
 
     def batches(self) -> Iterator[object]:
@@ -104,11 +88,10 @@ class FileStream:
             t = t[valid]
             day = np.searchsorted(self.day_starts, t, side="right") - 1
             self.days += [int(day.min()), int(day.max())]
-            who = frame["participant_id"].cast(pl.Categorical(self.categories)).to_physical()
-            who = who.fill_null(0).to_numpy()[valid]
-            self.participants = max(self.participants, int(who.max()) + 1)
-            self.tally.add(who, day, t, number[valid], steps[valid], region[valid])
-        self.rejects_found.append((number[~valid], reason[~valid]))
+            self.tally.add(pl.DataFrame({
+                "participant_id": frame["participant_id"].filter(pl.Series(valid)), "day": day.astype(np.int8),
+                "t": t, "record": number[valid], "steps": steps[valid], "region": region[valid]}))
+        self.reasons.append(reason)
         return self.encode(frame.select(pl.Series("record", number), pl.all()))
 
     def _regions(self, written: pl.Series, inside: np.ndarray) -> np.ndarray:
@@ -131,32 +114,50 @@ class FileStream:
         numbers = np.array([*self.spellings.values(), -1], np.int16)
         return numbers[written.cast(spellings, strict=False).to_physical().fill_null(len(self.spellings)).to_numpy()]
 
-    def rejects(self) -> pl.DataFrame:
-        """The records that do not count, known once the chunks are read (same-day repeats are
-        decided by result): record (number in the file), reason."""
-        numbers = np.concatenate([n for n, _ in self.rejects_found]) if self.rejects_found else np.empty(0, np.int64)
-        reasons = np.concatenate([r for _, r in self.rejects_found]) if self.rejects_found else np.empty(0, np.int8)
-        return pl.DataFrame({"record": numbers, "reason": np.array(REASONS)[reasons.astype(np.int64) - 1]},
-                            schema={"record": pl.Int64, "reason": pl.String})
+    def participants(self) -> Iterator[pl.DataFrame]:
+        """Settle the counted records, bucket after bucket: each bucket's participants with what
+        they add up to (participant_id, mask, counted). The losers become repeat_same_day."""
+        self.reasons = np.concatenate(self.reasons) if len(self.reasons) else np.empty(0, np.int8)
+        self.region_donations = np.zeros((len(self.codes), len(self.factors)), np.int64)
+        self.region_steps = np.zeros_like(self.region_donations)
+        for bucket in self.tally.settle(self.factors, len(self.codes)):
+            self.reasons[bucket.lost] = len(REASONS) + 1
+            self.region_donations += bucket.region_donations
+            self.region_steps += bucket.region_steps
+            yield bucket.participants
 
-    def result(self) -> Counted:
-        """Settle the counted records: what the file brings."""
-        sums = self.tally.settle(self.participants, self.factors, len(self.codes))
-        who = np.flatnonzero(sums.mask)
-        ids = pl.Series(who.astype(np.uint32)).cat.to(pl.Categorical(self.categories)).cast(pl.String)
-        region, day = np.nonzero(sums.region_donations)
-        return Counted(
-            records=self.count,
-            repeats=np.concatenate(sums.lost) if sums.lost else np.empty(0, np.int64),
-            participants=pl.DataFrame({"participant_id": ids, "mask": sums.mask[who], "counted": sums.counted[who]}),
-            region_days=pl.DataFrame({
-                "region": np.array(self.codes)[region], "idx": day.astype(np.int32),
-                "donations": sums.region_donations[region, day].astype(np.int32),
-                "steps": sums.region_steps[region, day]}, schema_overrides={"region": pl.String}),
-            first_idx=min(self.days) if self.days else None,
-            last_idx=max(self.days) if self.days else None,
-            aliases=self.new_aliases,
-        )
+    def region_days(self) -> pl.DataFrame:
+        """After :meth:`participants`: the counted records' sums per region and day (region
+        code, idx, donations, steps as donated)."""
+        region, day = np.nonzero(self.region_donations)
+        return pl.DataFrame({
+            "region": np.array(self.codes)[region], "idx": day.astype(np.int32),
+            "donations": self.region_donations[region, day].astype(np.int32),
+            "steps": self.region_steps[region, day]}, schema_overrides={"region": pl.String})
+
+    def rejects(self, rows: int = 1 << 20) -> Iterator[pl.DataFrame]:
+        """After :meth:`participants`: the records that do not count, in record order (record:
+        number in the file, reason), a frame per ``rows`` records."""
+        labels = pl.Series(list(REJECT_REASONS), dtype=pl.String)
+        for start in range(0, len(self.reasons), rows):
+            part = self.reasons[start:start + rows]
+            found = np.flatnonzero(part)
+            yield pl.DataFrame({"record": found + start,
+                                "reason": labels.gather(part[found].astype(np.int64) - 1)})
+
+    def reject_counts(self) -> dict[str, int]:
+        """After :meth:`participants`: the number of rejects per reason (those there are)."""
+        counts = np.bincount(self.reasons, minlength=len(REJECT_REASONS) + 1)[1:]
+        return {reason: int(n) for reason, n in zip(REJECT_REASONS, counts) if n}
+
+    @property
+    def first_idx(self) -> int | None:
+        """The first day of the valid records (before same-day repeats)."""
+        return min(self.days) if self.days else None
+
+    @property
+    def last_idx(self) -> int | None:
+        return max(self.days) if self.days else None
 
 
 def _us(moment: datetime) -> int:
