@@ -29,7 +29,7 @@ from insday.deadlines.status import DeadlineState, evaluate
 from insday.deadlines import duration_label, duration_text
 from insday.env import Env
 from insday.mail.compose import association_context, blank_template, render, unit_recipient, when, when_short
-from insday.mail.outbox import enqueue, existing_keys, usable_address
+from insday.mail.outbox import enqueue_many, existing_keys, usable_address
 from insday.templates import template_filename
 
 
@@ -179,11 +179,12 @@ def run_reminders(env: Env, as_of: datetime, dry_run: bool = False, *, send: boo
             for m in messages:
                 m.state = "exists" if m.key in known else "planned"
         else:
+            queued = enqueue_many(session, env.campaign.name, [dict(
+                key=m.key, kind=m.kind, to_name=m.to_name, to_addr=m.to_addr, subject=m.subject, html=m.html,
+                text=m.text, attachments=m.attachments, deadline_id=m.deadline_id, unit_code=m.unit_code)
+                for m in messages])
             for m in messages:
-                queued = enqueue(session, campaign=env.campaign.name, key=m.key, kind=m.kind, to_name=m.to_name, to_addr=m.to_addr,
-                                 subject=m.subject, html=m.html, text=m.text, attachments=m.attachments,
-                                 deadline_id=m.deadline_id, unit_code=m.unit_code)
-                m.state = "queued" if queued else "exists"
+                m.state = "queued" if m.key in queued else "exists"
     delivery = None
     if send and not dry_run:
         from insday.mail import deliver
