@@ -70,8 +70,8 @@ def child(mode: str) -> None:
         import insday.tasks
         from prefect import Task
 
-        for info in pkgutil.iter_modules(tasks.__path__):
-            for task in vars(importlib.import_module(f"tasks.{info.name}")).values():
+        for info in pkgutil.iter_modules(insday.tasks.__path__):
+            for task in vars(importlib.import_module(f"insday.tasks.{info.name}")).values():
                 if isinstance(task, Task):
                     task.fn = functools.wraps(task.fn)(lambda *args, **kwargs: {})
     heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if mode == "noop-no-heartbeats" else {}
@@ -134,14 +134,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         env = {**os.environ, "INSDAY_HOME": str(tmp / "home"), "PYTHONPATH": str(ROOT),
-               "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+               "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+               "INSDAY_AUTO_APPROVE": "true"}  # the bulletin approved at once, as in a replay: no one to wait for
         if args.database_url:
             env["INSDAY_DATABASE_URL"] = args.database_url
         if not os.environ.get("PREFECT_API_URL"):
             server, env["PREFECT_API_URL"] = start_server(tmp / "prefect")
         try:
             subprocess.run([sys.executable, "-m", "insday", "init"], env=env, check=True, capture_output=True)
-            make_inbox(tmp / "home" / "inbox", list(get_campaign().units)[: args.units])
+            campaign = get_campaign()
+            make_inbox(tmp / "home" / "inbox" / campaign.name, list(campaign.units)[: args.units])
             noop = timed("noop", env)
             bare = timed("noop-no-heartbeats", env)
             full = timed("full", env)
