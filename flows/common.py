@@ -11,8 +11,11 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from insday.env import load_env
+from insday.flows import heartbeats
 from insday.orchestration import check_as_of, failure_alert, parse_as_of, run_name
 from insday.tasks.collect import collect_imap, collect_inbox
+
+heartbeats.install()  # every flow's module imports this one: no run waits for its heartbeat thread to stop
 
 
 # The type of every scheduled flow's ``as_of``: a date-time (JSON schema ``format: date-time``;
