@@ -6,8 +6,9 @@ with every task made a no-op (Prefect's own overhead); prints both.
 Uses PREFECT_API_URL when set, otherwise starts `prefect server start` on a free loopback
 port with a throwaway PREFECT_HOME (and stops it after). Each run is a fresh process that
 imports the flow and times the flow call (wall and the process's CPU), as a served run would.
-Targets: full run under 4 s (issue 20); overhead under a third of it. Also prints how much of the overhead is the flow-run
-heartbeat's shutdown (the no-op flow once more with heartbeats off).
+Targets: full run under 4 s (issue 20); overhead under a third of it. Also prints how much
+of the overhead is the flow-run heartbeat's shutdown (the no-op flow once more with
+heartbeats off).
 """
 
 from __future__ import annotations
