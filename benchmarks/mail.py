@@ -8,9 +8,9 @@ blank scoring sheet (62 essays) attached. Timed: the whole command (start-up, st
 rendering, queueing in the outbox, one SMTP connection, 500 deliveries).
 Target: under 2 s on a 2-core machine (issue 20). Printed next to it, measured in the same run
 against the same server: a bare smtplib client in a fresh Python sending 500 copies of one of
-those messages over one connection (the floor of the SMTP part). SQLite by default; --postgres takes a server URL
-(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and uses a scratch database
-created and dropped there.
+those messages over one connection (the floor of the SMTP part). SQLite by default;
+--postgres takes a server URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
+and uses a scratch database created and dropped there.
 """
 
 from __future__ import annotations
