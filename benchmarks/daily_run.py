@@ -5,9 +5,10 @@ with every task made a no-op (Prefect's own overhead); prints both.
 
 Uses PREFECT_API_URL when set, otherwise starts `prefect server start` on a free loopback
 port with a throwaway PREFECT_HOME (and stops it after). Each run is a fresh process that
-imports the flow and times the flow call, as a served run would. Targets: full run under
-15 s; overhead under a third of it. Also prints how much of the overhead is the flow-run
-heartbeat's shutdown (the no-op flow once more with heartbeats off).
+imports the flow and times the flow call (wall and the process's CPU), as a served run would.
+Targets: full run under 4 s (issue 20); overhead under a third of it. Also prints how much
+of the overhead is the flow-run heartbeat's shutdown (the no-op flow once more with
+heartbeats off).
 """
 
 from __future__ import annotations
@@ -70,18 +71,18 @@ def child(mode: str) -> None:
         import insday.tasks
         from prefect import Task
 
-        for info in pkgutil.iter_modules(tasks.__path__):
-            for task in vars(importlib.import_module(f"tasks.{info.name}")).values():
+        for info in pkgutil.iter_modules(insday.tasks.__path__):
+            for task in vars(importlib.import_module(f"insday.tasks.{info.name}")).values():
                 if isinstance(task, Task):
                     task.fn = functools.wraps(task.fn)(lambda *args, **kwargs: {})
     heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if mode == "noop-no-heartbeats" else {}
     with temporary_settings(heartbeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         state = daily_run(as_of=AS_OF, return_state=True)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     result = state.result(raise_on_failure=False)
     inbox = result.get("collect_inbox", {}) if isinstance(result, dict) else {}
-    print(json.dumps({"seconds": elapsed, "state": state.type.value, "accepted": inbox.get("accepted")}))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "state": state.type.value, "accepted": inbox.get("accepted")}))
 
 
 def free_port() -> int:
@@ -134,14 +135,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         env = {**os.environ, "INSDAY_HOME": str(tmp / "home"), "PYTHONPATH": str(ROOT),
-               "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+               "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+               "INSDAY_AUTO_APPROVE": "true"}  # the bulletin approved at once, as in a replay: no one to wait for
         if args.database_url:
             env["INSDAY_DATABASE_URL"] = args.database_url
         if not os.environ.get("PREFECT_API_URL"):
             server, env["PREFECT_API_URL"] = start_server(tmp / "prefect")
         try:
             subprocess.run([sys.executable, "-m", "insday", "init"], env=env, check=True, capture_output=True)
-            make_inbox(tmp / "home" / "inbox", list(get_campaign().units)[: args.units])
+            campaign = get_campaign()
+            make_inbox(tmp / "home" / "inbox" / campaign.name, list(campaign.units)[: args.units])
             noop = timed("noop", env)
             bare = timed("noop-no-heartbeats", env)
             full = timed("full", env)
@@ -151,9 +154,10 @@ def main() -> None:
                 server.wait(30)
     if full["state"] != "COMPLETED" or full["accepted"] != args.units:
         raise SystemExit(f"full run did not ingest every file: {full}")
-    print(f"daily_run, {args.units} units' files ingested: {full['seconds']:.2f} s  (target < 15 s)")
-    print(f"daily_run, tasks as no-ops (Prefect's overhead): {noop['seconds']:.2f} s  "
-          f"= {noop['seconds'] / full['seconds']:.0%} of the full run  (target < 33%)")
+    print(f"daily_run, {args.units} units' files ingested: {full['seconds']:.2f} s ({full['cpu']:.2f} s CPU)  "
+          f"(target < 4 s)")
+    print(f"baseline, same run: daily_run with its tasks as no-ops (Prefect's overhead): {noop['seconds']:.2f} s "
+          f"({noop['cpu']:.2f} s CPU) = {noop['seconds'] / full['seconds']:.0%} of the full run  (target < 33%)")
     print(f"  of which the flow-run heartbeat's shutdown: {noop['seconds'] - bare['seconds']:.2f} s")
 
 

@@ -24,6 +24,7 @@ from insday.db import session_scope
 from insday.deadlines.reminders import RemindReport
 from insday.deadlines.status import StatusReport
 from insday.env import load_env
+from insday.flows import heartbeats
 from insday.mail import deliver, enqueue
 from insday.mail.delivery import DeliveryReport
 from insday.orchestration import check_as_of, failure_alert, parse_as_of, run_name
@@ -34,6 +35,9 @@ from insday.steps.summary import StepSummary
 from insday.tasks.collect import collect_imap, collect_inbox
 from insday.tasks.essays import EssayStage
 from insday.tasks.steps import StepsDeferred
+
+heartbeats.install()  # every flow's module imports this one: no run waits for its heartbeat thread to stop
+
 
 # The type of every scheduled flow's ``as_of``: a date-time (JSON schema ``format: date-time``;
 # naive = campaign time) or None (now). The Prefect server does not assert ``format`` when it

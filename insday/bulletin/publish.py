@@ -32,7 +32,7 @@ from insday.db.models.core import utcnow
 from insday.env import Env
 from insday.mail.compose import association_context, render as render_mail
 from insday.mail.delivery import DeliveryReport
-from insday.mail.outbox import enqueue, existing_keys, usable_address
+from insday.mail.outbox import enqueue, enqueue_many, existing_keys, html_to_text, usable_address
 from insday.publishing.approval import STATE_ZH, ApprovalReport, approval_json, decide, latest, request
 from insday.publishing.checks import CheckReport
 from insday.reports.common import data_uri, day_text, local_text
@@ -321,10 +321,10 @@ def _queue_mail(env: Env, this: Edition, folder: Path, *, dry_run: bool) -> Bull
         attachment = shutil.copyfile(folder / "bulletin.xlsx", kept / _attachment_name(this))
         # the gallery link is relative to the published page: not in the email
         html = render("bulletin.html.j2", {**doc, "media": None}, campaign, {p.name: f"cid:{p.name}" for p in charts})
-        subject = f"【通报】{doc['title']}"
-        queued = sum(enqueue(session, campaign=campaign.name, key=keys[code], kind="bulletin", to_name=name, to_addr=addr, subject=subject,
-                             html=html, attachments=[attachment], inline_images=images, unit_code=code)
-                     for code, name, addr in todo)
+        message = dict(kind="bulletin", subject=f"【通报】{doc['title']}", html=html, text=html_to_text(html),
+                       attachments=[attachment], inline_images=images)
+        queued = len(enqueue_many(session, campaign.name, [dict(message, key=keys[code], to_name=name, to_addr=addr,
+                                                                unit_code=code) for code, name, addr in todo]))
     return {"queued": queued, "exists": len(reachable) - queued, "planned": 0, "unreachable": unreachable}
 
 

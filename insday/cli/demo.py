@@ -52,6 +52,8 @@ def demo(
             out.print(f"[{n}/{total}] {ctx.campaign.local(at):%m-%d %H:%M} {flow}（{seconds:.1f} 秒）：{lines}",
                       highlight=False, markup=False)
 
+        if not out.is_terminal:
+            out.print("准备数据：生成各单位的报送文件 (generating submissions) …", highlight=False)
         result = run_demo(home, seed=seed, until=last, progress=step, done=None if out.is_terminal else said)
         bar.update(task, completed=result.runs, description="完成 (done)")
     files = result.files

@@ -32,7 +32,7 @@ from insday.env import Env
 from insday.mail import deliver
 from insday.mail.compose import association_context, blank_template, render, unit_recipient, when, when_short
 from insday.mail.delivery import DeliveryReport
-from insday.mail.outbox import enqueue, existing_keys, usable_address
+from insday.mail.outbox import enqueue_many, existing_keys, usable_address
 from insday.roster import effective
 from insday.templates import template_filename
 
@@ -216,11 +216,12 @@ def run_reminders(env: Env, as_of: datetime, dry_run: bool = False, *, send: boo
             for m in messages:
                 m.state = "exists" if m.key in known else "planned"
         else:
+            queued = enqueue_many(session, env.campaign.name, [dict(
+                key=m.key, kind=m.kind, to_name=m.to_name, to_addr=m.to_addr, subject=m.subject, html=m.html,
+                text=m.text, attachments=m.attachments, deadline_id=m.deadline_id, unit_code=m.unit_code)
+                for m in messages])
             for m in messages:
-                queued = enqueue(session, campaign=env.campaign.name, key=m.key, kind=m.kind, to_name=m.to_name, to_addr=m.to_addr,
-                                 subject=m.subject, html=m.html, text=m.text, attachments=m.attachments,
-                                 deadline_id=m.deadline_id, unit_code=m.unit_code)
-                m.state = "queued" if queued else "exists"
+                m.state = "queued" if m.key in queued else "exists"
     delivery = None
     if send and not dry_run:
         delivery = deliver(env)

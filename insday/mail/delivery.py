@@ -12,11 +12,13 @@ One delivery run:
 3. opens ONE SMTP connection for the whole batch (login only when a password is set),
    trying ``INSDAY_SMTP_RETRIES`` times with a doubling delay; when the server cannot
    be reached the run stops and says so, and every message stays queued, untouched;
-4. per message: claims it (``queued``/``failed`` -> ``sending`` in one conditional
-   UPDATE, so of two overlapping runs only one gets it), builds the MIME message, sends
-   it, and records it ``sent`` before the next message is sent. A message the server
-   refuses is marked ``failed`` with the error; a connection lost mid-batch puts the
-   message back in the queue and the run reconnects (or stops, reporting the server down).
+4. per message: builds the MIME message (what messages share, such as an attached
+   template, encoded once per run), claims it (``queued``/``failed`` -> ``sending`` in one
+   conditional UPDATE, committed with the previous message's outcome, so of two overlapping
+   runs only one gets it), sends it, and records it ``sent`` before the next message is sent.
+   A message the server refuses is marked ``failed`` with the error; a connection lost
+   mid-batch puts the message back in the queue and the run reconnects (or stops, reporting
+   the server down).
 
 Secrets (the SMTP password, from ``INSDAY_SMTP_PASSWORD`` or the Prefect Secret block
 named by ``INSDAY_SMTP_PASSWORD_BLOCK``) are never logged, printed or stored.
@@ -39,13 +41,11 @@ from datetime import datetime, timedelta
 from email import policy
 from email.header import Header
 from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Literal, TypedDict
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 
 from insday.campaign import Campaign
 from insday.db.models.core import utcnow
@@ -98,75 +98,91 @@ def message_id(key: str, sender_addr: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}.insday@{sender_addr.rsplit('@', 1)[1]}>"
 
 
-def _file_part(path: Path, disposition: str, cache: dict[Path, tuple[str, str, str]]) -> MIMEBase:
-    """A base64 part for a file; the encoding is done once per file per delivery run."""
-    if path not in cache:
-        kind, _ = mimetypes.guess_type(path.name)
-        maintype, subtype = (kind or "application/octet-stream").split("/", 1)
-        cache[path] = (maintype, subtype, base64.encodebytes(path.read_bytes()).decode("ascii"))
-    maintype, subtype, payload = cache[path]
-    part = MIMEBase(maintype, subtype, name=("utf-8", "", path.name))
-    part.set_payload(payload)
-    part["Content-Transfer-Encoding"] = "base64"
-    part.add_header("Content-Disposition", disposition, filename=("utf-8", "", path.name))
-    return part
+_CRLF = b"\r\n"
+_TEXT_HEAD = b'Content-Type: text/%s; charset="utf-8"\r\nMIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\n'
 
 
-def _boundary() -> str:
-    """A boundary no base64 body can contain ("=_" is not base64), so the generator need not search."""
-    return f"=_insday_{uuid.uuid4().hex}"
+def _base64(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", _CRLF)
+
+
+def _fold(name: str, value: str | Header) -> bytes:
+    """One header line as the email package writes it (RFC 2047, folded at 78 columns); a short
+    ASCII one as it is."""
+    if isinstance(value, str) and len(name) + len(value) < 77 and value.isascii():
+        return f"{name}: {value}\r\n".encode("ascii")
+    return _WIRE.fold_binary(name, value)
 
 
 def _header(value: str) -> str | Header:
     return value if value.isascii() else Header(value, "utf-8")
 
 
-def build_message(row, campaign: Campaign, from_: tuple[str, str], now: datetime,
-                  cache: dict | None = None) -> MIMEBase:
-    """The MIME message of an outbox row.
+def _multipart(subtype: str, parts: list[bytes], head: bytes = b"") -> bytes:
+    """A multipart part (a message with the header lines ``head``); its boundary is one no
+    base64 body can contain ("=_" is not base64)."""
+    boundary = f"=_insday_{uuid.uuid4().hex}".encode("ascii")
+    out = [b"Content-Type: multipart/%s;\r\n boundary=\"%s\"\r\nMIME-Version: 1.0\r\n%s\r\n"
+           % (subtype.encode(), boundary, head)]
+    for part in parts:
+        out += [b"--", boundary, _CRLF, part, _CRLF]
+    out += [b"--", boundary, b"--", _CRLF]
+    return b"".join(out)
+
+
+class Composer:
+    """The wire form of outbox rows (CRLF line ends, 8-bit clean: every body part is base64),
+    for one delivery run: what its messages share (the From and Reply-To lines, each attached or
+    inline file's part) is encoded once.
 
     alternative[ text/plain, related[ text/html, inline images (cid = file name) ] ], inside
-    mixed[ ..., attachments ] when there are attachments. Header values are the cleaned
-    ones the outbox stored; display names are RFC 2047-encoded as a whole (formataddr), so a
-    name like "张三 Bcc: x@y" stays inside the encoded word. Built with the email.mime classes:
-    the EmailMessage API re-parses and re-folds every header, which is several times slower
-    and re-folds such a name into plain text (another recipient list).
+    mixed[ ..., attachments ] when there are attachments. Header values are the cleaned ones the
+    outbox stored; display names are RFC 2047-encoded as a whole (formataddr), so a name like
+    "张三 Bcc: x@y" stays inside the encoded word.
     """
-    cache = {} if cache is None else cache
-    html: MIMEBase = MIMEText(row["html"], "html", "utf-8")
-    if row["inline_images"]:
-        related = MIMEMultipart("related", boundary=_boundary())
-        related.attach(html)
-        for name in row["inline_images"]:
-            part = _file_part(Path(name), "inline", cache)
-            part["Content-ID"] = f"<{Path(name).name}>"
-            related.attach(part)
-        html = related
-    msg: MIMEBase = MIMEMultipart("alternative", boundary=_boundary(),
-                                  _subparts=[MIMEText(row["text"], "plain", "utf-8"), html])
-    if row["attachments"]:
-        files = [_file_part(Path(a), "attachment", cache) for a in row["attachments"]]
-        msg = MIMEMultipart("mixed", boundary=_boundary(), _subparts=[msg, *files])
-    msg["From"] = formataddr(from_, charset="utf-8")
-    msg["To"] = formataddr((row["to_name"], row["to_addr"]), charset="utf-8")
-    assoc = campaign.association
-    if usable_address(assoc.email):
-        msg["Reply-To"] = formataddr((assoc.contact, assoc.email), charset="utf-8")
-    msg["Subject"] = _header(row["subject"])
-    msg["Date"] = format_datetime(campaign.local(now))
-    msg["Message-ID"] = message_id(row["key"], from_[1])
-    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders must not answer
-    msg["X-Insday-Kind"] = row["kind"]
-    if row["deadline_id"]:
-        msg["X-Insday-Deadline"] = _header(row["deadline_id"])
-    if row["unit_code"]:
-        msg["X-Insday-Unit"] = _header(row["unit_code"])
-    return msg
 
+    def __init__(self, campaign: Campaign, from_: tuple[str, str]):
+        self.campaign, self.domain = campaign, from_[1]
+        assoc = campaign.association
+        self.sender = _fold("From", formataddr(from_, charset="utf-8"))
+        self.reply_to = _fold("Reply-To", formataddr((assoc.contact, assoc.email), charset="utf-8")) \
+            if usable_address(assoc.email) else b""
+        self.files: dict[tuple[str, str], bytes] = {}
 
-def as_bytes(msg: MIMEBase) -> bytes:
-    """The message as sent: CRLF line ends, 8-bit clean (every body part is base64)."""
-    return msg.as_bytes(policy=_WIRE)
+    def file_part(self, name: str, disposition: str) -> bytes:
+        """A file's base64 part (an inline one with its Content-ID), read and encoded once per run."""
+        if (name, disposition) not in self.files:
+            path = Path(name)
+            kind, _ = mimetypes.guess_type(path.name)
+            maintype, subtype = (kind or "application/octet-stream").split("/", 1)
+            part = MIMEBase(maintype, subtype, name=("utf-8", "", path.name))
+            part["Content-Transfer-Encoding"] = "base64"
+            part.add_header("Content-Disposition", disposition, filename=("utf-8", "", path.name))
+            if disposition == "inline":
+                part["Content-ID"] = f"<{path.name}>"
+            head = b"".join(_WIRE.fold_binary(k, v) for k, v in part.items())
+            self.files[name, disposition] = head + _CRLF + _base64(path.read_bytes())
+        return self.files[name, disposition]
+
+    def message(self, row, now: datetime) -> tuple[bytes, str]:
+        """(the message as sent, its Message-ID)."""
+        msgid = message_id(row["key"], self.domain)
+        head = [self.sender, _fold("To", formataddr((row["to_name"], row["to_addr"]), charset="utf-8")), self.reply_to,
+                _fold("Subject", _header(row["subject"])), _fold("Date", format_datetime(self.campaign.local(now))),
+                _fold("Message-ID", msgid), b"Auto-Submitted: auto-generated\r\n",  # RFC 3834: no auto-replies
+                _fold("X-Insday-Kind", row["kind"])]
+        if row["deadline_id"]:
+            head.append(_fold("X-Insday-Deadline", _header(row["deadline_id"])))
+        if row["unit_code"]:
+            head.append(_fold("X-Insday-Unit", _header(row["unit_code"])))
+        html = _TEXT_HEAD % b"html" + _base64(row["html"].encode("utf-8"))
+        if row["inline_images"]:
+            html = _multipart("related", [html, *(self.file_part(n, "inline") for n in row["inline_images"])])
+        alternative = [_TEXT_HEAD % b"plain" + _base64(row["text"].encode("utf-8")), html]
+        if not row["attachments"]:
+            return _multipart("alternative", alternative, b"".join(head)), msgid
+        files = [self.file_part(n, "attachment") for n in row["attachments"]]
+        return _multipart("mixed", [_multipart("alternative", alternative), *files], b"".join(head)), msgid
 
 
 def _describe(exc: BaseException, secret: str | None = None) -> str:
@@ -224,8 +240,8 @@ class _SmtpTransport:
         client.login()  # connects; logs in only when there is a password
         return client
 
-    def send(self, msg: MIMEBase, row) -> None:
-        self.client.smtp.sendmail(self.from_addr, [row["to_addr"]], as_bytes(msg))
+    def send(self, data: bytes, row) -> None:
+        self.client.smtp.sendmail(self.from_addr, [row["to_addr"]], data)
 
     def close(self) -> None:
         if self.client is not None:
@@ -247,12 +263,12 @@ class _EmlTransport:
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, msg: MIMEBase, row) -> None:
+    def send(self, data: bytes, row) -> None:
         unit = re.sub(r"[^A-Za-z0-9_-]", "", row["unit_code"] or "")
         path = self.folder / f"{row['id']:06d}-{row['kind']}{'-' + unit if unit else ''}.eml"
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".sending-")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(as_bytes(msg))
+            fh.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
 
@@ -290,14 +306,14 @@ def _deliver(env: Env, limit: int | None) -> DeliveryReport:
     with env.engine.connect() as conn:  # one connection for the run: no pool round trip per message
         outbox = _Outbox(conn, settings, campaign.name)
         report["recovered"] = outbox.recover_stale()
-        ids = outbox.due(limit)
-        if ids:
+        due = outbox.due(limit)
+        if due:
             try:
                 transport.open()
             except SmtpUnavailable as exc:
-                report["error"], ids = str(exc), []
+                report["error"], due = str(exc), []
         try:
-            _send_all(ids, outbox, transport, campaign, from_, report)
+            _send_all(due, outbox, transport, Composer(campaign, from_), report)
         finally:
             transport.close()
             outbox.flush()
@@ -309,22 +325,17 @@ def _deliver(env: Env, limit: int | None) -> DeliveryReport:
     return report
 
 
-def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, from_: tuple[str, str],
-              report: dict) -> None:
+def _send_all(due: list, outbox: _Outbox, transport, composer: Composer, report: dict) -> None:
     secret = getattr(transport, "password", None)
-    files: dict = {}
-    for ident in ids:
+    for ready in due:
         # Built before it is claimed: a run killed while a message is claimed leaves it in doubt
         # (never resent), so the claim covers only the send itself and the record of it.
-        ready = outbox.read(ident)
-        if ready is None:
-            continue  # another run has sent it
         moment = utcnow()
         try:
-            msg, problem = build_message(ready, campaign, from_, moment, files), None
+            (data, msgid), problem = composer.message(ready, moment), None
         except (OSError, ValueError, TypeError) as exc:  # e.g. an attachment deleted since queueing
-            msg, problem = None, exc
-        row = outbox.claim(ident)
+            problem = exc
+        row = outbox.claim(ready["id"])  # in the transaction that records the previous message's outcome
         if row is None:
             continue  # another run has it
         if problem is not None:
@@ -332,7 +343,7 @@ def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, fr
             report["failed"] += 1
             continue
         try:
-            transport.send(msg, row)
+            transport.send(data, row)
         except (OSError, smtplib.SMTPException) as exc:
             error = _describe(exc, secret)
             if transport.name == "eml" or not _connection_lost(exc):
@@ -341,6 +352,7 @@ def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, fr
                 report["failed"] += 1
                 continue
             outbox.requeue(row, error)
+            outbox.flush(wait=False)  # back in the queue before the reconnection's retries
             report["requeued"] += 1
             transport.close()
             try:
@@ -349,29 +361,37 @@ def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, fr
                 report["error"] = str(down)
                 return
             continue
-        outbox.sent(row, msg["Message-ID"], moment)
-        outbox.flush(wait=False)  # recorded before anything else happens: the claim is in doubt only while sending
+        outbox.sent(row, msgid, moment)
         report["sent"] += 1
 
 
 class _Outbox:
     """The delivery run's reads and writes of the outbox table, in short transactions.
 
-    A sent message is recorded at once (``flush``), before the next one is even built, so a
-    killed run leaves at most the one message it was sending in doubt; what became of a
-    failed or requeued one is written with the claim of the next (or by the final ``flush``);
-    always before the next message is sent. On PostgreSQL these per-message commits do not wait
-    for the disk (``synchronous_commit`` off, the durability SQLite has with
-    ``synchronous=NORMAL``): other runs see them at once, only a crash of the database
-    server itself could lose the last fraction of a second; the final ``flush`` waits.
+    The messages due are read in one query. Each message's outcome (sent, failed, requeued)
+    is written in the transaction that claims the next one, so it is recorded before the next
+    message is sent and a killed run leaves at most the one message it was sending in doubt;
+    the last outcome is written by the final ``flush``. On PostgreSQL these per-message commits
+    do not wait for the disk (``synchronous_commit`` off, the durability SQLite has with
+    ``synchronous=NORMAL``): other runs see them at once, only a crash of the database server
+    itself could lose the last fraction of a second; the final ``flush`` waits.
     """
 
     def __init__(self, conn, settings: Settings, campaign: str):
         self.conn, self.settings, self.max_attempts = conn, settings, settings.mail_max_attempts
         self.campaign = campaign  # a run sends its own campaign's messages (built with its campaign)
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
-        self._outcome: tuple | None = None
+        self._outcome: tuple[str, dict] | None = None
         self._postgres = conn.dialect.name == "postgresql"
+        # built once: per message only the parameters change
+        self._claim = (update(T).where(T.c.id == bindparam("ident"), T.c.status.in_(("queued", "failed")),
+                                       T.c.attempts < self.max_attempts)
+                       .values(status="sending", claimed_at=bindparam("now"), last_error=CLAIMED_BY + self.holder)
+                       .returning(T.c.id, T.c.key, T.c.kind, T.c.unit_code, T.c.to_addr, T.c.attempts))
+        self._record = (update(T).where(T.c.id == bindparam("ident"), T.c.status == "sending")
+                        .values(status=bindparam("outcome"), attempts=bindparam("tries"), claimed_at=None,
+                                sent_at=bindparam("at"), message_id=bindparam("msgid"), last_error=bindparam("error"),
+                                next_attempt_at=bindparam("retry_at")))
 
     def recover_stale(self) -> int:
         """Settle the claims of runs that are gone (see the module doc): in doubt, never resent."""
@@ -391,23 +411,19 @@ class _Outbox:
                                 "arrived: check and resend if needed", c.key, c.last_error or "claim expired")
             return len(gone)
 
-    def due(self, limit: int | None) -> list[int]:
+    def due(self, limit: int | None) -> list:
+        """The rows due to be sent, in queueing order."""
         now = utcnow()
-        query = select(T.c.id).where(T.c.campaign == self.campaign, T.c.status.in_(("queued", "failed")), T.c.attempts < self.max_attempts,
-                                     or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= now)).order_by(T.c.id)
+        query = select(T).where(T.c.campaign == self.campaign, T.c.status.in_(("queued", "failed")),
+                                T.c.attempts < self.max_attempts,
+                                or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= now)).order_by(T.c.id)
         with self.conn.begin():
-            return list(self.conn.scalars(query.limit(limit) if limit else query))
+            return list(self.conn.execute(query.limit(limit) if limit else query).mappings())
 
     def pending(self) -> int:
         with self.conn.begin():
             return self.conn.scalar(select(func.count()).select_from(T).where(
                 T.c.campaign == self.campaign, T.c.status.in_(("queued", "failed", "sending")), T.c.attempts < self.max_attempts))
-
-    def read(self, ident: int):
-        """The row if it is still due (not claimed or sent meanwhile), unclaimed."""
-        with self.conn.begin():
-            return self.conn.execute(select(T).where(T.c.id == ident, T.c.status.in_(("queued", "failed")),
-                                                     T.c.attempts < self.max_attempts)).mappings().first()
 
     def claim(self, ident: int):
         """The row, now ``sending`` and ours; None if another run claimed (or sent) it first."""
@@ -415,10 +431,7 @@ class _Outbox:
             if self._postgres:
                 self.conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             self._write_outcome()
-            return self.conn.execute(
-                update(T).where(T.c.id == ident, T.c.status.in_(("queued", "failed")), T.c.attempts < self.max_attempts)
-                .values(status="sending", claimed_at=utcnow(), last_error=CLAIMED_BY + self.holder)
-                .returning(*T.c)).mappings().first()
+            return self.conn.execute(self._claim, {"ident": ident, "now": utcnow()}).mappings().first()
 
     def flush(self, wait: bool = True) -> None:
         """Write the pending outcome now; ``wait=False``: without waiting for the disk (PostgreSQL)."""
@@ -431,22 +444,21 @@ class _Outbox:
     def _write_outcome(self) -> None:
         if self._outcome is None:
             return
-        row, values = self._outcome
-        self._outcome = None
-        done = self.conn.execute(update(T).where(T.c.id == row["id"], T.c.status == "sending")
-                                 .values(attempts=row["attempts"] + 1, claimed_at=None, **values)).rowcount
-        if done != 1:
-            log.warning("outbox %s: claim was taken back while sending", row["key"])
+        (key, outcome), self._outcome = self._outcome, None
+        if self.conn.execute(self._record, outcome).rowcount != 1:
+            log.warning("outbox %s: claim was taken back while sending", key)
+
+    def _set(self, row, outcome: str, *, at=None, msgid=None, error=None, retry_at=None) -> None:
+        self._outcome = row["key"], dict(ident=row["id"], tries=row["attempts"] + 1, outcome=outcome, at=at,
+                                         msgid=msgid, error=error, retry_at=retry_at)
 
     def sent(self, row, msgid: str, moment: datetime) -> None:
-        self._outcome = row, dict(status="sent", sent_at=moment, message_id=msgid, last_error=None,
-                                  next_attempt_at=None)
+        self._set(row, "sent", at=moment, msgid=msgid)
 
     def failed(self, row, error: str, moment: datetime) -> None:
         backoff = timedelta(seconds=self.settings.mail_retry_after * 2 ** row["attempts"])
-        self._outcome = row, dict(status="failed", last_error=error, next_attempt_at=moment + backoff)
+        self._set(row, "failed", error=error, retry_at=moment + backoff)
 
     def requeue(self, row, error: str) -> None:
         """Back in the queue after a lost connection (failed once its attempts are used up)."""
-        status = "queued" if row["attempts"] + 1 < self.max_attempts else "failed"
-        self._outcome = row, dict(status=status, last_error=error, next_attempt_at=None)
+        self._set(row, "queued" if row["attempts"] + 1 < self.max_attempts else "failed", error=error)

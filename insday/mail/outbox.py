@@ -124,6 +124,28 @@ def enqueue(session: Session, *, campaign: str, key: str, kind: str, to_name: st
     ``<img src="cid:steps.png">``. Raises ValueError for an unusable address, an unknown
     kind or a key with control characters, FileNotFoundError for a missing file.
     """
+    return bool(enqueue_many(session, campaign, [dict(
+        key=key, kind=kind, to_name=to_name, to_addr=to_addr, subject=subject, html=html, text=text,
+        attachments=attachments, inline_images=inline_images, deadline_id=deadline_id, unit_code=unit_code)]))
+
+
+def enqueue_many(session: Session, campaign: str, messages: Iterable[dict]) -> set[str]:
+    """Queue several messages as ``enqueue`` does each (each dict holds its keyword arguments
+    but ``campaign``), in one statement; the keys of those queued (not already in the outbox).
+    Nothing is queued if one of them is refused."""
+    rows = [_row(campaign, **m) for m in messages]
+    if not rows:
+        return set()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(OutboxMessage).on_conflict_do_nothing(index_elements=["campaign", "key"])
+                 .returning(OutboxMessage.key))
+    return set(session.scalars(statement, rows))
+
+
+def _row(campaign: str, *, key: str, kind: str, to_name: str, to_addr: str, subject: str, html: str,
+         text: str | None = None, attachments: Iterable[Path | str] = (), inline_images: Iterable[Path | str] = (),
+         deadline_id: str | None = None, unit_code: str | None = None) -> dict:
+    """The outbox row of a message, checked and cleaned (see ``enqueue``)."""
     addr = usable_address(to_addr)
     if addr is None:
         raise ValueError(f"not a usable email address: {to_addr!r}")
@@ -135,15 +157,11 @@ def enqueue(session: Session, *, campaign: str, key: str, kind: str, to_name: st
     names = [Path(p).name for p in images]
     if len(set(names)) != len(names):
         raise ValueError(f"inline images need distinct file names (they are their cids): {names}")
-    values = dict(
+    return dict(
         campaign=campaign, key=key, kind=kind, deadline_id=clean_header(deadline_id, 64) or None,
         unit_code=clean_header(unit_code, 16) or None, to_name=clean_header(to_name), to_addr=addr,
         subject=clean_header(subject, 300), html=html, text=text if text is not None else html_to_text(html),
         attachments=_paths(attachments, "attachment"), inline_images=images, status="queued", attempts=0)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["campaign", "key"])
-                 .returning(OutboxMessage.id))
-    return session.execute(statement).first() is not None
 
 
 def existing_keys(session: Session, campaign: str, keys: Iterable[str]) -> set[str]:
