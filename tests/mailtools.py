@@ -94,3 +94,42 @@ class CrashAfter(Keep):
             threading.Thread(target=self.server_ref[0].stop).start()
             await asyncio.sleep(30)  # cancelled by the stop: the client never gets a reply
         return await super().handle_DATA(server, session, envelope)
+
+
+class Silent:
+    """A TCP listener on 127.0.0.1 that lets clients connect and never says a word (no greeting)."""
+
+    def __init__(self):
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)  # connections complete in the backlog; none is ever accepted
+        self.port = self.sock.getsockname()[1]
+
+    def settings_env(self) -> dict[str, str]:
+        return {"INSDAY_SMTP_HOST": "127.0.0.1", "INSDAY_SMTP_PORT": str(self.port),
+                "INSDAY_SMTP_FROM": "insday@jiaia.example.org"}
+
+    def stop(self) -> None:
+        self.sock.close()
+
+
+class NoReplyAfterData(Keep):
+    """Receives each message whole, then never replies to it (hangs: ``drop=False``) or drops the
+    connection before the 250 (``drop=True``), for the messages whose index is in ``which``
+    (default: all). What it received that way is in ``unanswered``; ``messages`` holds only
+    those it acknowledged with 250."""
+
+    def __init__(self, drop: bool, which=None):
+        super().__init__()
+        self.drop, self.which, self.unanswered, self.seen = drop, which, [], 0
+
+    async def handle_DATA(self, server, session, envelope):
+        n, self.seen = self.seen, self.seen + 1
+        if self.which is not None and n not in self.which:
+            return await super().handle_DATA(server, session, envelope)
+        self.unanswered.append(parse(envelope.original_content or envelope.content))
+        if self.drop:
+            server.transport.abort()
+        await asyncio.sleep(3600)  # cancelled when the connection goes

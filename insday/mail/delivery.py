@@ -16,7 +16,13 @@ One delivery run:
    UPDATE, so of two overlapping runs only one gets it), builds the MIME message, sends
    it, and records it ``sent`` before the next message is sent. A message the server
    refuses is marked ``failed`` with the error; a connection lost mid-batch puts the
-   message back in the queue and the run reconnects (or stops, reporting the server down).
+   message back in the queue and the run reconnects (or stops, reporting the server down;
+   or when the next message loses its connection too: a server that hangs or drops every
+   message must not cost a timeout per message). Such a message is sent again: without the
+   server's 250 reply it has not taken the message (RFC 5321), though one that received the
+   whole message before dropping may deliver it anyway. The copy carries the same Message-ID
+   (at least once, deduplicable by Message-ID); only a message whose reply insday itself may
+   have lost (its process died while sending) is never sent again by itself (step 1).
 
 Secrets (the SMTP password, from ``INSDAY_SMTP_PASSWORD`` or the Prefect Secret block
 named by ``INSDAY_SMTP_PASSWORD_BLOCK``) are never logged, printed or stored.
@@ -304,6 +310,7 @@ def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, fr
               report: dict) -> None:
     secret = getattr(transport, "password", None)
     files: dict = {}
+    lost = False  # the last message lost its connection: a second in a row stops the run
     for ident in ids:
         # Built before it is claimed: a run killed while a message is claimed leaves it in doubt
         # (never resent), so the claim covers only the send itself and the record of it.
@@ -334,12 +341,18 @@ def _send_all(ids: list[int], outbox: _Outbox, transport, campaign: Campaign, fr
             outbox.requeue(row, error)
             report["requeued"] += 1
             transport.close()
+            if lost:  # on a fresh connection too: a server that hangs or drops every message
+                report["error"] = (f"SMTP 服务器 {transport.settings.smtp_host}:{transport.settings.smtp_port} "
+                                   f"连续两封邮件发送中断开连接或无响应，本次停止发送：{error}")
+                return
+            lost = True
             try:
                 transport.open()
             except SmtpUnavailable as down:
                 report["error"] = str(down)
                 return
             continue
+        lost = False
         outbox.sent(row, msg["Message-ID"], moment)
         outbox.flush(wait=False)  # recorded before anything else happens: the claim is in doubt only while sending
         report["sent"] += 1
