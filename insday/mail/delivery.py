@@ -265,7 +265,7 @@ class _EmlTransport:
 def deliver(env: Env, limit: int | None = None, label: str | None = None) -> dict:
     """Send what is due in the campaign's outbox; returns what happened. The only way mail goes
     out: one delivery at a time per campaign across runs, workers and commands (the ``mail``
-    lease, waited for up to 5 minutes; ``label`` names the holder for people, e.g. the flow run).
+    lease, waited for up to ``INSDAY_LEASE_WAIT`` seconds; ``label`` names the holder for people, e.g. the flow run).
 
     ``{"transport": "smtp"|"eml", "sent", "failed", "requeued", "recovered", "pending", "error"}``:
     ``failed`` messages the server refused (retried later), ``requeued`` messages put back
@@ -274,7 +274,7 @@ def deliver(env: Env, limit: int | None = None, label: str | None = None) -> dic
     """
     from insday.lease import lease
 
-    with lease(env.engine, "mail", campaign=env.campaign.name, wait=300, label=label):
+    with lease(env.engine, "mail", campaign=env.campaign.name, wait=env.settings.lease_wait, label=label):
         return _deliver(env, limit)
 
 
