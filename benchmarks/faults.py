@@ -427,15 +427,12 @@ def case_collect(world: World, opts, rnd: random.Random, overlap: bool = False, 
 
 
 def case_mail(world: World, opts, rnd: random.Random, overlap: bool = False, smtp_fault: bool = False) -> Counter:
-    import mail as mail_bench
-
     smtp = Smtp(world.root)
     try:
         extra = {**smtp.env, "INSDAY_SMTP_TIMEOUT": "1"}
         world.prepare(**extra)
         with (world.campaign / "units.csv").open(encoding="utf-8") as fh:  # every company gets one
             mails = sum(1 for r in csv.DictReader(fh) if r["kind"] in ("property", "life"))
-        assert mails == mail_bench.UNITS
         remind = ["remind", "--as-of", "2019-06-25T14:00", "--json"]
         if smtp_fault:  # no kill: the server drops or hangs on some messages, then is well for `insday send`
             return trials(world, opts.times, rnd, remind, smtp.check(world, mails), extra=extra,
