@@ -4,6 +4,7 @@ and SMTP servers that misbehave on purpose (refuse a recipient, crash mid-batch,
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -57,8 +58,11 @@ class Server:
             self._controller = None
 
     def settings_env(self) -> dict[str, str]:
-        return {"INSDAY_SMTP_HOST": "127.0.0.1", "INSDAY_SMTP_PORT": str(self.port),
-                "INSDAY_SMTP_FROM": "insday@jiaia.example.org"}
+        return smtp_settings(self.port)
+
+
+def smtp_settings(port: int) -> dict[str, str]:
+    return {"INSDAY_SMTP_HOST": "127.0.0.1", "INSDAY_SMTP_PORT": str(port), "INSDAY_SMTP_FROM": "insday@jiaia.example.org"}
 
 
 class Keep:
@@ -100,16 +104,13 @@ class Silent:
     """A TCP listener on 127.0.0.1 that lets clients connect and never says a word (no greeting)."""
 
     def __init__(self):
-        import socket
-
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)  # connections complete in the backlog; none is ever accepted
         self.port = self.sock.getsockname()[1]
 
     def settings_env(self) -> dict[str, str]:
-        return {"INSDAY_SMTP_HOST": "127.0.0.1", "INSDAY_SMTP_PORT": str(self.port),
-                "INSDAY_SMTP_FROM": "insday@jiaia.example.org"}
+        return smtp_settings(self.port)
 
     def stop(self) -> None:
         self.sock.close()

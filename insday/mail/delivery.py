@@ -16,13 +16,11 @@ One delivery run:
    UPDATE, so of two overlapping runs only one gets it), builds the MIME message, sends
    it, and records it ``sent`` before the next message is sent. A message the server
    refuses is marked ``failed`` with the error; a connection lost mid-batch puts the
-   message back in the queue and the run reconnects (or stops, reporting the server down;
-   or when the next message loses its connection too: a server that hangs or drops every
-   message must not cost a timeout per message). Such a message is sent again: without the
-   server's 250 reply it has not taken the message (RFC 5321), though one that received the
-   whole message before dropping may deliver it anyway. The copy carries the same Message-ID
-   (at least once, deduplicable by Message-ID); only a message whose reply insday itself may
-   have lost (its process died while sending) is never sent again by itself (step 1).
+   message back in the queue and the run reconnects (or stops, reporting the server down,
+   also when the next message loses its connection too: a hanging server must not cost a
+   timeout per message). Such a message is sent again, with the same Message-ID: without its
+   250 the server has not taken it (RFC 5321), though one that received it whole may deliver
+   that copy too (at least once, deduplicable by Message-ID; docs/deadlines.md).
 
 Secrets (the SMTP password, from ``INSDAY_SMTP_PASSWORD`` or the Prefect Secret block
 named by ``INSDAY_SMTP_PASSWORD_BLOCK``) are never logged, printed or stored.
