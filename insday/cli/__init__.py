@@ -68,6 +68,8 @@ gc.enable()
 
 
 def main() -> None:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     from insday.lease import LeaseBusy
     from insday.publishing import OutputBlocked
 
@@ -83,3 +85,12 @@ def main() -> None:
 
         err.print(f"[red]另一个运行正在进行（{exc.holder}），本次未执行；请稍后再试。[/red]", highlight=False)
         raise SystemExit(4) from None
+    except (OperationalError, InterfaceError) as exc:  # the database cannot be reached, or went away mid-run
+        from rich.markup import escape
+
+        from insday.cli.common import err
+
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        err.print(f"[red]数据库不可用（{escape(reason)}）：本次未完成，已完成的部分已保存；请检查数据库后重新运行，"
+                  "重复运行不会重复入库或发信。[/red]", highlight=False)
+        raise SystemExit(5) from None
