@@ -356,12 +356,11 @@ class Smtp:
             row["in doubt: arrived"] += sum(1 for key in in_doubt if got[ids[key]])
             row["in doubt: not arrived"] += sum(1 for key in in_doubt if not got[ids[key]])
             queued = sum(1 for key, *_ in rows if key.startswith("reminder:"))
+            unqueued = abs(reminders - queued) if reminders is not None else 0
             lost = [(key, status, error) for key, status, error in rows if not got[ids[key]] and key not in in_doubt]
-            if reminders is not None and queued != reminders:
-                row["mails lost"] += abs(reminders - queued)  # not even queued
-            if lost or (reminders is not None and queued != reminders):
+            if lost or unqueued:
                 print(f"  {world.name}: {queued} reminders queued; not at the server: {lost[:5]}", file=sys.stderr)
-            row["mails lost"] += len(lost)
+            row["mails lost"] += unqueued + len(lost)
             row["mails doubled"] += sum(c - 1 for c in got.values() if c > 1)
             self.reset()
         return check
@@ -372,6 +371,7 @@ class Smtp:
 
 
 def both(*checks):
+    """One check doing each of ``checks``."""
     def check(home, env, row):
         for c in checks:
             c(home, env, row)
