@@ -2,10 +2,11 @@
 hangs after receiving a message, one that receives a message and drops the connection before
 its 250. Counted at real servers (aiosmtpd, a silent TCP listener).
 
-The rule (docs/deadlines.md, "Delivery"): a message without the server's 250 reply is sent
-again, with the same Message-ID, on a later run; the server acknowledges each message once
-(at least once in the mailbox, deduplicable by Message-ID). A run stops when two messages in a
-row lose their connection, so a hanging server costs two timeouts, not one per message."""
+The rule (docs/deadlines.md, "When the server fails mid-message"): a message without the
+server's 250 reply is sent again, with the same Message-ID, on a later run; the server
+acknowledges each message once (at least once in the mailbox, deduplicable by Message-ID). A
+run stops when two messages in a row lose their connection, so a hanging server costs two
+timeouts, not one per message."""
 
 from __future__ import annotations
 
