@@ -288,7 +288,9 @@ def trials(world: World, times: int, rnd: random.Random, args: list[str], check,
             row["crashes"] += sum(not world.ended(proc, args, "two at once") for proc in runs)
         else:
             if estimate is None:
-                world.insday(args, env, check=False)
+                done = world.insday(args, env, check=False)
+                if done.returncode not in (0, 1):
+                    print(f"  the first run exited {done.returncode}: {done.stderr[-500:]}", file=sys.stderr)
             else:
                 hit, code = world.interrupted(args, env, rnd.uniform(0.2, estimate), fault)
                 row["hit mid-run"] += hit
