@@ -109,6 +109,8 @@ def test_manual_commands_during_a_running_flow_wait_and_do_nothing_twice(home, s
 
 
 def test_a_command_that_waited_in_vain_says_who_holds_the_lease(home, monkeypatch):
+    if home.engine.dialect.name != "sqlite":
+        pytest.skip("the message, not the database: the leases themselves are tested on both")
     holder = "other-host.example:4242:cafe daily_run 2019-06-25"  # another machine: never taken over early
     for name in ("inbox", "mail"):
         assert try_acquire(home.engine, name, holder, campaign=home.campaign.name) is None
