@@ -55,8 +55,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -583,8 +586,6 @@ class PrefectServer:
         self.start()
 
     def start(self) -> None:
-        import urllib.request
-
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         env.update(PREFECT_HOME=str(self.root / "prefect-server"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
         with self.log.open("ab") as out:
@@ -607,9 +608,6 @@ class PrefectServer:
 
 def case_prefect(world: World, opts, rnd: random.Random) -> Counter:
     """daily_run with its Prefect server SIGKILLed at a random moment and started again 1-20 s later."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     smtp, server = Smtp(world.root), PrefectServer(world.root)
     try:
         extra = {**smtp.env, "PREFECT_API_URL": server.api, "PREFECT_HOME": str(world.root / "prefect-client")}
