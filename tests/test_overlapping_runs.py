@@ -64,7 +64,7 @@ def each_once(env, smtp_server) -> None:
         outbox = s.execute(select(OutboxMessage.status, OutboxMessage.message_id)).all()
     assert sorted(stored.values()) == [1] * len(UNITS)
     assert not any(p.is_file() for p in env.inbox_dir.rglob("*"))
-    assert len([p for p in env.processed_dir.rglob("*.xlsx")]) == len(UNITS)
+    assert len(list(env.processed_dir.rglob("*.xlsx"))) == len(UNITS)
     assert {status for status, _ in outbox} == {"sent"} and len(outbox) > len(UNITS)
     received = Counter(m["Message-ID"] for m in smtp_server.messages)
     assert set(received.values()) == {1} and set(received) == {mid for _, mid in outbox}
@@ -119,4 +119,4 @@ def test_a_command_that_waited_in_vain_says_who_holds_the_lease(home, monkeypatc
         assert code == 4 and f"另一个运行正在进行（{holder}），本次未执行；请稍后再试。" in err.replace("\n", "")
     with session_scope(home.engine) as s:
         assert s.scalar(select(func.count()).select_from(Submission)) == 0
-    assert len([p for p in home.inbox_dir.rglob("*.xlsx")]) == len(UNITS)
+    assert len(list(home.inbox_dir.rglob("*.xlsx"))) == len(UNITS)
