@@ -608,8 +608,10 @@ class PrefectServer:
 
 def case_prefect(world: World, opts, rnd: random.Random) -> Counter:
     """daily_run with its Prefect server SIGKILLed at a random moment and started again 1-20 s later."""
-    smtp, server = Smtp(world.root), PrefectServer(world.root)
+    smtp = Smtp(world.root)
+    server = None
     try:
+        server = PrefectServer(world.root)
         extra = {**smtp.env, "PREFECT_API_URL": server.api, "PREFECT_HOME": str(world.root / "prefect-client")}
         world.prepare(**extra)
         make_reports(world.inbox, 63)
@@ -631,7 +633,8 @@ def case_prefect(world: World, opts, rnd: random.Random) -> Counter:
         row["secrets leaked"] += world.leaked(world.root / "prefect-client", server.log)
         return row
     finally:
-        server.kill()
+        if server:
+            server.kill()
         smtp.stop()
 
 
