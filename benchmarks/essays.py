@@ -1,7 +1,4 @@
 """The essay contest at full size: every company returns a complete scoring sheet (62 essays,
-import os
-
-os.environ.setdefault("INSDAY_CAMPAIGN", "jilin-2019")  # the benchmarked campaign
 from the real template) in one `insday ingest` run, then the vote export, then
 `insday essays results --out` writes the ranking, results page and certificates.
 
@@ -17,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -25,6 +23,8 @@ import time
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+
+os.environ.setdefault("INSDAY_CAMPAIGN", "jilin-2019")  # the benchmarked campaign
 
 
 def make_sheets(folder: Path, campaign) -> int:

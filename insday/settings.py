@@ -65,6 +65,9 @@ class Settings(BaseModel):
     # `inbox_stable_seconds`.
     inbox_settle_seconds: float = 60.0
     inbox_stable_seconds: float = 2.0
+    # Seconds a run or command waits for the inbox, mailbox or mail lease another run holds,
+    # before it gives up and says so (a command: exit 4; a flow's task: retried).
+    lease_wait: float = 300.0
 
     # National step platform.
     steps_api_url: str | None = None

@@ -4,6 +4,7 @@ and SMTP servers that misbehave on purpose (refuse a recipient, crash mid-batch,
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -57,8 +58,11 @@ class Server:
             self._controller = None
 
     def settings_env(self) -> dict[str, str]:
-        return {"INSDAY_SMTP_HOST": "127.0.0.1", "INSDAY_SMTP_PORT": str(self.port),
-                "INSDAY_SMTP_FROM": "insday@jiaia.example.org"}
+        return smtp_settings(self.port)
+
+
+def smtp_settings(port: int) -> dict[str, str]:
+    return {"INSDAY_SMTP_HOST": "127.0.0.1", "INSDAY_SMTP_PORT": str(port), "INSDAY_SMTP_FROM": "insday@jiaia.example.org"}
 
 
 class Keep:
@@ -94,3 +98,39 @@ class CrashAfter(Keep):
             threading.Thread(target=self.server_ref[0].stop).start()
             await asyncio.sleep(30)  # cancelled by the stop: the client never gets a reply
         return await super().handle_DATA(server, session, envelope)
+
+
+class Silent:
+    """A TCP listener on 127.0.0.1 that lets clients connect and never says a word (no greeting)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)  # connections complete in the backlog; none is ever accepted
+        self.port = self.sock.getsockname()[1]
+
+    def settings_env(self) -> dict[str, str]:
+        return smtp_settings(self.port)
+
+    def stop(self) -> None:
+        self.sock.close()
+
+
+class NoReplyAfterData(Keep):
+    """Receives each message whole, then never replies to it (hangs: ``drop=False``) or drops the
+    connection before the 250 (``drop=True``), for the messages whose index is in ``which``
+    (default: all). What it received that way is in ``unanswered``; ``messages`` holds only
+    those it acknowledged with 250."""
+
+    def __init__(self, drop: bool, which=None):
+        super().__init__()
+        self.drop, self.which, self.unanswered, self.seen = drop, which, [], 0
+
+    async def handle_DATA(self, server, session, envelope):
+        n, self.seen = self.seen, self.seen + 1
+        if self.which is not None and n not in self.which:
+            return await super().handle_DATA(server, session, envelope)
+        self.unanswered.append(parse(envelope.original_content or envelope.content))
+        if self.drop:
+            server.transport.abort()
+        await asyncio.sleep(3600)  # cancelled when the connection goes

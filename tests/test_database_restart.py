@@ -1,15 +1,20 @@
 """The database server goes away mid-run (every connection of insday cut, as a PostgreSQL
 restart does): the run fails with the database's error, and the next run converges — every
-file stored once, the step import whole or not at all. PostgreSQL only."""
+file stored once, the step import whole or not at all. PostgreSQL only. A command whose
+database is away says so in one Chinese line (exit 5)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import stepdata
+from conftest import free_port
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import DBAPIError
 from test_collect_inbox import drop, inbox_files, processed_files, submissions
@@ -87,3 +92,13 @@ def test_a_restart_mid_step_import_leaves_nothing_partial(pg, tmp_path):
     assert result["accepted"] == expected["accepted"] > 0
     with session_scope(pg.engine) as s:
         assert s.scalar(text("SELECT count(*) FROM step_imports")) == 1
+
+
+def test_a_command_whose_database_is_away_says_so_in_one_chinese_line(tmp_path):
+    url = f"postgresql+psycopg://insday:db-Secret-9@127.0.0.1:{free_port()}/insday"  # nothing listens there
+    done = subprocess.run([sys.executable, "-m", "insday", "collect"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "INSDAY_HOME": str(tmp_path), "INSDAY_DATABASE_URL": url})
+    assert done.returncode == 5, done.stderr
+    said = done.stderr.replace("\n", "")
+    assert said.startswith("数据库不可用（") and "重复运行不会重复入库或发信" in said
+    assert "Traceback" not in done.stderr and "db-Secret-9" not in done.stderr + done.stdout

@@ -28,6 +28,7 @@ import os  # noqa: E402
 from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
+from rich.markup import escape  # noqa: E402
 
 from insday.cli import admin, bulletin, core, demo, essays, fake, mail, orchestrate, reports, steps  # noqa: E402
 from insday.cli.common import err  # noqa: E402
@@ -80,3 +81,14 @@ def main() -> None:
     except LeaseBusy as exc:  # another run holds what this command needs (e.g. the mail): nothing was done
         err.print(f"[red]另一个运行正在进行（{exc.holder}），本次未执行；请稍后再试。[/red]", highlight=False)
         raise SystemExit(4) from None
+    except Exception as exc:
+        # lazy: SQLAlchemy only once something failed (the CLI starts without it)
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        if not isinstance(exc, (OperationalError, InterfaceError)):
+            raise
+        # the database cannot be reached, or went away mid-run
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        err.print(f"[red]数据库不可用（{escape(reason)}）：本次未完成，已完成的部分已保存；请检查数据库后重新运行，"
+                  "重复运行不会重复入库或发信。[/red]", highlight=False)
+        raise SystemExit(5) from None

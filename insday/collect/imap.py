@@ -220,7 +220,7 @@ class ImapReport(TypedDict):
     donations: DonationBlock
 
 
-def collect_imap(env: Env, as_of: datetime | None = None, *, dry_run: bool = False, wait: float = 120.0,
+def collect_imap(env: Env, as_of: datetime | None = None, *, dry_run: bool = False, wait: float | None = None,
                  label: str | None = None) -> ImapReport | ImapOff:
     """Ingest the attachments of unseen messages, then flag them seen."""
     settings = env.settings
@@ -231,6 +231,7 @@ def collect_imap(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fal
                      "without_attachments": 0, "donations": new_block()}
     if dry_run:
         return _collect(env, summary, as_of, dry_run)
+    wait = settings.lease_wait if wait is None else wait
     with lease(env.engine, LEASE, campaign=env.campaign.name, wait=wait, label=label):
         return _collect(env, summary, as_of, dry_run)
 

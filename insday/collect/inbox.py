@@ -190,7 +190,7 @@ class CollectReport(TypedDict):
     imap: ImapReport | ImapOff
 
 
-def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = False, wait: float = 120.0,
+def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = False, wait: float | None = None,
                   label: str | None = None, sleep: Callable[[float], None] = time.sleep) -> InboxReport:
     """Take the complete files in the inbox (modified by ``as_of``, if given), ingest and move them.
 
@@ -208,6 +208,7 @@ def collect_inbox(env: Env, as_of: datetime | None = None, *, dry_run: bool = Fa
         return summary
     if dry_run:
         return _collect(env, summary, as_of, dry_run, sleep)
+    wait = env.settings.lease_wait if wait is None else wait
     with lease(env.engine, LEASE, campaign=env.campaign.name, wait=wait, label=label):
         return _collect(env, summary, as_of, dry_run, sleep)
 

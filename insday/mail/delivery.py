@@ -18,7 +18,11 @@ One delivery run:
    runs only one gets it), sends it, and records it ``sent`` before the next message is sent.
    A message the server refuses is marked ``failed`` with the error; a connection lost
    mid-batch puts the message back in the queue and the run reconnects (or stops, reporting
-   the server down).
+   the server down, also when the next message loses its connection too: a hanging server
+   must not cost a timeout per message). Such a message is sent again, with the same
+   Message-ID: without its 250 the server has not taken it (RFC 5321), though one that
+   received it whole may deliver that copy too (at least once, deduplicable by Message-ID;
+   docs/deadlines.md).
 
 Secrets (the SMTP password, from ``INSDAY_SMTP_PASSWORD`` or the Prefect Secret block
 named by ``INSDAY_SMTP_PASSWORD_BLOCK``) are never logged, printed or stored.
@@ -291,9 +295,9 @@ class DeliveryReport(TypedDict):
 def deliver(env: Env, limit: int | None = None, label: str | None = None) -> DeliveryReport:
     """Send what is due in the campaign's outbox; returns what happened. The only way mail goes
     out: one delivery at a time per campaign across runs, workers and commands (the ``mail``
-    lease, waited for up to 5 minutes; ``label`` names the holder for people, e.g. the flow run).
+    lease, waited for up to ``INSDAY_LEASE_WAIT`` seconds; ``label`` names the holder for people, e.g. the flow run).
     """
-    with lease(env.engine, "mail", campaign=env.campaign.name, wait=300, label=label):
+    with lease(env.engine, "mail", campaign=env.campaign.name, wait=env.settings.lease_wait, label=label):
         return _deliver(env, limit)
 
 
@@ -327,6 +331,7 @@ def _deliver(env: Env, limit: int | None) -> DeliveryReport:
 
 def _send_all(due: list, outbox: _Outbox, transport, composer: Composer, report: dict) -> None:
     secret = getattr(transport, "password", None)
+    lost = False  # the last message lost its connection: a second in a row stops the run
     for ready in due:
         # Built before it is claimed: a run killed while a message is claimed leaves it in doubt
         # (never resent), so the claim covers only the send itself and the record of it.
@@ -355,12 +360,18 @@ def _send_all(due: list, outbox: _Outbox, transport, composer: Composer, report:
             outbox.flush(wait=False)  # back in the queue before the reconnection's retries
             report["requeued"] += 1
             transport.close()
+            if lost:  # on a fresh connection too: a server that hangs or drops every message
+                report["error"] = (f"SMTP 服务器 {transport.settings.smtp_host}:{transport.settings.smtp_port} "
+                                   f"连续两封邮件发送中断开连接或无响应，本次停止发送：{error}")
+                return
+            lost = True
             try:
                 transport.open()
             except SmtpUnavailable as down:
                 report["error"] = str(down)
                 return
             continue
+        lost = False
         outbox.sent(row, msgid, moment)
         report["sent"] += 1
 
