@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from filemaker import daily_row, write_xlsx
 from mailtools import TZ, mail_env
+from overlap import at_once
 from sqlalchemy import func, select
 
 from insday.db import session_scope
@@ -73,13 +74,7 @@ def each_once(env, smtp_server) -> None:
 def test_two_daily_runs_at_once_store_every_file_and_send_every_message_once(home, smtp_server):
     from insday.flows.daily_run import daily_run
 
-    states: list = []
-    threads = [threading.Thread(target=lambda: states.append(daily_run(as_of=AS_OF, return_state=True)))
-               for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    states = at_once(lambda: daily_run(as_of=AS_OF, return_state=True))
     assert all(s.is_completed() for s in states), [s.message for s in states]
     taken = sorted(f["path"] for s in states for f in s.result()["collect_inbox"]["files"])
     assert taken == [f"{n}/0624.xlsx" for n in range(len(UNITS))]  # the second waited, then found them gone

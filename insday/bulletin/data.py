@@ -16,7 +16,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from insday.bulletin.editions import Edition, edition, previous, rules, run_days
 from insday.campaign import Campaign, UnitKind
-from insday.deadlines.status import RosterNote, evaluate
+from insday.deadlines.status import DeadlineCounts, RosterNote, evaluate
 from insday.env import Env
 from insday.reports.common import day_text
 from insday.reports.media import GalleryLink, media_gallery
@@ -261,23 +261,9 @@ ReportException = TypedDict("ReportException", {
 })
 
 
-class DeadlineRow(TypedDict):
+class DeadlineRow(DeadlineCounts):
     """A deadline the bulletin covers, with its counts and units."""
 
-    id: str
-    title: str
-    due: str
-    closed: bool
-    expected: int
-    on_time: int
-    late: int
-    missing: int
-    open: int
-    excused: int
-    late_units: list[str]
-    missing_units: list[str]
-    open_units: list[str]
-    excused_units: list[str]
     exceptions: list[ReportException]
     this_edition: bool  # first covered by this bulletin
 

@@ -67,15 +67,14 @@ class VoidedFile(TypedDict):
     reason: str
 
 
-class DeadlineStatus(TypedDict):
-    """One deadline as of the moment: ``expected = on_time + late + missing + open + excused``."""
+class DeadlineCounts(TypedDict):
+    """A deadline's counts as of a moment: ``expected = on_time + late + missing + open + excused``
+    (status and the bulletins' deadline tables)."""
 
     id: str  # e.g. daily_report:2019-06-26, scoring_sheet
-    report_type: str
     title: str
     due: str
-    closes: str  # due + grace: a file after it is late
-    closed: bool  # the moment is after ``closes``: units without a valid file are missing, not open
+    closed: bool  # the moment is after due + grace: units without a valid file are missing, not open
     expected: int
     on_time: int
     late: int
@@ -86,6 +85,13 @@ class DeadlineStatus(TypedDict):
     open_units: list[str]
     late_units: list[str]
     excused_units: list[str]
+
+
+class DeadlineStatus(DeadlineCounts):
+    """One deadline as of the moment, as status tells it."""
+
+    report_type: str
+    closes: str  # due + grace: a file after it is late
     rejected_units: list[str]  # units that sent only files that were rejected
     exceptions: list[DeadlineException]
     voided: list[VoidedFile]

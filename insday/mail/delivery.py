@@ -83,7 +83,7 @@ def smtp_password(settings: Settings) -> str | None:
         return settings.smtp_password.get_secret_value() or None
     if settings.smtp_password_block:
         # lazy: Prefect costs about 1.5 s; only a password kept in a Prefect Secret block needs it
-        from prefect.blocks.system import Secret  # only here: Prefect is slow to import
+        from prefect.blocks.system import Secret
 
         return Secret.load(settings.smtp_password_block).get() or None
     return None
